@@ -1,0 +1,62 @@
+"""What the policy decides about: a parsed dSS call, the installation's topology, a decision."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Target(StrEnum):
+    """What kind of upstream resource a share-site request aims at."""
+
+    JSON = "json"  # /json/<class>/<method>
+    CONFIGURATOR = "configurator"  # the dSS web configurator pages (configure level only)
+    OTHER = "other"  # /browse, /cgi-bin, /icons, /getLatestLogs, /websocket, anything else
+
+
+@dataclass(frozen=True, slots=True)
+class DssCall:
+    """A dSS request as the dSS itself would read it.
+
+    `params` must be built with dSS semantics (dss_addon/dss/params.py): the first occurrence of a
+    name wins, a non-empty POST body replaces the query string, %XX and + decoded. The proxy
+    forwards a canonical query string built from exactly these params, never the raw request, so
+    what was decided is what the dSS receives.
+    """
+
+    target: Target
+    klass: str = ""  # e.g. "apartment" (case kept: the dSS is case-sensitive)
+    method: str = ""  # e.g. "getStructure"; may contain "/" (the dSS keeps the rest of the path)
+    params: Mapping[str, str] = field(default_factory=dict)
+    path: str = ""  # raw request path, for OTHER/CONFIGURATOR targets and for the audit log
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRef:
+    dsuid: str  # 34 lowercase hex
+    dsid: str  # 24 lowercase hex or ""
+    name: str
+    zone_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    """The installation as last read from the dSS: which device sits in which zone."""
+
+    zones: Mapping[int, str]  # zone id -> name
+    devices: tuple[DeviceRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    reason: str  # short, English, no secrets; goes to the audit log
+
+    @classmethod
+    def allow(cls, reason: str) -> Decision:
+        return cls(True, reason)
+
+    @classmethod
+    def deny(cls, reason: str) -> Decision:
+        return cls(False, reason)

@@ -1,0 +1,1 @@
+"""Shares: the model, their lifecycle, secrets and PINs."""
