@@ -1,0 +1,111 @@
+"""Validated, frozen settings. Parsing argv and addon.json happens in __main__; this module only
+turns already-read values into a Settings object or a clear error."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dss_addon.errors import BadInput
+
+UI_DIR = Path(__file__).resolve().parent.parent / "ui"
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    dss_url: str  # e.g. https://127.0.0.1:8080 (no trailing slash)
+    data_dir: Path
+    owner_listen: Listen = Listen("127.0.0.1", 8091)
+    share_listen: Listen = Listen("127.0.0.1", 8443)
+    public_url: str | None = None  # how helpers reach the share site; default: the listener
+    http: bool = False  # share site without TLS (behind an existing TLS tunnel)
+    dss_insecure: bool = False  # accept the dSS's self-signed certificate
+    max_lifetime: timedelta = timedelta(days=30)
+    session_idle: timedelta = timedelta(minutes=30)  # share sessions (electrician browsers)
+    trusted_proxies: frozenset[str] = frozenset()  # forwarding headers honoured only from these
+    owner_identity_ttl: float = 10.0  # seconds an owner's dSS token check is cached
+    dss_timeout: float = 10.0  # seconds for an ordinary dSS call
+    ui_dir: Path = field(default=UI_DIR)
+
+    def share_base_url(self, bound: Listen | None = None) -> str:
+        """Base URL for share links: the configured public URL, else the share listener."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        listen = bound or self.share_listen
+        scheme = "http" if self.http else "https"
+        return f"{scheme}://{listen}"
+
+
+def parse_listen(value: str, *, option: str) -> Listen:
+    host, sep, port_text = value.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise BadInput(f"{option}: expected HOST:PORT, got {value!r}", field=option)
+    return Listen(host, int(port_text))
+
+
+def parse_url(value: str, *, option: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise BadInput(f"{option}: expected an http(s) URL, got {value!r}", field=option)
+    if parts.query or parts.fragment:
+        raise BadInput(f"{option}: the URL must not have a query or fragment", field=option)
+    return value.rstrip("/")
+
+
+def _as_str(options: Mapping[str, object], key: str) -> str | None:
+    value = options.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadInput(f"{key}: expected text", field=key)
+    return value
+
+
+def settings_from_options(options: Mapping[str, object]) -> Settings:
+    """Build Settings from option names as in the CLI (`dss_url`, `owner_listen`, ...)."""
+    dss_url = _as_str(options, "dss_url")
+    data_dir = _as_str(options, "data_dir")
+    if not dss_url:
+        raise BadInput("--dss-url is required", field="dss_url")
+    if not data_dir:
+        raise BadInput("--data-dir is required", field="data_dir")
+    kwargs: dict[str, object] = {
+        "dss_url": parse_url(dss_url, option="--dss-url"),
+        "data_dir": Path(data_dir),
+        "http": bool(options.get("http", False)),
+        "dss_insecure": bool(options.get("dss_insecure", False)),
+    }
+    owner = _as_str(options, "owner_listen")
+    if owner:
+        kwargs["owner_listen"] = parse_listen(owner, option="--owner-listen")
+    share = _as_str(options, "share_listen")
+    if share:
+        kwargs["share_listen"] = parse_listen(share, option="--share-listen")
+    public = _as_str(options, "public_url")
+    if public:
+        kwargs["public_url"] = parse_url(public, option="--public-url")
+    proxies = options.get("trusted_proxies")
+    if proxies:
+        if not isinstance(proxies, list | tuple) or not all(isinstance(p, str) for p in proxies):
+            raise BadInput("trusted_proxies: expected a list of addresses", field="trusted_proxies")
+        kwargs["trusted_proxies"] = frozenset(proxies)
+    days = options.get("max_lifetime_days")
+    if days is not None:
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+            raise BadInput("max_lifetime_days: expected 1 to 365", field="max_lifetime_days")
+        kwargs["max_lifetime"] = timedelta(days=days)
+    return Settings(**kwargs)  # type: ignore[arg-type]  # keys checked above, one per field

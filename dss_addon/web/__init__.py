@@ -1,0 +1,1 @@
+"""HTTP edge: the owner site, the share site and what they share."""
