@@ -1,0 +1,36 @@
+"""Audit trail entries of a share: who opened it, every dSS call, every denial."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class AuditEvent(StrEnum):
+    CREATED = "created"
+    OPENED = "opened"  # a redemption succeeded
+    PIN_FAILED = "pin_failed"
+    LOCKED = "locked"
+    REDEEM_REFUSED = "redeem_refused"
+    CALL = "call"  # a proxied dSS call the policy allowed
+    DENIED = "denied"
+    REVOKED = "revoked"
+    EXTENDED = "extended"
+    ENDED = "ended"  # "job done" by the helper
+    SESSION_EXPIRED = "session_expired"
+    APP_TOKEN_REVOKE_FAILED = "app_token_revoke_failed"  # noqa: S105 -- an event name
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """Never holds a secret, PIN, cookie or token: callers pass ids, calls and reasons only."""
+
+    share_id: str
+    at: datetime
+    event: str
+    call: str = ""
+    allowed: bool | None = None
+    reason: str = ""
+    client: str = ""
+    session_id: str = ""

@@ -1,0 +1,343 @@
+"""ShareService: the one place the web layer talks to about shares."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import hmac
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from dss_addon.clock import Clock
+from dss_addon.errors import (
+    BadInput,
+    NotAuthenticated,
+    ShareLocked,
+    ShareNotFound,
+    WrongPin,
+)
+from dss_addon.shares.audit import AuditEntry, AuditEvent
+from dss_addon.shares.contracts import AppTokens, CreatedShare, Owner, Redemption
+from dss_addon.shares.model import (
+    FINAL_STATES,
+    PIN_MAX_FAILURES,
+    Share,
+    ShareSession,
+    ShareState,
+    share_state,
+)
+from dss_addon.shares.requests import ShareRequest
+from dss_addon.shares.secrets import (
+    hash_pin,
+    is_valid_pin,
+    new_pin,
+    new_secret,
+    new_session_token,
+    new_share_id,
+    secret_digest,
+    verify_pin,
+)
+from dss_addon.shares.seen import LastSeen
+from dss_addon.shares.vault import TokenVault
+from dss_addon.store import ShareRecord, Store
+
+__all__ = ["AppTokens", "AuditEntry", "CreatedShare", "Owner", "Redemption", "ShareService"]
+
+log = logging.getLogger(__name__)
+
+MAX_TOKEN_LENGTH = 128  # secrets and cookies are 43 characters; longer input is never valid
+NOT_FOUND = "This link is unknown, expired, revoked, used up or not valid yet."
+
+
+class ShareService:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        vault: TokenVault,
+        app_tokens: AppTokens | None,
+        *,
+        max_lifetime: timedelta = timedelta(days=30),
+        idle_timeout: timedelta = timedelta(minutes=30),
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._vault = vault
+        self._app_tokens = app_tokens
+        self.max_lifetime = max_lifetime
+        self.idle_timeout = idle_timeout
+        self._watchers: dict[str, asyncio.Event] = {}
+        self._pin_locks: dict[str, asyncio.Lock] = {}
+        self._seen = LastSeen(clock)
+
+    # -- owner side -------------------------------------------------------------------------
+
+    async def create(self, request: ShareRequest, owner: Owner) -> CreatedShare:
+        share_id, secret = new_share_id(), new_secret()
+        pin = new_pin() if request.with_pin else None
+        pin_hash = None if pin is None else await asyncio.to_thread(hash_pin, pin)
+        app_token: str | None = None
+        if self._app_tokens is not None:
+            # First, so that a dSS refusal leaves nothing behind.
+            app_token = await self._app_tokens.issue(
+                f"dss-share {share_id}: {request.label}", owner.dss_token
+            )
+        draft = Share(
+            id=share_id,
+            label=request.label,
+            level=request.level,
+            created_at=self._clock.now(),
+            starts_at=request.starts_at,
+            expires_at=request.expires_at,
+            zones=request.zones,
+            has_pin=pin is not None,
+            max_redemptions=request.max_redemptions,
+            created_by=owner.name,
+        )
+        blob = None if app_token is None else self._vault.encrypt(app_token)
+        try:
+            share = await self._store.insert_share(
+                draft, secret_digest=secret_digest(secret), pin_hash=pin_hash, app_token=blob
+            )
+        except BaseException:
+            if app_token is not None:
+                await self._revoke_app_token(share_id, app_token)
+            raise
+        self.audit(share.id, AuditEvent.CREATED, reason=f"by {owner.name}")
+        return CreatedShare(share=share, secret=secret, pin=pin)
+
+    async def get(self, share_id: str) -> Share:
+        share = await self._store.share(share_id)
+        if share is None:
+            raise ShareNotFound("No share with this id.")
+        return share
+
+    async def revoke(self, share_id: str, *, actor: str) -> Share:
+        """Idempotent. Ends every session at once; a second call retries the dSS clean-up."""
+        result = await self._store.revoke(share_id)
+        if result is None:
+            raise ShareNotFound("No share with this id.")
+        share, changed = result
+        if changed:
+            self.audit(share_id, AuditEvent.REVOKED, reason=f"by {actor}")
+            self._notify(share_id)
+        await self._release_app_token(share_id)
+        return share
+
+    async def extend(self, share_id: str, new_expires_at: datetime, *, actor: str) -> Share:
+        share = await self.get(share_id)
+        now = self._clock.now()
+        if share_state(share, now) in FINAL_STATES:
+            raise BadInput("A revoked or ended share cannot be extended.", field="expires_at")
+        if new_expires_at <= share.expires_at or new_expires_at <= now:
+            raise BadInput("The new end must be later than the current end.", field="expires_at")
+        if new_expires_at > now + self.max_lifetime:
+            raise BadInput("The new end lies too far in the future.", field="expires_at")
+        extended = await self._store.extend(share_id, new_expires_at)
+        if extended is None:  # revoked or ended meanwhile
+            raise BadInput("A revoked or ended share cannot be extended.", field="expires_at")
+        until = extended.expires_at.isoformat()
+        self.audit(share_id, AuditEvent.EXTENDED, reason=f"until {until} by {actor}")
+        self._notify(share_id)
+        return extended
+
+    async def release_app_tokens(self, *, expired_for: timedelta = timedelta(days=7)) -> int:
+        """Revokes in the dSS the app tokens of revoked and ended shares (retrying failed
+        revocations) and of shares expired for longer than expired_for (until then the owner
+        may still extend them). Call at start-up and now and then; returns how many."""
+        now, released = self._clock.now(), 0
+        for share in await self._store.shares_holding_app_tokens():
+            state = share_state(share, now)
+            long_expired = state is ShareState.EXPIRED and now - share.expires_at >= expired_for
+            if (state in FINAL_STATES or long_expired) and await self._release_app_token(share.id):
+                released += 1
+        return released
+
+    async def app_token(self, share_id: str) -> str | None:
+        blob = await self._store.app_token(share_id)
+        return None if blob is None else self._vault.decrypt(blob)
+
+    def audit(
+        self,
+        share_id: str,
+        event: str,
+        *,
+        call: str = "",
+        allowed: bool | None = None,
+        reason: str = "",
+        client: str = "",
+        session_id: str = "",
+    ) -> None:
+        """Never pass a secret, PIN, cookie or token here."""
+        self._store.audit(
+            AuditEntry(
+                share_id=share_id,
+                at=self._clock.now(),
+                event=str(event),
+                call=call,
+                allowed=allowed,
+                reason=reason,
+                client=client,
+                session_id=session_id,
+            )
+        )
+
+    async def audit_log(self, share_id: str) -> builtins.list[AuditEntry]:
+        return await self._store.audit_log(share_id)
+
+    def watch(self, share_id: str) -> asyncio.Event:
+        """Set once when the share is revoked, ended or extended; call again after it fires."""
+        return self._watchers.setdefault(share_id, asyncio.Event())
+
+    async def live_sessions(self, share_id: str) -> int:
+        now = self._clock.now()
+        sessions = await self._store.open_sessions(share_id)
+        return sum(1 for s in sessions if now - self._seen.get(s) < self.idle_timeout)
+
+    # -- share side -------------------------------------------------------------------------
+
+    async def redeem(self, secret: str, pin: str | None, *, client: str) -> Redemption:
+        """Unknown, expired, revoked, ended, used-up and scheduled shares all raise the same
+        ShareNotFound: the answer must not tell which secrets exist. Only a caller holding a
+        valid secret learns about the PIN (WrongPin) or the lock (ShareLocked)."""
+        record = await self._find_by_secret(secret)
+        if record is None:
+            # Not audited: there is no share to attribute it to, and it would let anyone on
+            # the internet fill the flash. The web layer rate-limits.
+            raise ShareNotFound(NOT_FOUND)
+        share = record.share
+        self._refuse_unless_redeemable(share, client)
+        if record.pin_hash is not None:
+            await self._check_pin(share.id, record.pin_hash, pin, client)
+        cookie, session_id = new_session_token(), new_share_id()
+        result = await self._store.redeem(
+            share.id, session_id=session_id, token_digest=secret_digest(cookie), client=client
+        )
+        if result is None:  # lost a race: used up, revoked or locked meanwhile
+            self._refuse_unless_redeemable(await self.get(share.id), client)
+            self.audit(share.id, AuditEvent.REDEEM_REFUSED, reason="race", client=client)
+            raise ShareNotFound(NOT_FOUND)
+        redeemed, session = result
+        self._seen.written(session)
+        self.audit(share.id, AuditEvent.OPENED, client=client, session_id=session.id)
+        return Redemption(share=redeemed, session=session, cookie=cookie)
+
+    async def authenticate(self, cookie: str) -> tuple[Share, ShareSession]:
+        """Who is this? Whether the share may still be used is the policy's decision."""
+        if not 0 < len(cookie) <= MAX_TOKEN_LENGTH:
+            raise NotAuthenticated("Not signed in to a share.")
+        digest = secret_digest(cookie)
+        record = await self._store.session_by_digest(digest)
+        if record is None or not hmac.compare_digest(record.token_digest, digest):
+            raise NotAuthenticated("Not signed in to a share.")
+        session = record.session
+        if session.ended_at is not None:
+            self._seen.forget(session.id)
+            raise NotAuthenticated("This session has ended.")
+        now, last_seen = self._clock.now(), self._seen.get(session)
+        if now - last_seen >= self.idle_timeout:
+            self._seen.forget(session.id)
+            if await self._store.end_session(session.id, last_seen_at=last_seen):
+                self.audit(
+                    session.share_id,
+                    AuditEvent.SESSION_EXPIRED,
+                    session_id=session.id,
+                    client=session.client,
+                )
+            raise NotAuthenticated("This session has expired.")
+        if self._seen.mark(session, now):
+            await self._store.touch_session(session.id, now)
+        return record.share, replace(session, last_seen_at=now)
+
+    async def end_by_helper(self, cookie: str, *, client: str) -> Share:
+        """Ends the share (not just the session): the helper says the job is done."""
+        share, session = await self.authenticate(cookie)
+        result = await self._store.end(share.id)
+        if result is None:
+            raise ShareNotFound("No share with this id.")
+        ended, changed = result
+        if changed:
+            self.audit(share.id, AuditEvent.ENDED, client=client, session_id=session.id)
+            self._notify(share.id)
+        self._seen.forget(session.id)
+        await self._release_app_token(share.id)
+        return ended
+
+    async def list(self) -> builtins.list[Share]:
+        return await self._store.shares()
+
+    # -- internals --------------------------------------------------------------------------
+
+    async def _find_by_secret(self, secret: str) -> ShareRecord | None:
+        if not 0 < len(secret) <= MAX_TOKEN_LENGTH:
+            return None
+        digest = secret_digest(secret)
+        record = await self._store.share_by_digest(digest)
+        # The look-up is by digest (indexed); the comparison itself is constant-time.
+        if record is None or not hmac.compare_digest(record.secret_digest, digest):
+            return None
+        return record
+
+    def _refuse_unless_redeemable(self, share: Share, client: str) -> None:
+        state = share_state(share, self._clock.now())
+        if state is ShareState.ACTIVE:
+            return
+        self.audit(share.id, AuditEvent.REDEEM_REFUSED, reason=state.value, client=client)
+        if state is ShareState.LOCKED:
+            raise ShareLocked("Too many wrong PINs: this share is locked.")
+        raise ShareNotFound(NOT_FOUND)
+
+    async def _check_pin(self, share_id: str, pin_hash: str, pin: str | None, client: str) -> None:
+        if not pin:  # asking for the PIN costs no try
+            share = await self.get(share_id)
+            tries_left = max(0, PIN_MAX_FAILURES - share.pin_failures)
+            raise WrongPin("This share needs a PIN.", tries_left=tries_left)
+        if not is_valid_pin(pin):
+            raise BadInput("The PIN has 6 digits.", field="pin")
+        # One check at a time per share: parallel guesses cannot exceed the 5 tries.
+        async with self._pin_locks.setdefault(share_id, asyncio.Lock()):
+            if (await self.get(share_id)).pin_failures >= PIN_MAX_FAILURES:
+                raise ShareLocked("Too many wrong PINs: this share is locked.")
+            if await asyncio.to_thread(verify_pin, pin, pin_hash):
+                return
+            failures = await self._store.record_pin_failure(share_id)
+        tries_left = max(0, PIN_MAX_FAILURES - failures)
+        self.audit(
+            share_id,
+            AuditEvent.PIN_FAILED,
+            client=client,
+            reason=f"{failures} of {PIN_MAX_FAILURES}",
+        )
+        if tries_left == 0:
+            self.audit(share_id, AuditEvent.LOCKED, client=client)
+            raise ShareLocked("Too many wrong PINs: this share is locked.")
+        raise WrongPin("Wrong PIN.", tries_left=tries_left)
+
+    def _notify(self, share_id: str) -> None:
+        event = self._watchers.pop(share_id, None)
+        if event is not None:
+            event.set()
+
+    async def _release_app_token(self, share_id: str) -> bool:
+        if self._app_tokens is None:
+            return False
+        blob = await self._store.app_token(share_id)
+        if blob is None:
+            return False
+        if not await self._revoke_app_token(share_id, self._vault.decrypt(blob)):
+            return False
+        await self._store.set_app_token(share_id, None)
+        return True
+
+    async def _revoke_app_token(self, share_id: str, app_token: str) -> bool:
+        """Best effort: the share is already unusable locally; the failure is audited."""
+        assert self._app_tokens is not None
+        try:
+            await self._app_tokens.revoke(app_token)
+        except Exception as err:  # whatever the dSS layer raises, the share stays revoked
+            kind = type(err).__name__  # not str(err): it could echo the token back
+            log.warning("revoking the dSS app token of share %s failed: %s", share_id, kind)
+            self.audit(share_id, AuditEvent.APP_TOKEN_REVOKE_FAILED, reason=kind)
+            return False
+        return True

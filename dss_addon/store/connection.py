@@ -1,0 +1,113 @@
+"""Opening the database: file permissions, PRAGMAs and migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from dss_addon.clock import Clock
+from dss_addon.errors import StoreError
+from dss_addon.store.store import Store
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+BUSY_TIMEOUT_MS = 5000
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(version, sql) in order; versions must run 1, 2, 3… without gaps."""
+    found: list[tuple[int, str]] = []
+    for path in sorted(MIGRATIONS_DIR.iterdir()):
+        match = _MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path.read_text("utf-8")))
+    if [version for version, _ in found] != list(range(1, len(found) + 1)):
+        raise StoreError("store migrations are not numbered 0001, 0002, … without gaps")
+    return found
+
+
+@asynccontextmanager
+async def open_store(
+    path: Path, clock: Clock, *, audit_interval: float = 5.0, audit_rows: int = 100
+) -> AsyncIterator[Store]:
+    """audit_interval (seconds) and audit_rows: the audit buffer is written when either is
+    reached, and on close."""
+    scripts = await asyncio.to_thread(_prepare, path)
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as err:
+        raise StoreError(f"cannot open the database {path.name}: {err}") from err
+    try:
+        conn.row_factory = sqlite3.Row
+        await _configure(conn)
+        await _migrate(conn, scripts)
+        store = Store(conn, clock, audit_interval=audit_interval, audit_rows=audit_rows)
+    except sqlite3.Error as err:  # e.g. not a database, or a corrupt one
+        await conn.close()
+        raise StoreError(f"cannot use the database {path.name}: {err}") from err
+    except BaseException:
+        await conn.close()
+        raise
+    try:
+        store.start()
+        yield store
+    finally:
+        await store.close()
+
+
+def _prepare(path: Path) -> list[tuple[int, str]]:
+    """Creates the data directory (0700) and the database file (0600) before SQLite does,
+    so share digests and encrypted app tokens are never world-readable, not even briefly.
+    SQLite gives the -wal and -shm files the permissions of the database file."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    return migrations()
+
+
+async def _configure(conn: aiosqlite.Connection) -> None:
+    async with conn.execute("PRAGMA journal_mode=WAL") as cursor:
+        row = await cursor.fetchone()
+    if row is None or str(row[0]).lower() != "wal":
+        raise StoreError("the database cannot use write-ahead logging")
+    # FULL, not NORMAL: with WAL, NORMAL may lose the last commits on power loss. A share the
+    # homeowner saw created, revoked or extended must stay so (DESIGN.md §3 rule 8). The audit
+    # trail is batched, so the extra fsync per commit is paid rarely.
+    await conn.execute("PRAGMA synchronous=FULL")
+    await conn.execute("PRAGMA foreign_keys=ON")
+    await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
+
+
+async def _user_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return 0 if row is None else int(row[0])
+
+
+async def _migrate(conn: aiosqlite.Connection, scripts: list[tuple[int, str]]) -> None:
+    current = await _user_version(conn)
+    if current > len(scripts):
+        raise StoreError(
+            f"the database has schema version {current}, newer than this add-on knows"
+            f" ({len(scripts)}); refusing to touch it"
+        )
+    for version, sql in scripts[current:]:
+        # executescript() commits any open transaction first, so BEGIN/COMMIT live inside the
+        # script. PRAGMA user_version cannot take a bound parameter; version is an int we
+        # parsed from a file name, never outside input. The version is written in the same
+        # transaction, so a migration is applied entirely or not at all.
+        script = f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version:d};\nCOMMIT;"
+        try:
+            await conn.executescript(script)
+        except sqlite3.Error as err:
+            if conn.in_transaction:
+                await conn.rollback()
+            raise StoreError(f"store migration {version:04d} failed: {err}") from err

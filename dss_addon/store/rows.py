@@ -1,0 +1,98 @@
+"""Conversions between stored rows and the domain dataclasses (pure)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+
+from dss_addon.shares.audit import AuditEntry
+from dss_addon.shares.model import Level, Share, ShareSession
+
+SHARE_COLUMNS = (
+    "id, label, level, created_at, starts_at, expires_at, zones, pin_hash, max_redemptions,"
+    " redemptions, pin_failures, revoked_at, ended_at, last_used_at, created_by"
+)
+SESSION_COLUMNS = "id, share_id, created_at, last_seen_at, client, ended_at"
+AUDIT_COLUMNS = "share_id, at, event, call, allowed, reason, client, session_id"
+
+
+def to_ts(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are not stored")
+    return int(moment.timestamp())
+
+
+def to_ts_opt(moment: datetime | None) -> int | None:
+    return None if moment is None else to_ts(moment)
+
+
+def from_ts(value: int) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+def from_ts_opt(value: int | None) -> datetime | None:
+    return None if value is None else from_ts(value)
+
+
+def zones_json(zones: tuple[int, ...]) -> str:
+    return json.dumps(list(zones))
+
+
+def share_from_row(row: sqlite3.Row) -> Share:
+    return Share(
+        id=row["id"],
+        label=row["label"],
+        level=Level(row["level"]),
+        created_at=from_ts(row["created_at"]),
+        starts_at=from_ts(row["starts_at"]),
+        expires_at=from_ts(row["expires_at"]),
+        zones=tuple(int(zone) for zone in json.loads(row["zones"])),
+        has_pin=row["pin_hash"] is not None,
+        max_redemptions=row["max_redemptions"],
+        redemptions=row["redemptions"],
+        pin_failures=row["pin_failures"],
+        revoked_at=from_ts_opt(row["revoked_at"]),
+        ended_at=from_ts_opt(row["ended_at"]),
+        last_used_at=from_ts_opt(row["last_used_at"]),
+        created_by=row["created_by"],
+    )
+
+
+def session_from_row(row: sqlite3.Row) -> ShareSession:
+    return ShareSession(
+        id=row["id"],
+        share_id=row["share_id"],
+        created_at=from_ts(row["created_at"]),
+        last_seen_at=from_ts(row["last_seen_at"]),
+        client=row["client"],
+        ended_at=from_ts_opt(row["ended_at"]),
+    )
+
+
+def audit_from_row(row: sqlite3.Row) -> AuditEntry:
+    allowed = row["allowed"]
+    return AuditEntry(
+        share_id=row["share_id"],
+        at=from_ts(row["at"]),
+        event=row["event"],
+        call=row["call"],
+        allowed=None if allowed is None else bool(allowed),
+        reason=row["reason"],
+        client=row["client"],
+        session_id=row["session_id"],
+    )
+
+
+def audit_params(entry: AuditEntry) -> tuple[object, ...]:
+    allowed = None if entry.allowed is None else int(entry.allowed)
+    return (
+        entry.share_id,
+        to_ts(entry.at),
+        entry.event,
+        entry.call,
+        allowed,
+        entry.reason,
+        entry.client,
+        entry.session_id,
+    )

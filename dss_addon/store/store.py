@@ -1,0 +1,270 @@
+"""The Store: every read and write of shares, sessions and the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import aiosqlite
+
+from dss_addon.clock import Clock
+from dss_addon.errors import StoreError
+from dss_addon.shares.audit import AuditEntry
+from dss_addon.shares.model import PIN_MAX_FAILURES, Share, ShareSession
+from dss_addon.store import rows
+from dss_addon.store.audit import AuditBuffer
+from dss_addon.store.db import SELECT_SESSION, SELECT_SHARE, Database
+from dss_addon.store.rows import AUDIT_COLUMNS, SHARE_COLUMNS, to_ts
+
+AUDIT_TEXT_MAX = 500  # bounds a row whatever a caller passes as call or reason
+
+_REDEEM = """
+UPDATE shares SET redemptions = redemptions + 1, last_used_at = :now
+WHERE id = :id AND revoked_at IS NULL AND ended_at IS NULL
+  AND starts_at <= :now AND expires_at > :now
+  AND (max_redemptions IS NULL OR redemptions < max_redemptions)
+  AND (pin_hash IS NULL OR pin_failures < :max_failures)
+"""
+# Two literal statements rather than a formatted column name: SQL is never built from values.
+_FINISH = {
+    "revoke": "UPDATE shares SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
+    " AND ended_at IS NULL",
+    "end": "UPDATE shares SET ended_at = ? WHERE id = ? AND revoked_at IS NULL"
+    " AND ended_at IS NULL",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ShareRecord:
+    """A share with what only the service may see: the stored digest and PIN hash."""
+
+    share: Share
+    secret_digest: bytes
+    pin_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    share: Share
+    session: ShareSession
+    token_digest: bytes
+
+
+class Store(Database):
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        clock: Clock,
+        *,
+        audit_interval: float = 5.0,
+        audit_rows: int = 100,
+    ) -> None:
+        super().__init__(conn)
+        self._clock = clock
+        self._audit = AuditBuffer(self._write_audit, interval=audit_interval, max_rows=audit_rows)
+        self._closed = False
+
+    def start(self) -> None:
+        self._audit.start()
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self._audit.stop()
+        finally:
+            await self._conn.close()
+
+    # -- shares -----------------------------------------------------------------------------
+
+    async def insert_share(
+        self, share: Share, *, secret_digest: bytes, pin_hash: str | None, app_token: bytes | None
+    ) -> Share:
+        """Returns the share as stored (times truncated to whole seconds)."""
+        params = (
+            share.id,
+            share.label,
+            share.level.value,
+            to_ts(share.created_at),
+            to_ts(share.starts_at),
+            to_ts(share.expires_at),
+            rows.zones_json(share.zones),
+            secret_digest,
+            pin_hash,
+            share.max_redemptions,
+            share.created_by,
+            app_token,
+        )
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO shares (id, label, level, created_at, starts_at, expires_at, zones,"
+                " secret_digest, pin_hash, max_redemptions, created_by, app_token)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                params,
+            )
+            return await self._share_in(conn, share.id)
+
+    async def share(self, share_id: str) -> Share | None:
+        row = await self._fetchone(SELECT_SHARE, (share_id,))
+        return None if row is None else rows.share_from_row(row)
+
+    async def shares(self) -> list[Share]:
+        sql = f"SELECT {SHARE_COLUMNS} FROM shares ORDER BY created_at DESC, id"  # noqa: S608
+        return [rows.share_from_row(row) for row in await self._fetchall(sql, ())]
+
+    async def share_by_digest(self, digest: bytes) -> ShareRecord | None:
+        sql = f"SELECT {SHARE_COLUMNS}, secret_digest FROM shares WHERE secret_digest = ?"  # noqa: S608
+        row = await self._fetchone(sql, (digest,))
+        if row is None:
+            return None
+        return ShareRecord(rows.share_from_row(row), bytes(row["secret_digest"]), row["pin_hash"])
+
+    async def shares_holding_app_tokens(self) -> list[Share]:
+        sql = f"SELECT {SHARE_COLUMNS} FROM shares WHERE app_token IS NOT NULL"  # noqa: S608
+        return [rows.share_from_row(row) for row in await self._fetchall(sql, ())]
+
+    async def app_token(self, share_id: str) -> bytes | None:
+        row = await self._fetchone("SELECT app_token FROM shares WHERE id = ?", (share_id,))
+        return None if row is None or row["app_token"] is None else bytes(row["app_token"])
+
+    async def set_app_token(self, share_id: str, blob: bytes | None) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("UPDATE shares SET app_token = ? WHERE id = ?", (blob, share_id))
+
+    async def record_pin_failure(self, share_id: str) -> int:
+        """Atomic increment; returns the new count."""
+        async with self._transaction() as conn:
+            async with conn.execute(
+                "UPDATE shares SET pin_failures = pin_failures + 1 WHERE id = ?"
+                " RETURNING pin_failures",
+                (share_id,),
+            ) as cursor:
+                row = await cursor.fetchone()
+        if row is None:
+            raise StoreError("no such share")
+        return int(row[0])
+
+    async def redeem(
+        self,
+        share_id: str,
+        *,
+        session_id: str,
+        token_digest: bytes,
+        client: str,
+        max_pin_failures: int = PIN_MAX_FAILURES,
+    ) -> tuple[Share, ShareSession] | None:
+        """Counts a redemption and opens a session, or does nothing and returns None.
+
+        The guard lives in the UPDATE's WHERE clause, so it also holds across connections
+        and processes: parallel requests cannot redeem a share beyond max_redemptions."""
+        now = to_ts(self._clock.now())
+        guard = {"now": now, "id": share_id, "max_failures": max_pin_failures}
+        async with self._transaction() as conn:
+            cursor = await conn.execute(_REDEEM, guard)
+            if cursor.rowcount != 1:
+                return None
+            await conn.execute(
+                "INSERT INTO sessions (id, share_id, token_digest, created_at, last_seen_at,"
+                " client) VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, share_id, token_digest, now, now, client),
+            )
+            share = await self._share_in(conn, share_id)
+            session = await self._session_in(conn, session_id)
+        return share, session
+
+    async def revoke(self, share_id: str) -> tuple[Share, bool] | None:
+        """(share, changed); ends every session of the share. None for an unknown id."""
+        return await self._finish("revoke", share_id)
+
+    async def end(self, share_id: str) -> tuple[Share, bool] | None:
+        return await self._finish("end", share_id)
+
+    async def _finish(self, how: str, share_id: str) -> tuple[Share, bool] | None:
+        now = to_ts(self._clock.now())
+        async with self._transaction() as conn:
+            cursor = await conn.execute(_FINISH[how], (now, share_id))
+            changed = cursor.rowcount == 1
+            await conn.execute(
+                "UPDATE sessions SET ended_at = ? WHERE share_id = ? AND ended_at IS NULL",
+                (now, share_id),
+            )
+            async with conn.execute(SELECT_SHARE, (share_id,)) as found:
+                row = await found.fetchone()
+        return None if row is None else (rows.share_from_row(row), changed)
+
+    async def extend(self, share_id: str, expires_at: datetime) -> Share | None:
+        """None when the share is unknown, revoked or ended."""
+        async with self._transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE shares SET expires_at = ? WHERE id = ? AND revoked_at IS NULL"
+                " AND ended_at IS NULL",
+                (to_ts(expires_at), share_id),
+            )
+            if cursor.rowcount != 1:
+                return None
+            return await self._share_in(conn, share_id)
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    async def session_by_digest(self, digest: bytes) -> SessionRecord | None:
+        async with self._transaction(write=False) as conn:
+            async with conn.execute(f"{SELECT_SESSION} WHERE token_digest = ?", (digest,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            share = await self._share_in(conn, row["share_id"])
+        return SessionRecord(share, rows.session_from_row(row), bytes(row["token_digest"]))
+
+    async def touch_session(self, session_id: str, seen_at: datetime) -> None:
+        """Writes last_seen_at of the session and last_used_at of its share."""
+        at = to_ts(seen_at)
+        async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
+                (at, session_id),
+            )
+            await conn.execute(
+                "UPDATE shares SET last_used_at = max(coalesce(last_used_at, 0), ?)"
+                " WHERE id = (SELECT share_id FROM sessions WHERE id = ?)",
+                (at, session_id),
+            )
+
+    async def end_session(self, session_id: str, *, last_seen_at: datetime | None = None) -> bool:
+        """True if this call ended it."""
+        now = to_ts(self._clock.now())
+        seen = now if last_seen_at is None else to_ts(last_seen_at)
+        async with self._transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE sessions SET ended_at = ?, last_seen_at = max(last_seen_at, ?)"
+                " WHERE id = ? AND ended_at IS NULL",
+                (now, seen, session_id),
+            )
+            return cursor.rowcount == 1
+
+    async def open_sessions(self, share_id: str) -> list[ShareSession]:
+        sql = f"{SELECT_SESSION} WHERE share_id = ? AND ended_at IS NULL ORDER BY created_at"
+        return [rows.session_from_row(row) for row in await self._fetchall(sql, (share_id,))]
+
+    # -- audit (append-only: there is no method to change or delete a row) -------------------
+
+    def audit(self, entry: AuditEntry) -> None:
+        """Cheap and synchronous: buffered, written by the background flush or flush()."""
+        self._audit.append(
+            replace(entry, call=entry.call[:AUDIT_TEXT_MAX], reason=entry.reason[:AUDIT_TEXT_MAX])
+        )
+
+    async def flush(self) -> None:
+        await self._audit.flush()
+
+    async def audit_log(self, share_id: str) -> list[AuditEntry]:
+        await self.flush()
+        sql = f"SELECT {AUDIT_COLUMNS} FROM audit WHERE share_id = ? ORDER BY id"  # noqa: S608
+        return [rows.audit_from_row(row) for row in await self._fetchall(sql, (share_id,))]
+
+    async def _write_audit(self, entries: list[AuditEntry]) -> None:
+        async with self._transaction() as conn:
+            await conn.executemany(
+                f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                [rows.audit_params(entry) for entry in entries],
+            )
