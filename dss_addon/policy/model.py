@@ -46,6 +46,42 @@ class Topology:
 
     zones: Mapping[int, str]  # zone id -> name
     devices: tuple[DeviceRef, ...] = ()
+    # Look-up indexes, built once per Topology so that decide() stays cheap per call.
+    _by_dsuid: dict[str, DeviceRef] = field(init=False, repr=False, compare=False)
+    _by_dsid: dict[str, DeviceRef] = field(init=False, repr=False, compare=False)
+    _by_name: dict[str, tuple[DeviceRef, ...]] = field(init=False, repr=False, compare=False)
+    _zones_by_name: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_dsuid: dict[str, DeviceRef] = {}
+        by_dsid: dict[str, DeviceRef] = {}
+        by_name: dict[str, tuple[DeviceRef, ...]] = {}
+        for device in self.devices:
+            by_dsuid[device.dsuid.lower()] = device
+            if device.dsid:
+                by_dsid[device.dsid.lower()] = device
+            by_name[device.name] = (*by_name.get(device.name, ()), device)
+        zones_by_name: dict[str, tuple[int, ...]] = {}
+        for zone_id, name in self.zones.items():
+            zones_by_name[name] = (*zones_by_name.get(name, ()), zone_id)
+        object.__setattr__(self, "_by_dsuid", by_dsuid)
+        object.__setattr__(self, "_by_dsid", by_dsid)
+        object.__setattr__(self, "_by_name", by_name)
+        object.__setattr__(self, "_zones_by_name", zones_by_name)
+
+    def device_by_dsuid(self, dsuid: str) -> DeviceRef | None:
+        """`dsuid` in lowercase hex."""
+        return self._by_dsuid.get(dsuid)
+
+    def device_by_dsid(self, dsid: str) -> DeviceRef | None:
+        """`dsid` in lowercase hex."""
+        return self._by_dsid.get(dsid)
+
+    def devices_named(self, name: str) -> tuple[DeviceRef, ...]:
+        return self._by_name.get(name, ())
+
+    def zones_named(self, name: str) -> tuple[int, ...]:
+        return self._zones_by_name.get(name, ())
 
 
 @dataclass(frozen=True, slots=True)

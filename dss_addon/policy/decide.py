@@ -1,0 +1,230 @@
+"""decide(): may this share's session make this dSS call now? Pure, synchronous, deny by default."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from dss_addon.policy import properties
+from dss_addon.policy.model import Decision, DssCall, Target, Topology
+from dss_addon.policy.params import param, parse_dss_int, resolve_device, resolve_zone, split_path
+from dss_addon.policy.rules import (
+    ALWAYS_BLOCKED_CALLS,
+    ALWAYS_BLOCKED_CLASSES,
+    APARTMENT_READS,
+    CIRCUIT_READS,
+    EVENT_RAISE_NEVER,
+    EVENT_SUBSCRIBE_NAMES,
+    KNOWN_OTHER_TARGETS,
+    LEVEL_CALLS,
+    RESTRICTED_SHARE_BLOCKED_CLASSES,
+    SCENE_LIMIT,
+    SCENE_METHODS,
+)
+from dss_addon.shares.model import (
+    USABLE_STATES,
+    Level,
+    Share,
+    ShareSession,
+    session_idle,
+    share_state,
+)
+
+_NO_RAISE: frozenset[str] = frozenset()
+
+
+def decide(
+    share: Share,
+    session: ShareSession | None,
+    call: DssCall,
+    now: datetime,
+    *,
+    topology: Topology,
+    idle_timeout: timedelta,
+    raise_allowed: frozenset[str] = _NO_RAISE,
+) -> Decision:
+    """Decide one call. `raise_allowed` lists event names (or `prefix*`) event/raise may use.
+
+    The order matters only for the reason given: every check can deny on its own, and the call
+    is allowed only if none does.
+    """
+    reason = (
+        _session_reason(share, session, now, idle_timeout)
+        or _state_reason(share, now)
+        or _target_reason(share, call)
+    )
+    if reason:
+        return Decision.deny(reason)
+    if call.target is Target.CONFIGURATOR:
+        return Decision.allow(f"configurator for level {share.level}")
+    reason = (
+        _jsonp_reason(call.params)
+        or _blocked_reason(call, raise_allowed)
+        or _level_reason(share.level, call)
+        or _parameter_reason(share, call, topology)
+    )
+    if reason:
+        return Decision.deny(reason)
+    return Decision.allow(f"allowed for level {share.level}")
+
+
+def _session_reason(
+    share: Share, session: ShareSession | None, now: datetime, idle_timeout: timedelta
+) -> str | None:
+    if session is None:
+        return "no session"
+    if session.share_id != share.id:
+        return "session belongs to another share"
+    if session.ended_at is not None:
+        return "session ended"
+    if session_idle(session, now, idle_timeout):
+        return "session idle"
+    return None
+
+
+def _state_reason(share: Share, now: datetime) -> str | None:
+    state = share_state(share, now)
+    return None if state in USABLE_STATES else f"share {state}"
+
+
+def _target_reason(share: Share, call: DssCall) -> str | None:
+    if call.target is Target.JSON:
+        return None if call.klass and call.method else "no dSS call given"
+    if call.target is Target.CONFIGURATOR:
+        if share.level is not Level.CONFIGURE:
+            return f"configurator not allowed for level {share.level}"
+        # Defence in depth: the proxy classifies paths; never let a dSS-side or setup path
+        # through as "configurator".
+        parts = split_path(call.path)
+        if parts is None:
+            return "configurator path with '.' or '..'"
+        if parts[:1] and parts[0] in KNOWN_OTHER_TARGETS:
+            return f"target /{parts[0]} not allowed"
+        return None
+    parts = split_path(call.path) or ()
+    if parts[:1] and parts[0] in KNOWN_OTHER_TARGETS:
+        return f"target /{parts[0]} not allowed"
+    return "target not allowed"
+
+
+def _jsonp_reason(params: Mapping[str, str]) -> str | None:
+    # Even empty: hasParameter() is true for "callback=", and the proxy must not be the one
+    # that decides what the dSS does with it.
+    return "JSONP callback not allowed" if "callback" in params else None
+
+
+def _blocked_reason(call: DssCall, raise_allowed: frozenset[str]) -> str | None:
+    klass, method = call.klass, call.method
+    if klass in ALWAYS_BLOCKED_CLASSES:
+        return f"always blocked: {klass}/*"
+    if (klass, method) in ALWAYS_BLOCKED_CALLS:
+        return f"always blocked: {klass}/{method}"
+    if klass == "property":
+        return properties.blocked(method, call.params)
+    if klass == "event" and method == "raise":
+        name = param(call.params, "name")
+        if name in EVENT_RAISE_NEVER or not _raise_listed(name, raise_allowed):
+            return "always blocked: event/raise of an event not in the raise allow-list"
+    return None
+
+
+def _raise_listed(name: str, raise_allowed: frozenset[str]) -> bool:
+    if not name:
+        return False
+    if name in raise_allowed:
+        return True
+    return any(p.endswith("*") and name.startswith(p[:-1]) for p in raise_allowed if len(p) > 1)
+
+
+def _level_reason(level: Level, call: DssCall) -> str | None:
+    if (call.klass, call.method) in LEVEL_CALLS[level]:
+        return None
+    return f"not in allow-list for level {level}"
+
+
+def _parameter_reason(share: Share, call: DssCall, topology: Topology) -> str | None:
+    klass, method, params = call.klass, call.method, call.params
+    zones = share.zones
+    if klass == "zone":
+        return _zone_reason(zones, method, params, topology)
+    if klass == "device":
+        return _device_reason(zones, method, params, topology)
+    if klass == "apartment":
+        if zones and method not in APARTMENT_READS:
+            return "apartment-wide action not allowed for a zone-restricted share"
+        if method in SCENE_METHODS:
+            return _scene_reason(params, required=True, where="apartment ")
+        return None
+    if klass == "property":
+        return properties.allowed(method, params, share.level, zones)
+    if klass == "event" and method == "subscribe":
+        if param(params, "name") not in EVENT_SUBSCRIBE_NAMES:
+            return "event name not in subscribe allow-list"
+        return None
+    if zones and klass in RESTRICTED_SHARE_BLOCKED_CLASSES:
+        return f"{klass}/* not allowed for a zone-restricted share"
+    if zones and klass == "circuit" and method not in CIRCUIT_READS:
+        return "circuit changes not allowed for a zone-restricted share"
+    return None
+
+
+def _zone_reason(
+    zones: tuple[int, ...], method: str, params: Mapping[str, str], topology: Topology
+) -> str | None:
+    is_scene = method in SCENE_METHODS
+    if not zones and not is_scene:
+        return None
+    zone_id = resolve_zone(params, topology)
+    if isinstance(zone_id, str):
+        return zone_id
+    if zones:
+        if zone_id == 0:
+            return "zone 0 (whole apartment) not allowed for a zone-restricted share"
+        if zone_id not in zones:
+            return f"zone {zone_id} outside share zones"
+        # zone/setSensorSource and friends name a second, device, target.
+        if param(params, "dsuid") or param(params, "dsid"):
+            reason = _device_zone_reason(zones, params, topology)
+            if reason:
+                return reason
+    if is_scene:
+        # Zone 0 is the whole apartment: its undoScene without a number may undo a panic.
+        required = method != "undoScene" or zone_id == 0
+        where = "apartment " if zone_id == 0 else ""
+        return _scene_reason(params, required=required, where=where)
+    return None
+
+
+def _device_reason(
+    zones: tuple[int, ...], method: str, params: Mapping[str, str], topology: Topology
+) -> str | None:
+    if zones:
+        reason = _device_zone_reason(zones, params, topology)
+        if reason:
+            return reason
+    if method in SCENE_METHODS:
+        return _scene_reason(params, required=method != "undoScene", where="")
+    return None
+
+
+def _device_zone_reason(
+    zones: tuple[int, ...], params: Mapping[str, str], topology: Topology
+) -> str | None:
+    device = resolve_device(params, topology)
+    if isinstance(device, str):
+        return device
+    if device.zone_id == 0 or device.zone_id not in zones:
+        return f"device in zone {device.zone_id} outside share zones"
+    return None
+
+
+def _scene_reason(params: Mapping[str, str], *, required: bool, where: str) -> str | None:
+    raw = param(params, "sceneNumber")
+    if not raw:
+        return f"{where}scene number required" if required else None
+    scene = parse_dss_int(raw)
+    if scene is None:
+        return f"{where}scene number unparsable"
+    if scene < 0 or scene >= SCENE_LIMIT:
+        return f"{where}scene {scene} not allowed"
+    return None

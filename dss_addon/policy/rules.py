@@ -1,0 +1,399 @@
+"""The decision tables, as data: per-level allow-lists and what is blocked for every share.
+
+Sources: dss-api.md §5.1 (view), §5.2 (operate), §5.3 (configure), §5.4 and DESIGN.md §3
+(always blocked). Levels are cumulative: view ⊂ operate ⊂ configure. The UI may read these
+tables to explain a level; it must not copy them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+from dss_addon.shares.model import Level
+
+Call = tuple[str, str]  # (class, method), case-sensitive like the dSS
+
+
+def _calls(klass: str, methods: Iterable[str]) -> frozenset[Call]:
+    return frozenset((klass, m) for m in methods)
+
+
+_TEMPERATURE_GETTERS = (
+    "getTemperatureControlStatus",
+    "getTemperatureControlConfig",
+    "getTemperatureControlConfig2",
+    "getTemperatureControlValues",
+    "getAssignedSensors",
+    "getSensorValues",
+)
+
+VIEW_CALLS: frozenset[Call] = (
+    _calls("system", ("version", "time", "getDSID", "getDSUID", "loggedInUser"))
+    | _calls(
+        "apartment",
+        (
+            "getStructure",
+            "getDevices",
+            "getCircuits",
+            "getReachableGroups",
+            "getName",
+            "getConsumption",
+            "getLockedScenes",
+            "getClusterLocks",
+            "getModelFeatures",
+            "getDeviceBinaryInputs",
+            *_TEMPERATURE_GETTERS,
+        ),
+    )
+    | _calls(
+        "zone",
+        (
+            "getName",
+            "getLastCalledScene",
+            "sceneGetName",
+            "getReachableScenes",
+            "getConsumption",
+            "getTemperatureControlInternals",
+            *_TEMPERATURE_GETTERS,
+        ),
+    )
+    | _calls(
+        "device",
+        (
+            "getName",
+            "getSpec",
+            "getGroups",
+            "getState",
+            "getTags",
+            "hasTag",
+            "getFirstSeen",
+            "getTransmissionQuality",
+            "getSensorValue",
+            "getSensorValue2",
+            "getSensorType",
+            "getSensorEventTableEntry",
+            "getBinaryInputs",
+            "getOutputValue",
+            "getOutputChannelValue",
+            "getOutputChannelSceneValue2",
+            "getOutputChannelDontCareFlags",
+            "getSceneValue",
+            "getSceneMode",
+            "getTransitionTime",
+            "getLedMode",
+            "getConfig",
+            "getConfigWord",
+            "getConsumption",
+            "getAKMInputTimeouts",
+            "getValvePwmMode",
+            "getValveControlMode",
+            "getValveTimerMode",
+            "getValveType",
+            "getCardinalDirection",
+            "getWindProtectionClass",
+            "getFloor",
+            "getOutputAfterImpulse",
+            "getMaxMotionTime",
+            "getVisibility",
+            "getSwitchThreshold",
+            "getTemperatureOffset",
+            "getBlinkConfig",
+            "getUMVRelayValue",
+            "getInfo",
+            "getInfoStatic",
+            "getInfoCustom",
+            "getInfoOperational",
+        ),
+    )
+    | _calls("circuit", ("getName", "getConsumption", "getEnergyMeterValue"))
+    | _calls(
+        "metering",
+        (
+            "getResolutions",
+            "getSeries",
+            "getLatest",
+            "getAggregatedLatest",
+            "getValues",
+            "getAggregatedValues",
+        ),
+    )
+    | _calls(
+        "property",
+        (
+            "query",
+            "query2",
+            "getString",
+            "getInteger",
+            "getBoolean",
+            "getFloating",
+            "getChildren",
+            "getType",
+            "getFlags",
+        ),
+    )
+    | _calls("event", ("subscribe", "get", "unsubscribe"))
+)
+
+OPERATE_CALLS: frozenset[Call] = (
+    VIEW_CALLS
+    | _calls("zone", ("callScene", "undoScene", "turnOn", "turnOff", "setValue", "blink"))
+    | _calls(
+        "device",
+        (
+            "turnOn",
+            "turnOff",
+            "setValue",
+            "callScene",
+            "undoScene",
+            "blink",
+            "setOutputChannelValue",
+        ),
+    )
+    # Scenes >= 64 are refused by a parameter rule (SCENE_LIMIT).
+    | _calls("apartment", ("callScene", "undoScene"))
+)
+
+CONFIGURE_CALLS: frozenset[Call] = (
+    OPERATE_CALLS
+    | _calls("apartment", ("setName", "saveScene"))
+    | _calls(
+        "zone",
+        (
+            "setName",
+            "sceneSetName",
+            "saveScene",
+            "setTemperatureControlState",
+            "setTemperatureControlConfig",
+            "setTemperatureControlConfig2",
+            "setTemperatureControlValues",
+            "setSensorSource",
+            "clearSensorSource",
+            "setStatusField",
+        ),
+    )
+    | _calls(
+        "device",
+        (
+            "setName",
+            "addTag",
+            "removeTag",
+            "saveScene",
+            "lock",
+            "unlock",
+            "addToArea",
+            "removeFromArea",
+            "setJokerGroup",
+            "setHeatingGroup",
+            "setButtonID",
+            "setButtonInputMode",
+            "setButtonActiveGroup",
+            "setOutputMode",
+            "setSceneValue",
+            "setSceneMode",
+            "setTransitionTime",
+            "setLedMode",
+            "setBinaryInputType",
+            "setBinaryInputTarget",
+            "setBinaryInputId",
+            "setAKMInputTimeouts",
+            "setAKMInputProperty",
+            "setSensorEventTableEntry",
+            "setOutputChannelSceneValue2",
+            "setOutputChannelDontCareFlag",
+            "setValvePwmMode",
+            "setValveControlMode",
+            "setValveTimerMode",
+            "setValveType",
+            "setUMVRelayValue",
+            "setBlinkConfig",
+            "setCardinalDirection",
+            "setWindProtectionClass",
+            "setFloor",
+            "setOutputAfterImpulse",
+            "setMaxMotionTime",
+            "setVisibility",
+            "setSwitchThreshold",
+            "setTemperatureOffset",
+            "setConsumptionVisualization",
+        ),
+    )
+    | _calls("circuit", ("setName",))
+    | _calls(
+        "structure",
+        (
+            "zoneAddDevice",
+            "removeDevice",
+            "addZone",
+            "removeZone",
+            "persistSet",
+            "unpersistSet",
+            "addGroup",
+            "removeGroup",
+            "addCluster",
+            "removeCluster",
+            "groupAddDevice",
+            "groupRemoveDevice",
+            "clusterAddDevice",
+            "clusterRemoveDevice",
+            "groupSetName",
+            "groupSetColor",
+            "groupGetConfiguration",
+            "groupSetConfiguration",
+            "clusterSetName",
+            "clusterSetColor",
+            "clusterSetConfigLock",
+        ),
+    )
+    | _calls("state", ("set",))
+    # Paths: PROPERTY_WRITE_PREFIXES. Names: the raise allow-list passed to decide().
+    | _calls("property", ("setString", "setInteger", "setBoolean", "setFloating"))
+    | _calls("event", ("raise",))
+)
+
+LEVEL_CALLS: Mapping[Level, frozenset[Call]] = MappingProxyType(
+    {Level.VIEW: VIEW_CALLS, Level.OPERATE: OPERATE_CALLS, Level.CONFIGURE: CONFIGURE_CALLS}
+)
+
+# Denied at every level, whatever the parameters. Wins over every allow-list.
+ALWAYS_BLOCKED_CALLS: frozenset[Call] = (
+    # Credentials: the add-on answers login/loginApplication/logout itself, never forwards them.
+    _calls(
+        "system",
+        (
+            "setPassword",
+            "requestApplicationToken",
+            "enableToken",
+            "revokeToken",
+            "login",
+            "loginApplication",
+            "logout",
+        ),
+    )
+    | _calls("property", ("remove", "setFlag", "vdcquery"))
+    | _calls(
+        "device",
+        (
+            "setConfig",
+            "setOutputValue",
+            "setProgMode",
+            "setProperty",
+            "setCustomAction",
+            "callAction",
+        ),
+    )
+    | _calls(
+        "circuit",
+        (
+            "firmwareUpdate",
+            "firmwareCheck",
+            "learnIn",
+            "learnOut",
+            "storeAccessToken",
+            "invokeMethod",
+            "rescan",
+        ),
+    )
+    | _calls("apartment", ("removeMeter", "removeInactiveMeters", "rescan", "setDevicesFirstSeen"))
+    | _calls("subscription", ("list", "add", "remove"))
+    | _calls("database", ("query",))
+)
+# Every method of these classes, known or not: subscription/add runs arbitrary scripts,
+# database/query runs arbitrary SQL.
+ALWAYS_BLOCKED_CLASSES: frozenset[str] = frozenset({"subscription", "database"})
+
+# Scene calls: scenes >= 64 are apartment scenes (panic, alarms, fire, deep off).
+SCENE_LIMIT = 64
+SCENE_METHODS: frozenset[str] = frozenset({"callScene", "undoScene", "saveScene", "callSceneMin"})
+
+Path = tuple[str, ...]
+
+# Property reads (get*, getChildren, getType, getFlags, query, query2): §5.1.
+PROPERTY_READ_PREFIXES: tuple[Path, ...] = (
+    ("apartment",),
+    ("usr", "states"),
+    ("usr", "addon-states"),
+    ("system", "version"),
+    ("system", "uptime"),
+    ("system", "dSID"),
+    ("system", "dSUID"),
+    ("system", "host"),
+)
+# Add-on data (read by proxied add-on UIs) is readable for configure only.
+PROPERTY_CONFIGURE_READ_PREFIXES: tuple[Path, ...] = (*PROPERTY_READ_PREFIXES, ("scripts",))
+LEVEL_READ_PREFIXES: Mapping[Level, tuple[Path, ...]] = MappingProxyType(
+    {
+        Level.VIEW: PROPERTY_READ_PREFIXES,
+        Level.OPERATE: PROPERTY_READ_PREFIXES,
+        Level.CONFIGURE: PROPERTY_CONFIGURE_READ_PREFIXES,
+    }
+)
+# Property writes (configure only).
+PROPERTY_WRITE_PREFIXES: tuple[Path, ...] = (("scripts",),)
+# Never read nor written: password hashes and app tokens; the cloud connector's tokens.
+PROPERTY_BLOCKED_PREFIXES: tuple[Path, ...] = (
+    ("system", "security"),
+    ("scripts", "system-addon-remote-connectivity"),
+)
+# Never written, whatever an allow-list says.
+PROPERTY_WRITE_BLOCKED_PREFIXES: tuple[Path, ...] = (("config",), ("system",), ("apartment",))
+
+PROPERTY_QUERY_METHODS: frozenset[str] = frozenset({"query", "query2"})
+PROPERTY_PATH_READ_METHODS: frozenset[str] = frozenset(
+    {"getString", "getInteger", "getBoolean", "getFloating", "getChildren", "getType", "getFlags"}
+)
+PROPERTY_WRITE_METHODS: frozenset[str] = frozenset(
+    {"setString", "setInteger", "setBoolean", "setFloating"}
+)
+
+# event/subscribe: model events only, no system plumbing.
+EVENT_SUBSCRIBE_NAMES: frozenset[str] = frozenset(
+    {
+        "callScene",
+        "callSceneBus",
+        "undoScene",
+        "buttonClick",
+        "buttonClickBus",
+        "deviceSensorValue",
+        "deviceSensorEvent",
+        "deviceBinaryInputEvent",
+        "deviceStatusEvent",
+        "deviceInvalidSensor",
+        "deviceActionEvent",
+        "deviceStateEvent",
+        "deviceEventEvent",
+        "stateChange",
+        "addonStateChange",
+        "zoneSensorValue",
+        "zoneSensorError",
+        "scene_name_changed",
+        "blink",
+        "operation_lock",
+        "cluster_config_lock",
+    }
+)
+# event/raise: never, even if the owner's raise allow-list names them (system scripts).
+EVENT_RAISE_NEVER: frozenset[str] = frozenset(
+    {
+        "running",
+        "model_ready",
+        "dsMeter_ready",
+        "sendmail",
+        "highlevelevent",
+        "ApplicationTokenDeleted",
+        "webSessionCleanup",
+        "devices_first_seen",
+    }
+)
+
+# For a zone-restricted share: apartment-wide reads that stay allowed (everything else in
+# apartment/* acts on the whole building).
+APARTMENT_READS: frozenset[str] = frozenset(m for k, m in VIEW_CALLS if k == "apartment")
+CIRCUIT_READS: frozenset[str] = frozenset(m for k, m in VIEW_CALLS if k == "circuit")
+# Classes that act on the whole installation, refused for zone-restricted shares.
+RESTRICTED_SHARE_BLOCKED_CLASSES: frozenset[str] = frozenset({"structure", "state"})
+
+# Non-JSON targets, named in denial reasons (anything else is just "target not allowed").
+KNOWN_OTHER_TARGETS: frozenset[str] = frozenset(
+    {"browse", "cgi-bin", "icons", "getLatestLogs", "websocket", "www", "json"}
+)

@@ -1,0 +1,173 @@
+"""property/*: read prefixes, blocked subtrees, write rules, path tricks and query wildcards."""
+
+from __future__ import annotations
+
+import pytest
+
+from dss_addon.policy import Decision, decide
+from dss_addon.shares.model import Level
+from tests.support.builders import (
+    IDLE_TIMEOUT,
+    NOW,
+    make_call,
+    make_session,
+    make_share,
+    make_topology,
+)
+
+V, OP, C = Level.VIEW, Level.OPERATE, Level.CONFIGURE
+TOPOLOGY = make_topology()
+
+
+def prop(level: Level, method: str, raw: str, zones: tuple[int, ...] = ()) -> Decision:
+    key = "query" if method in ("query", "query2") else "path"
+    share = make_share(level=level, zones=zones)
+    call = make_call("property", method, **{key: raw, "value": "x"})
+    return decide(
+        share, make_session(share), call, NOW, topology=TOPOLOGY, idle_timeout=IDLE_TIMEOUT
+    )
+
+
+SECURITY_TRICKS = [
+    "/system/security",
+    "/system/security/",
+    "//system//security",
+    "/system/security/applicationTokens/enabled",
+    "system/security/users/dssadmin/password",
+    "/apartment/../system/security",
+    "/apartment/./../system/security",
+    "/usr/states/../../system/security",
+]
+
+
+@pytest.mark.parametrize("level", list(Level))
+@pytest.mark.parametrize("method", ["getString", "getChildren", "getType", "getFlags", "setString"])
+@pytest.mark.parametrize("path", SECURITY_TRICKS)
+def test_system_security_is_unreachable_by_path_tricks(
+    level: Level, method: str, path: str
+) -> None:
+    assert not prop(level, method, path).allowed
+
+
+@pytest.mark.parametrize("level", list(Level))
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/system/security/*(*)",
+        "/system/security/applicationTokens/enabled/*(*)",
+        "/system/*(*)",
+        "/system/*/applicationTokens/*(*)",
+        "/*(*)",
+        "/*/*/*(*)",
+        "/*/security/*(*)",
+        "//system//security(*)",
+        "/system/sec*/*(*)",
+        "/(*)",
+        "/apartment/../system/security/*(*)",
+        "/scripts/*(*)",
+        "/scripts/system-addon-remote-connectivity(*)",
+    ],
+)
+@pytest.mark.parametrize("method", ["query", "query2"])
+def test_queries_cannot_reach_blocked_subtrees(level: Level, query: str, method: str) -> None:
+    assert not prop(level, method, query).allowed
+
+
+@pytest.mark.parametrize(
+    ("level", "method", "raw", "allowed"),
+    [
+        (V, "getString", "/system/version/version", True),
+        (V, "getInteger", "/system/uptime", True),
+        (V, "getString", "/system/dSID", True),
+        (V, "getString", "/system/dSUID", True),
+        (V, "getString", "/system/host/interfaces/eth0/ip", True),
+        (V, "getString", "/usr/states/presence/state", True),
+        (V, "getString", "/usr/addon-states/tado/heating/state", True),
+        (V, "getChildren", "/apartment/zones", True),
+        (V, "getChildren", "/apartment", True),
+        (V, "query", "/apartment/zones/*(ZoneID,name)", True),
+        (V, "query2", "/apartment/zones/*(*)/groups/*(*)/scenes/*(*)", True),
+        (V, "query", "/apartment/dSMeters/*(name,dSID,dSUID,isValid)/zones/*(*)", True),
+        (V, "query", "/apartment/*/*(ZoneID,name)/groups/*(group,name)", True),
+        (V, "query", "/usr/states/*(*)", True),
+        (V, "query", "/system/version(version,distroVersion)", True),
+        # not allow-listed
+        (V, "getChildren", "/", False),
+        (V, "getString", "/system/time/current", False),
+        (V, "getString", "/system/securityX", False),  # a sibling, but not allow-listed either
+        (V, "getString", "/System/security", False),
+        (V, "getString", "/Apartment/zones", False),
+        (V, "getString", "/config/digestfile", False),
+        (V, "getString", "/scripts/tado/config", False),
+        (V, "getString", "", False),
+        (V, "query", "", False),
+        (V, "query", "/system(*)", False),
+        (V, "query", "/usr/*(*)", False),
+        (C, "getString", "/scripts/tado/config", True),
+        (C, "query", "/scripts/tado/*(*)", True),
+        (C, "getString", "/scripts/system-addon-remote-connectivity/OSPToken", False),
+        # writes: configure only, only below /scripts/<add-on>
+        (C, "setString", "/scripts/tado/config", True),
+        (C, "setInteger", "/scripts/tado/n", True),
+        (C, "setBoolean", "//scripts//tado//flag", True),
+        (C, "setString", "/scripts", False),
+        (C, "setString", "/scripts/system-addon-remote-connectivity/OSPToken", False),
+        (C, "setString", "/config/subsystems/WebServer/trustedPort", False),
+        (C, "setString", "/system/version/version", False),
+        (C, "setString", "/apartment/zones/zone989/name", False),
+        (C, "setString", "/usr/states/presence/state", False),
+        (C, "setString", "/scripts/../config/digestfile", False),
+        (OP, "setString", "/scripts/tado/config", False),
+        (V, "setString", "/scripts/tado/config", False),
+        # always blocked, anywhere
+        (C, "remove", "/scripts/tado/config", False),
+        (C, "setFlag", "/scripts/tado/config", False),
+        (C, "vdcquery", "/scripts/tado", False),
+    ],
+)
+def test_property_rules(level: Level, method: str, raw: str, allowed: bool) -> None:
+    decision = prop(level, method, raw)
+    assert decision.allowed is allowed, decision.reason
+
+
+@pytest.mark.parametrize(
+    ("method", "raw", "reason"),
+    [
+        ("getString", "/system/security/x", "property path /system/security is blocked"),
+        ("query", "/*(*)", "property path /system/security is blocked"),
+        ("getString", "/apartment/../system", "property path with '.' or '..' is blocked"),
+        ("setString", "/config/x", "property writes under /config are blocked"),
+        ("remove", "/scripts/x", "always blocked: property/remove"),
+        ("getString", "/config/x", "property path not in read allow-list for level configure"),
+    ],
+)
+def test_property_denial_reasons(method: str, raw: str, reason: str) -> None:
+    assert prop(C, method, raw) == Decision.deny(reason)
+
+
+@pytest.mark.parametrize(
+    ("method", "raw", "allowed"),
+    [
+        ("getString", "/apartment/zones/zone989/name", True),
+        ("query", "/apartment/zones/zone989/groups/*(*)", True),
+        ("query2", "/apartment/zones/zone989(*)", True),
+        ("getChildren", "/apartment/zones", True),
+        ("getChildren", "/apartment", True),
+        ("getString", "/apartment/dSMeters/x/name", True),
+        ("getString", "/usr/states/presence/state", True),
+        ("getString", "/apartment/zones/zone990/name", False),
+        ("getString", "/apartment/zones/zone0/devices/x/name", False),
+        ("getString", "/apartment/zones/zone0989/name", False),
+        ("getString", "/apartment/zones/zone989x/name", False),
+        ("query", "/apartment/zones/*(ZoneID,name)", False),
+        ("query", "/apartment/zones/zone*(*)", False),
+        ("query", "/apartment/*/*(*)", False),
+        ("query", "/apartment/*(*)", False),
+        ("query", "/apartment/zones(*)", True),  # the zones node's own values only
+    ],
+)
+def test_zone_restricted_property_reads_must_name_an_allowed_zone(
+    method: str, raw: str, allowed: bool
+) -> None:
+    decision = prop(V, method, raw, zones=(989,))
+    assert decision.allowed is allowed, decision.reason

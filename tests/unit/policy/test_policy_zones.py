@@ -1,0 +1,199 @@
+"""Zone-restricted shares: zone, device, apartment and other calls stay inside the share's zones."""
+
+from __future__ import annotations
+
+import pytest
+
+from dss_addon.policy import Decision, decide
+from dss_addon.policy.scope import (
+    device_allowed,
+    filter_allowed_devices,
+    filter_allowed_zones,
+    zone_allowed,
+)
+from dss_addon.shares.model import Level
+from tests.support.builders import (
+    BLIND_KUECHE,
+    IDLE_TIMEOUT,
+    LAMP_SCHLAFEN,
+    LIGHT_WOHNEN,
+    NOW,
+    SENSOR_KUECHE,
+    SOCKET_WOHNEN,
+    make_call,
+    make_session,
+    make_share,
+    make_topology,
+)
+
+TOPOLOGY = make_topology()
+ZONES = (989, 990)  # Wohnen, Küche; not Schlafen (991)
+
+
+def restricted(level: Level, klass: str, method: str, **params: str) -> Decision:
+    share = make_share(level=level, zones=ZONES)
+    call = make_call(klass, method, **params)
+    return decide(
+        share, make_session(share), call, NOW, topology=TOPOLOGY, idle_timeout=IDLE_TIMEOUT
+    )
+
+
+@pytest.mark.parametrize(
+    ("zone_id", "allowed"),
+    [
+        ("989", True),
+        ("0x3dd", True),
+        ("0X3DD", True),
+        ("01735", True),
+        (" 989", True),
+        ("+989", True),
+        ("990", True),
+        ("0x3de", True),
+        ("991", False),
+        ("0x3df", False),
+        ("01737", False),
+        ("0", False),
+        ("0x0", False),
+        ("-0", False),
+        ("00", False),
+        ("989 ", False),
+        ("989abc", False),
+        ("0989", False),  # octal 0989 is invalid (9 is no octal digit)
+        ("4294968285", False),  # 2**32 + 989
+        ("", False),
+        ("99999", False),
+    ],
+)
+def test_zone_calls_must_target_an_allowed_zone(zone_id: str, allowed: bool) -> None:
+    decision = restricted(Level.OPERATE, "zone", "callScene", id=zone_id, sceneNumber="5")
+    assert decision.allowed is allowed, decision.reason
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({"id": "991"}, "zone 991 outside share zones"),
+        ({"id": "0x3df"}, "zone 991 outside share zones"),
+        ({"id": "0"}, "zone 0 (whole apartment) not allowed for a zone-restricted share"),
+        ({"name": "Schlafen"}, "zone 991 outside share zones"),
+        ({"id": "989", "name": "Wohnen"}, "both zone id and name given"),
+        ({"id": "989", "name": "Schlafen"}, "both zone id and name given"),
+        ({"name": "Dachboden"}, "unknown zone"),
+        ({}, "no zone given"),
+    ],
+)
+def test_zone_denial_reasons(params: dict[str, str], reason: str) -> None:
+    assert restricted(Level.VIEW, "zone", "getName", **params) == Decision.deny(reason)
+
+
+def test_zone_by_name_inside_the_share() -> None:
+    assert restricted(Level.VIEW, "zone", "getName", name="Küche").allowed
+
+
+@pytest.mark.parametrize(
+    ("params", "allowed"),
+    [
+        ({"dsuid": LIGHT_WOHNEN.dsuid}, True),
+        ({"dsuid": LIGHT_WOHNEN.dsuid.upper()}, True),
+        ({"dsid": LIGHT_WOHNEN.dsid}, True),
+        ({"dsid": LIGHT_WOHNEN.dsid.upper()}, True),
+        ({"name": "Deckenlicht Wohnen"}, True),
+        ({"dsuid": SENSOR_KUECHE.dsuid}, True),
+        ({"dsuid": BLIND_KUECHE.dsuid.upper(), "dsid": LAMP_SCHLAFEN.dsid}, True),
+        ({"dsuid": LAMP_SCHLAFEN.dsuid}, False),
+        ({"dsuid": LAMP_SCHLAFEN.dsuid.upper()}, False),
+        ({"dsid": LAMP_SCHLAFEN.dsid}, False),
+        ({"name": "Nachttisch Schlafen"}, False),
+        ({"dsuid": LAMP_SCHLAFEN.dsuid, "dsid": LIGHT_WOHNEN.dsid}, False),  # dsuid wins
+        ({"dsid": LAMP_SCHLAFEN.dsid, "name": "Deckenlicht Wohnen"}, False),  # dsid wins
+        ({"dsuid": "0" * 34}, False),  # unknown
+        ({"dsuid": "zz"}, False),
+        ({"name": "Steckdose"}, False),  # ambiguous (one in Wohnen, one in Schlafen)
+        ({}, False),
+    ],
+)
+def test_device_calls_must_target_a_device_in_an_allowed_zone(
+    params: dict[str, str], allowed: bool
+) -> None:
+    decision = restricted(Level.OPERATE, "device", "turnOn", **params)
+    assert decision.allowed is allowed, decision.reason
+
+
+def test_unknown_device_reason() -> None:
+    decision = restricted(Level.VIEW, "device", "getName", dsuid="0" * 34)
+    assert decision == Decision.deny("unknown device")
+
+
+def test_device_outside_reason() -> None:
+    decision = restricted(Level.VIEW, "device", "getName", dsuid=LAMP_SCHLAFEN.dsuid)
+    assert decision == Decision.deny("device in zone 991 outside share zones")
+
+
+@pytest.mark.parametrize(
+    ("level", "klass", "method", "params", "allowed"),
+    [
+        (Level.VIEW, "apartment", "getStructure", {}, True),
+        (Level.VIEW, "apartment", "getDevices", {}, True),
+        (Level.VIEW, "apartment", "getCircuits", {}, True),
+        (Level.VIEW, "metering", "getLatest", {"from": ".meters(all)", "type": "energy"}, True),
+        (Level.VIEW, "circuit", "getConsumption", {"dsuid": "x"}, True),
+        (Level.OPERATE, "apartment", "callScene", {"sceneNumber": "5"}, False),
+        (Level.OPERATE, "apartment", "undoScene", {"sceneNumber": "5"}, False),
+        (Level.CONFIGURE, "apartment", "setName", {"newName": "x"}, False),
+        (Level.CONFIGURE, "apartment", "saveScene", {"sceneNumber": "5"}, False),
+        (Level.CONFIGURE, "structure", "addZone", {"zoneID": "5"}, False),
+        (Level.CONFIGURE, "structure", "zoneAddDevice", {"dsuid": LIGHT_WOHNEN.dsuid}, False),
+        (Level.CONFIGURE, "state", "set", {"name": "heating_system", "value": "1"}, False),
+        (Level.CONFIGURE, "circuit", "setName", {"dsuid": "x", "newName": "y"}, False),
+        (Level.CONFIGURE, "zone", "setName", {"id": "990", "newName": "y"}, True),
+        (
+            Level.CONFIGURE,
+            "zone",
+            "setSensorSource",
+            {"id": "990", "dsuid": SENSOR_KUECHE.dsuid, "sensorType": "9"},
+            True,
+        ),
+        (
+            Level.CONFIGURE,
+            "zone",
+            "setSensorSource",
+            {"id": "990", "dsuid": LAMP_SCHLAFEN.dsuid, "sensorType": "9"},
+            False,
+        ),
+        (Level.CONFIGURE, "device", "setName", {"dsuid": SOCKET_WOHNEN.dsuid}, True),
+    ],
+)
+def test_apartment_wide_actions_are_denied_for_restricted_shares(
+    level: Level, klass: str, method: str, params: dict[str, str], allowed: bool
+) -> None:
+    decision = restricted(level, klass, method, **params)
+    assert decision.allowed is allowed, decision.reason
+
+
+def test_unrestricted_share_needs_no_topology_for_zone_or_device_calls() -> None:
+    share = make_share(level=Level.OPERATE)
+    for call in (
+        make_call("zone", "turnOn", id="12345"),
+        make_call("device", "turnOn", dsuid="0" * 34),
+    ):
+        decision = decide(
+            share, make_session(share), call, NOW, topology=TOPOLOGY, idle_timeout=IDLE_TIMEOUT
+        )
+        assert decision.allowed
+
+
+def test_scope_helpers() -> None:
+    share = make_share(zones=ZONES)
+    everything = make_share()
+    assert zone_allowed(share, 989)
+    assert zone_allowed(share, 990)
+    assert not zone_allowed(share, 991)
+    assert not zone_allowed(share, 0)
+    assert zone_allowed(everything, 0)
+    assert zone_allowed(everything, 991)
+    assert filter_allowed_zones(share, TOPOLOGY) == {989: "Wohnen", 990: "Küche"}
+    assert filter_allowed_zones(everything, TOPOLOGY) == dict(TOPOLOGY.zones)
+    assert device_allowed(share, LIGHT_WOHNEN)
+    assert not device_allowed(share, LAMP_SCHLAFEN)
+    assert LAMP_SCHLAFEN not in filter_allowed_devices(share, TOPOLOGY)
+    assert filter_allowed_devices(everything, TOPOLOGY) == TOPOLOGY.devices
