@@ -1,0 +1,18 @@
+"""Simulator settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class SimConfig:
+    password: str = "dssadmin"  # noqa: S105 - the dSS factory default
+    fixture: Path | None = None  # None: the packaged default apartment
+    session_timeout: float = 180.0  # idle seconds before a session may be swept
+    session_limit: int = 30
+    sweep_interval: float = 30.0
+    latency_ms: int = 0  # added before every /json answer
+    addon_url: str | None = None  # where /add-ons/dss-share/* is forwarded
+    data_dir: Path | None = None  # enabled app tokens and the password persist here

@@ -1,0 +1,60 @@
+"""What every /json handler gets and returns."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from dss_sim.envelope import JsonValue
+from dss_sim.errors import DssFail
+from dss_sim.params import Params
+from dss_sim.sessions import Session
+from dss_sim.sim import Simulator
+
+
+@dataclass
+class Ctx:
+    sim: Simulator
+    params: Params
+    session: Session | None
+    token: str | None  # the token the request presented (cookie first, then parameter)
+    request: web.Request
+    cookie: str | None = None  # Set-Cookie value to send
+    message: str | None = None  # message of a plain success
+    target: Any = None  # set by the class's prepare step
+
+    def need(self, name: str, message: str) -> str:
+        value = self.params.get(name)
+        if not value:
+            raise DssFail(message)
+        return value
+
+    @property
+    def origin_token(self) -> str:
+        return self.session.app_token or "" if self.session else ""
+
+
+Handler = Callable[[Ctx], Awaitable[JsonValue | None]]
+
+
+@dataclass(frozen=True)
+class ApiClass:
+    handlers: Mapping[str, Handler]
+    prepare: Callable[[Ctx, str], None] | None = None
+    unknown: str = "Unhandled function"
+    public: bool = False  # True only for system: no session needed
+
+
+def escape(text: str) -> str:
+    """The dSS's HTML escaping of stored names."""
+    return (text.replace("&", "&amp;").replace('"', "&quot;").replace("'", "&#039;")
+            .replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def bool_param(raw: str | None, default: bool = False) -> bool:
+    if raw is None or raw == "":
+        return default
+    return raw.lower() in ("1", "true", "yes")

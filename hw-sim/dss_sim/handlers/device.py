@@ -1,0 +1,218 @@
+"""device/*: device selection (before dispatch) and the per-device calls."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from dss_sim.envelope import JsonValue
+from dss_sim.errors import DssFail
+from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape
+from dss_sim.handlers.interface import verbs
+from dss_sim.localtime import local
+from dss_sim.model import STANDARD_GROUPS, Device, dsid_to_dsuid
+from dss_sim.params import parse_int
+
+_HEX = re.compile(r"[0-9a-fA-F]*")
+
+
+def prepare(ctx: Ctx, method: str) -> None:
+    apt = ctx.sim.apartment
+    dsuid = ctx.params.get("dsuid")
+    dsid = ctx.params.get("dsid")
+    name = ctx.params.get("name")
+    if dsuid:
+        if len(dsuid) != 34 or not _HEX.fullmatch(dsuid):
+            raise DssFail("can not convert from string, invalid dSUID")
+        key = dsuid.lower()
+    elif dsid:
+        if len(dsid) != 24 or not _HEX.fullmatch(dsid):
+            raise DssFail("can not convert from string, invalid dSID")
+        key = dsid_to_dsuid(dsid)
+        for dev in apt.devices.values():
+            if dev.dsid == dsid.lower():
+                key = dev.dsuid
+    elif name:
+        found = [d for d in apt.devices.values() if d.name == name]
+        if len(found) > 1:
+            raise DssFail(f"Multiple devices with name '{name}'")
+        if not found:
+            raise DssFail(f"Could not find device named '{name}'")
+        key = found[0].dsuid
+    else:
+        raise DssFail("Need parameter name or dsuid to identify device")
+    device = apt.devices.get(key)
+    if device is None:
+        raise DssFail(f"Could not find device with dsuid '{key}'")
+    ctx.target = device
+
+
+def _dev(ctx: Ctx) -> Device:
+    assert isinstance(ctx.target, Device)
+    return ctx.target
+
+
+def _byte(ctx: Ctx, name: str, message: str) -> int:
+    value = parse_int(ctx.params.get(name))
+    if value is None or not 0 <= value <= 255:
+        raise DssFail(message)
+    return value
+
+
+def _hash(dev: Device, salt: str, mod: int) -> int:
+    return int(hashlib.sha256((dev.dsuid + salt).encode()).hexdigest()[:8], 16) % mod
+
+
+async def get_name(ctx: Ctx) -> JsonValue:
+    return {"name": _dev(ctx).name}
+
+
+async def set_name(ctx: Ctx) -> None:
+    _dev(ctx).name = escape(ctx.need("newName", "missing parameter 'newName'"))
+
+
+async def get_spec(ctx: Ctx) -> JsonValue:
+    dev = _dev(ctx)
+    return {"functionID": dev.function_id, "productID": dev.product_id,
+            "revisionID": dev.revision}
+
+
+async def get_groups(ctx: Ctx) -> JsonValue:
+    return {"groups": [{"id": g, "name": STANDARD_GROUPS.get(g, (f"group{g}", 0, 0))[0]}
+                       for g in _dev(ctx).groups]}
+
+
+async def get_state(ctx: Ctx) -> JsonValue:
+    return {"isOn": _dev(ctx).is_on}
+
+
+async def get_tags(ctx: Ctx) -> JsonValue:
+    return {"tags": list(_dev(ctx).tags)}
+
+
+async def add_tag(ctx: Ctx) -> None:
+    tag = escape(ctx.need("tag", "missing parameter 'tag'"))
+    if tag not in _dev(ctx).tags:
+        _dev(ctx).tags.append(tag)
+
+
+async def remove_tag(ctx: Ctx) -> None:
+    tag = escape(ctx.need("tag", "missing parameter 'tag'"))
+    if tag in _dev(ctx).tags:
+        _dev(ctx).tags.remove(tag)
+
+
+async def has_tag(ctx: Ctx) -> JsonValue:
+    return {"hasTag": escape(ctx.need("tag", "missing parameter 'tag'")) in _dev(ctx).tags}
+
+
+async def get_output_value(ctx: Ctx) -> JsonValue:
+    offset = _byte(ctx, "offset", "Invalid or missing parameter 'type' or 'offset'")
+    dev = _dev(ctx)
+    return {"offset": offset, "value": dev.value if offset == 0 else 0}
+
+
+async def set_output_value(ctx: Ctx) -> None:
+    offset = _byte(ctx, "offset", "Invalid or missing parameter 'offset'")
+    value = parse_int(ctx.params.get("value"))
+    if value is None or not 0 <= value <= 65535:
+        raise DssFail("Invalid or missing parameter 'value'")
+    if offset == 0:
+        _dev(ctx).value = min(value, 255)
+
+
+async def get_sensor_value(ctx: Ctx) -> JsonValue:
+    dev = _dev(ctx)
+    index = parse_int(ctx.params.get("sensorIndex"))
+    if index is None or not 0 <= index < max(1, len(dev.sensors)) or not dev.sensors:
+        raise DssFail("Invalid or missing parameter 'sensorIndex'")
+    return {"sensorIndex": index, "sensorValue": dev.sensors[index][1]}
+
+
+async def get_sensor_type(ctx: Ctx) -> JsonValue:
+    dev = _dev(ctx)
+    index = parse_int(ctx.params.get("sensorIndex"))
+    if index is None or not 0 <= index < len(dev.sensors):
+        raise DssFail("Invalid or missing parameter 'sensorIndex'")
+    return {"sensorIndex": index, "sensorType": dev.sensors[index][0]}
+
+
+async def get_transmission_quality(ctx: Ctx) -> JsonValue:
+    dev = _dev(ctx)
+    return {"upstream": 60 + _hash(dev, "up", 60), "downstream": 60 + _hash(dev, "down", 60)}
+
+
+async def get_first_seen(ctx: Ctx) -> JsonValue:
+    return {"time": local(_dev(ctx).first_seen).isoformat()}
+
+
+async def get_config(ctx: Ctx) -> JsonValue:
+    cls = _byte(ctx, "class", "Invalid or missing parameter 'class'")
+    index = _byte(ctx, "index", "Invalid or missing parameter 'index'")
+    dev = _dev(ctx)
+    value = dev.config.get((cls, index), _hash(dev, f"{cls}/{index}", 256))
+    return {"class": cls, "index": index, "value": value}
+
+
+async def set_config(ctx: Ctx) -> None:
+    cls = _byte(ctx, "class", "Invalid or missing parameter 'class'")
+    index = _byte(ctx, "index", "Invalid or missing parameter 'index'")
+    value = _byte(ctx, "value", "Invalid or missing parameter 'value'")
+    _dev(ctx).config[(cls, index)] = value
+
+
+async def set_output_channel_value(ctx: Ctx) -> None:
+    raw = ctx.need("channelvalues", "Missing parameter 'channelvalues'")
+    dev = _dev(ctx)
+    for pair in raw.split(";"):
+        key, sep, value = pair.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not sep or not key or number != number:
+            raise DssFail(f"Invalid channel value: '{pair}'")
+        dev.channels[key] = number
+        if key == "brightness":
+            dev.value = max(0, min(255, round(number * 255 / 100)))
+
+
+async def get_output_channel_value(ctx: Ctx) -> JsonValue:
+    raw = ctx.need("channels", "Missing parameter 'channels'")
+    dev = _dev(ctx)
+    out = []
+    for index, name in enumerate(c for c in raw.split(";") if c):
+        default = dev.value * 100 / 255 if name == "brightness" else 0.0
+        out.append({"channel": name, "channelId": name, "channelType": 1 if name == "brightness"
+                    else 0, "index": index, "value": dev.channels.get(name, default)})
+    return {"channels": out}
+
+
+async def not_present(ctx: Ctx) -> None:
+    if not _dev(ctx).is_present:
+        raise DssFail("Device is not present")
+
+
+async def configure(ctx: Ctx) -> None:
+    _dev(ctx)
+
+
+_SETTERS = ("setJokerGroup", "setHeatingGroup", "setButtonID", "setButtonInputMode",
+            "setButtonActiveGroup", "setOutputMode", "setProgMode", "setSceneValue",
+            "setSceneMode", "setTransitionTime", "setLedMode", "addToArea", "removeFromArea",
+            "setCardinalDirection", "setWindProtectionClass", "setFloor", "setVisibility",
+            "setMaxMotionTime", "setProperty", "setCustomAction", "callAction")
+
+HANDLERS: dict[str, Handler] = {
+    **verbs(_dev),
+    "getName": get_name, "setName": set_name, "getSpec": get_spec, "getGroups": get_groups,
+    "getState": get_state, "getTags": get_tags, "addTag": add_tag, "removeTag": remove_tag,
+    "hasTag": has_tag, "getOutputValue": get_output_value, "setOutputValue": set_output_value,
+    "getSensorValue": get_sensor_value, "getSensorType": get_sensor_type,
+    "getTransmissionQuality": get_transmission_quality, "getFirstSeen": get_first_seen,
+    "getConfig": get_config, "getConfigWord": get_config, "setConfig": set_config,
+    "setOutputChannelValue": set_output_channel_value,
+    "getOutputChannelValue": get_output_channel_value, "lock": not_present,
+    "unlock": not_present, **dict.fromkeys(_SETTERS, configure),
+}
+API = ApiClass(HANDLERS, prepare=prepare)

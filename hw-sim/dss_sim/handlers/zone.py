@@ -1,0 +1,152 @@
+"""zone/*: zone selection (before dispatch), names, scene names and zone device verbs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dss_sim.actions import GroupTarget
+from dss_sim.envelope import JsonValue
+from dss_sim.errors import DssFail
+from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape
+from dss_sim.handlers.interface import verbs
+from dss_sim.model import Group, Zone
+from dss_sim.params import parse_int
+
+
+@dataclass
+class ZoneSelection:
+    zone: Zone
+    group: Group | None
+
+
+def prepare(ctx: Ctx, method: str) -> None:
+    apt = ctx.sim.apartment
+    raw_id = ctx.params.get("id")
+    name = ctx.params.get("name")
+    if raw_id:
+        zid = parse_int(raw_id)
+        if zid is None:
+            raise DssFail(f"Could not parse id '{raw_id}'")
+        if zid not in apt.zones:
+            raise DssFail(f"Could not find zone with id '{raw_id}'")
+        zone = apt.zones[zid]
+    elif name:
+        found = [z for z in apt.zones.values() if z.name == name]
+        if not found:
+            raise DssFail(f"Could not find zone named '{name}'")
+        zone = found[0]
+    else:
+        raise DssFail("Need parameter name or id to identify zone")
+    ctx.target = ZoneSelection(zone, _group(ctx, zone))
+
+
+def _group(ctx: Ctx, zone: Zone) -> Group | None:
+    name = ctx.params.get("groupName")
+    if name:
+        for group in zone.groups.values():
+            if group.name == name:
+                return group
+        raise DssFail(f"Could not find group with name '{name}'")
+    raw = ctx.params.get("groupID")
+    if raw:
+        gid = parse_int(raw)
+        if gid is None:
+            raise DssFail(f"Could not parse group id '{raw}'")
+        if gid not in zone.groups:
+            raise DssFail(f"Could not find group with ID '{raw}'")
+        return zone.groups[gid]
+    return None
+
+
+def _sel(ctx: Ctx) -> ZoneSelection:
+    assert isinstance(ctx.target, ZoneSelection)
+    return ctx.target
+
+
+def resolve_target(ctx: Ctx) -> GroupTarget:
+    sel = _sel(ctx)
+    return GroupTarget(sel.zone, sel.group or sel.zone.groups[0])
+
+
+def _need_group(ctx: Ctx) -> Group:
+    group = _sel(ctx).group
+    if group is None:
+        raise DssFail("Need group to work")
+    return group
+
+
+def _scene_number(ctx: Ctx) -> int:
+    raw = ctx.params.get("sceneNumber")
+    scene = parse_int(raw)
+    if scene is None:
+        raise DssFail("Need valid parameter 'sceneNumber'")
+    limit = 127 if _sel(ctx).zone.id == 0 else 63
+    if not 0 <= scene <= limit:
+        raise DssFail(f"Parameter 'sceneNumber' out of bounds ('{raw}')")
+    return scene
+
+
+async def get_name(ctx: Ctx) -> JsonValue:
+    return {"name": _sel(ctx).zone.name}
+
+
+async def set_name(ctx: Ctx) -> None:
+    zone = _sel(ctx).zone
+    if zone.id == 0:
+        raise DssFail("changing name for zone 0 is not allowed")
+    zone.name = escape(ctx.need("newName", "missing parameter 'newName'"))
+
+
+async def get_last_called_scene(ctx: Ctx) -> JsonValue:
+    return {"scene": resolve_target(ctx).group.last_called_scene}
+
+
+async def scene_get_name(ctx: Ctx) -> JsonValue:
+    group = _need_group(ctx)
+    return {"name": group.scene_names.get(_scene_number(ctx), "")}
+
+
+async def scene_set_name(ctx: Ctx) -> None:
+    group = _need_group(ctx)
+    scene = _scene_number(ctx)
+    name = escape(ctx.params.text("newName"))
+    group.scene_names[scene] = name
+    ctx.sim.raise_event("scene_name_changed", {
+        "zone": str(_sel(ctx).zone.id), "group": str(group.id), "sceneId": str(scene),
+        "newSceneName": name})
+
+
+async def get_reachable_scenes(ctx: Ctx) -> JsonValue:
+    group = _need_group(ctx)
+    reachable = [0, 5, 6, 7, 8, 9, 13, 14, 15, 17, 18, 19, 40]
+    return {"reachableScenes": reachable,
+            "userSceneNames": [{"sceneNr": s, "sceneName": n}
+                               for s, n in sorted(group.scene_names.items())]}
+
+
+async def climate(ctx: Ctx) -> JsonValue:
+    zone = _sel(ctx).zone
+    if zone.id == 0:
+        raise DssFail("Zone id 0 is invalid")
+    return {"ControlMode": 1, "ControlState": 0, "OperationMode": 1,
+            "TemperatureValue": 21.0, "NominalValue": 21.0, "ControlValue": 40.0}
+
+
+async def climate_set(ctx: Ctx) -> None:
+    await climate(ctx)
+
+
+HANDLERS: dict[str, Handler] = {
+    **verbs(resolve_target),
+    "getName": get_name, "setName": set_name, "getLastCalledScene": get_last_called_scene,
+    "sceneGetName": scene_get_name, "sceneSetName": scene_set_name,
+    "getReachableScenes": get_reachable_scenes,
+    "getTemperatureControlStatus": climate, "getTemperatureControlConfig": climate,
+    "getTemperatureControlConfig2": climate, "getTemperatureControlValues": climate,
+    "getTemperatureControlInternals": climate, "getAssignedSensors": climate,
+    "getSensorValues": climate, "setTemperatureControlConfig": climate_set,
+    "setTemperatureControlConfig2": climate_set, "setTemperatureControlValues": climate_set,
+    "setTemperatureControlState": climate_set, "setStatusField": climate_set,
+    "setSensorSource": climate_set, "clearSensorSource": climate_set,
+}
+API = ApiClass(HANDLERS, prepare=prepare)

@@ -1,0 +1,57 @@
+"""The /json/<class>/<method> endpoint: routing order, session check, envelope."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from dss_sim.auth import request_token
+from dss_sim.envelope import failure, json_response, success
+from dss_sim.errors import DssFail
+from dss_sim.handlers import CLASSES, Ctx
+from dss_sim.keys import SIM
+from dss_sim.params import BODY_LIMIT, Params
+
+log = logging.getLogger(__name__)
+
+
+async def handle_json(request: web.Request) -> web.StreamResponse:
+    sim = request.app[SIM]
+    path = request.match_info.get("tail", "")
+    cls_name, _, method = path.partition("/")
+    body = (await request.read())[:BODY_LIMIT]
+    params = Params.from_request_parts(request.rel_url.raw_query_string, body)
+    callback = params.get("callback")
+    api = CLASSES.get(cls_name)
+    if api is None:
+        return await _answer(request, failure("Call to unknown function"), 404, callback)
+    token = request_token(request.headers, params)
+    session = sim.sessions.resolve(token)
+    if session is None and not api.public:
+        return await _answer(request, failure("not logged in"), 403, callback)
+    ctx = Ctx(sim, params, session, token, request)
+    status = 200
+    try:
+        if api.prepare is not None:
+            api.prepare(ctx, method)
+        handler = api.handlers.get(method)
+        if handler is None:
+            raise DssFail(api.unknown, 500)
+        result = await handler(ctx)
+        text = success(result, ctx.message)
+    except DssFail as exc:
+        text, status = failure(exc.message), exc.status
+    except Exception as exc:  # the dSS answers uncaught exceptions with 500 and what()
+        log.exception("handler %s/%s failed", cls_name, method)
+        text, status = failure(str(exc) or type(exc).__name__), 500
+    return await _answer(request, text, status, callback, ctx.cookie)
+
+
+async def _answer(request: web.Request, text: str, status: int, callback: str | None,
+                  cookie: str | None = None) -> web.Response:
+    latency = request.app[SIM].latency_ms
+    if latency > 0:
+        await asyncio.sleep(latency / 1000)
+    return json_response(text, status, callback, cookie)
