@@ -1,0 +1,174 @@
+"""The dSS JSON API client: every request goes through DssClient._request."""
+
+from __future__ import annotations
+
+import html
+import logging
+import ssl as ssl_module
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+import aiohttp
+from yarl import URL
+
+from dss_addon.clock import Clock
+from dss_addon.dss.envelope import unwrap
+from dss_addon.dss.structure import parse_structure
+from dss_addon.errors import BadInput, DssAuthFailed, DssRejected, DssUnavailable
+from dss_addon.policy.model import Topology
+
+log = logging.getLogger(__name__)
+
+AUTH_FAILED = "Authentication failed"
+APP_AUTH_FAILED = "Application-Authentication failed"
+
+
+@dataclass(frozen=True, slots=True)
+class RawReply:
+    """A dSS answer exactly as received (for the proxy)."""
+
+    status: int
+    body: bytes
+    content_type: str
+
+
+def _field(result: object, key: str) -> str:
+    value = result.get(key) if isinstance(result, Mapping) else None
+    if not isinstance(value, str) or not value:
+        raise DssRejected(f"malformed answer: no {key}")
+    return value
+
+
+def _check_path(klass: str, method: str) -> None:
+    # The dSS's web server removes dot segments before routing, so "x/../../browse" would
+    # leave /json; refuse them (and empty segments) whatever the caller decided.
+    segments = [klass, *method.split("/")]
+    if any(segment in {"", ".", ".."} for segment in segments):
+        raise BadInput("not a dSS JSON call", field="path")
+
+
+class DssClient:
+    """Typed calls over one `_request`. The token always travels as the `token` parameter:
+    the HTTP session must have no cookie jar (a stale `token` cookie would win over it)."""
+
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        base_url: str,
+        clock: Clock,
+        *,
+        timeout: float = 10.0,
+        ssl: ssl_module.SSLContext | bool | None = None,
+    ) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._clock = clock
+        self._timeout = timeout
+        # aiohttp deprecates ssl=None; None here means "default verification".
+        self._ssl: ssl_module.SSLContext | bool = True if ssl is None else ssl
+
+    async def _request(
+        self,
+        klass: str,
+        method: str,
+        params: Mapping[str, str],
+        token: str | None = None,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109  # becomes the ClientTimeout of the one request
+    ) -> RawReply:
+        _check_path(klass, method)
+        query = dict(params)
+        query.pop("token", None)
+        if token:
+            query["token"] = token
+        path = f"/json/{quote(klass, safe='')}/{quote(method, safe='/')}"
+        # encoded=True: the canonical query string goes out byte for byte as built here.
+        url = URL(f"{self._base}{path}?{urlencode(query)}", encoded=True)
+        limit = aiohttp.ClientTimeout(total=self._timeout if timeout is None else timeout)
+        started = self._clock.monotonic()
+        try:
+            async with self._http.get(
+                url, timeout=limit, ssl=self._ssl, allow_redirects=False
+            ) as resp:
+                body = await resp.read()
+                reply = RawReply(resp.status, body, resp.headers.get("Content-Type", ""))
+        except (TimeoutError, aiohttp.ClientError) as err:
+            log.warning("dSS %s/%s failed: %s", klass, method, type(err).__name__)
+            # `from None`: aiohttp's error texts may contain the request URL, and with it the
+            # session token; the cause must not reach a log.
+            raise DssUnavailable(f"the dSS did not answer ({type(err).__name__})") from None
+        log.debug(
+            "dSS %s/%s -> %d in %.3f s",
+            klass,
+            method,
+            reply.status,
+            self._clock.monotonic() - started,
+        )
+        return reply
+
+    async def _result(
+        self, klass: str, method: str, params: Mapping[str, str], token: str | None = None
+    ) -> object:
+        reply = await self._request(klass, method, params, token)
+        return unwrap(reply.status, reply.body)
+
+    async def call(
+        self,
+        klass: str,
+        method: str,
+        params: Mapping[str, str],
+        token: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109  # becomes the ClientTimeout of the one request
+    ) -> RawReply:
+        """Forward one call and return the dSS answer unchanged (any status, any envelope)."""
+        return await self._request(klass, method, params, token, timeout=timeout)
+
+    async def login(self, user: str, password: str) -> str:
+        try:
+            result = await self._result("system", "login", {"user": user, "password": password})
+        except DssRejected as err:
+            if err.message == AUTH_FAILED:
+                raise DssAuthFailed("the dSS refused the user name or password") from err
+            raise
+        return _field(result, "token")
+
+    async def logout(self, token: str) -> None:
+        await self._result("system", "logout", {}, token)
+
+    async def logged_in_user(self, token: str) -> str | None:
+        result = await self._result("system", "loggedInUser", {}, token)
+        name = result.get("name") if isinstance(result, Mapping) else None
+        return name if isinstance(name, str) and name else None
+
+    async def request_app_token(self, name: str) -> str:
+        """Must be called without a session (the dSS refuses logged-in requests)."""
+        result = await self._result("system", "requestApplicationToken", {"applicationName": name})
+        return _field(result, "applicationToken")
+
+    async def enable_token(self, app_token: str, user_token: str) -> None:
+        await self._result("system", "enableToken", {"applicationToken": app_token}, user_token)
+
+    async def login_application(self, app_token: str) -> str:
+        try:
+            result = await self._result("system", "loginApplication", {"loginToken": app_token})
+        except DssRejected as err:
+            if err.message == APP_AUTH_FAILED:
+                # Unknown, pending or revoked token, or the dSS's session limit.
+                raise DssAuthFailed("the dSS refused the application token") from err
+            raise
+        return _field(result, "token")
+
+    async def revoke_token(self, app_token: str, token: str) -> None:
+        await self._result("system", "revokeToken", {"applicationToken": app_token}, token)
+
+    async def structure(self, token: str) -> Topology:
+        return parse_structure(await self._result("apartment", "getStructure", {}, token))
+
+    async def apartment_name(self, token: str) -> str:
+        result = await self._result("apartment", "getName", {}, token)
+        name = result.get("name") if isinstance(result, Mapping) else None
+        if not isinstance(name, str):
+            raise DssRejected("malformed answer: no name")
+        return html.unescape(name)  # stored HTML-escaped by apartment/setName

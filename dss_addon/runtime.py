@@ -1,0 +1,148 @@
+"""Everything the two sites share, opened in dependency order and closed in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import stat
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from dss_addon.clock import Clock, SystemClock
+from dss_addon.dss.app_tokens import DssAppTokens
+from dss_addon.dss.client import DssClient
+from dss_addon.dss.upstream import ShareUpstream
+from dss_addon.errors import StoreError
+from dss_addon.settings import Settings
+from dss_addon.shares.service import ShareService
+from dss_addon.shares.vault import TokenVault
+from dss_addon.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+DB_FILE = "addon.db"
+RELEASE_INTERVAL = 3600.0  # seconds between clean-ups of app tokens of ended shares
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    http: aiohttp.ClientSession
+    store: Store
+    vault: TokenVault
+    dss: DssClient
+    upstream: ShareUpstream
+    shares: ShareService
+    # Set by whoever binds the share listener (serve, the test stack): the base of share links
+    # when no public URL is configured and the configured port was 0.
+    share_url: str | None = None
+
+    def share_base_url(self) -> str:
+        if self.settings.public_url or self.share_url is None:
+            return self.settings.share_base_url()
+        return self.share_url.rstrip("/")
+
+
+class _ClosingAppTokens:
+    """DssAppTokens that first logs out the share's own dSS session, so revoking a share
+    leaves no session behind (the dSS keeps sessions alive after their token is revoked)."""
+
+    def __init__(self, tokens: DssAppTokens, upstream: ShareUpstream) -> None:
+        self._tokens = tokens
+        self._upstream = upstream
+
+    async def issue(self, name: str, owner_dss_token: str) -> str:
+        return await self._tokens.issue(name, owner_dss_token)
+
+    async def revoke(self, app_token: str) -> None:
+        await self._upstream.close_app_token(app_token)
+        await self._tokens.revoke(app_token)
+
+
+def prepare_data_dir(data_dir: Path) -> None:
+    """Create the data directory private to the add-on (0700); refuse one we cannot write.
+
+    An existing directory keeps its mode (it may be shared, e.g. a home directory): the files
+    that matter are created private anyway (database, keys, TLS key 0600 in 0700 folders)."""
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        mode = stat.S_IMODE(data_dir.stat().st_mode)
+    except OSError as err:
+        raise StoreError(f"the data directory {data_dir} is not usable: {err.strerror}") from err
+    if not os.access(data_dir, os.W_OK | os.X_OK):
+        raise StoreError(f"the data directory {data_dir} is not writable")
+    if mode & 0o077:
+        log.warning("the data directory %s is accessible by other users (mode %o)", data_dir, mode)
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
+    clock = clock or SystemClock()
+    await asyncio.to_thread(prepare_data_dir, settings.data_dir)
+    async with AsyncExitStack() as stack:
+        # No cookie jar: the dSS reads a `token` cookie before the `token` parameter, so a
+        # remembered cookie of one share's session would override another's.
+        http = await stack.enter_async_context(
+            aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+        )
+        store = await stack.enter_async_context(open_store(settings.data_dir / DB_FILE, clock))
+        vault = await asyncio.to_thread(TokenVault.open, settings.data_dir)
+        # The dSS's certificate is self-signed; verification is switched off for this one
+        # client only when the settings say so, never globally.
+        dss = DssClient(
+            http,
+            settings.dss_url,
+            clock,
+            timeout=settings.dss_timeout,
+            ssl=False if settings.dss_insecure else True,
+        )
+        service: ShareService | None = None
+
+        async def app_token_of(share_id: str) -> str | None:
+            # The service is created after the upstream (it needs the upstream to revoke).
+            return None if service is None else await service.app_token(share_id)
+
+        upstream = ShareUpstream(dss, clock, app_token_of)
+        stack.push_async_callback(upstream.close_all)
+        idle_task = asyncio.create_task(upstream.run(), name="dss-idle-logout")
+        stack.push_async_callback(_cancel, idle_task)
+        service = ShareService(
+            store,
+            clock,
+            vault,
+            _ClosingAppTokens(DssAppTokens(dss), upstream),
+            max_lifetime=settings.max_lifetime,
+            idle_timeout=settings.session_idle,
+        )
+        release_task = asyncio.create_task(_release_loop(service), name="dss-token-release")
+        stack.push_async_callback(_cancel, release_task)
+        log.info("runtime ready (dSS %s, data in %s)", settings.dss_url, settings.data_dir)
+        yield Runtime(settings, clock, http, store, vault, dss, upstream, service)
+        log.info("runtime closing")
+
+
+async def _release_loop(service: ShareService) -> None:
+    """Revoke in the dSS the app tokens of ended shares, at start-up and then hourly; failures
+    (dSS down) are retried on the next round."""
+    while True:
+        try:
+            released = await service.release_app_tokens()
+        except Exception:
+            log.exception("releasing dSS app tokens of ended shares failed")
+        else:
+            if released:
+                log.info("released %d dSS app tokens of ended shares", released)
+        await asyncio.sleep(RELEASE_INTERVAL)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
