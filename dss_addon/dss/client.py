@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 AUTH_FAILED = "Authentication failed"
 APP_AUTH_FAILED = "Application-Authentication failed"
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +84,23 @@ class DssClient:
         if token:
             query["token"] = token
         path = f"/json/{quote(klass, safe='')}/{quote(method, safe='/')}"
-        # encoded=True: the canonical query string goes out byte for byte as built here.
-        url = URL(f"{self._base}{path}?{urlencode(query)}", encoded=True)
+        url = URL(f"{self._base}{path}", encoded=True)
+        # Parameters travel as a form body (the dSS reads a non-empty POST body instead of the
+        # query string), so passwords and session tokens never appear in a URL or access log.
+        body = urlencode(query).encode("ascii")
         limit = aiohttp.ClientTimeout(total=self._timeout if timeout is None else timeout)
         started = self._clock.monotonic()
         try:
-            async with self._http.get(
-                url, timeout=limit, ssl=self._ssl, allow_redirects=False
+            async with self._http.post(
+                url,
+                data=body,
+                headers=_FORM,
+                timeout=limit,
+                ssl=self._ssl,
+                allow_redirects=False,
             ) as resp:
-                body = await resp.read()
-                reply = RawReply(resp.status, body, resp.headers.get("Content-Type", ""))
+                answer = await resp.read()
+                reply = RawReply(resp.status, answer, resp.headers.get("Content-Type", ""))
         except (TimeoutError, aiohttp.ClientError) as err:
             log.warning("dSS %s/%s failed: %s", klass, method, type(err).__name__)
             # `from None`: aiohttp's error texts may contain the request URL, and with it the

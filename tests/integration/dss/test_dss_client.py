@@ -39,14 +39,24 @@ async def test_unknown_token_is_no_user(dss: DssClient) -> None:
     assert await dss.logged_in_user("0" * 64) is None
 
 
-async def test_token_travels_as_parameter_never_as_cookie(
+async def test_token_travels_as_form_parameter_never_in_the_url_or_a_cookie(
     dss: DssClient, sim: Simulator, owner_token: str
 ) -> None:
     await dss.apartment_name(owner_token)
     call = sim.calls[-1]
     assert call.path == "/json/apartment/getName"
-    assert call.query == f"token={owner_token}"
+    assert call.method == "POST"
+    assert call.query == ""
+    assert call.body == f"token={owner_token}"
     assert call.cookies == {}
+
+
+async def test_password_never_appears_in_a_url(dss: DssClient, sim: Simulator) -> None:
+    await dss.login("dssadmin", "dssadmin")
+    call = sim.calls[-1]
+    assert call.path == "/json/system/login"
+    assert call.query == ""
+    assert call.body == "user=dssadmin&password=dssadmin"
 
 
 async def test_app_token_is_issued_used_and_revoked(
@@ -56,7 +66,8 @@ async def test_app_token_is_issued_used_and_revoked(
     app_token = await tokens.issue("dss-share: Elektro Müller", owner_token)
     assert app_token in sim.security.enabled
     request = next(c for c in sim.calls if c.path.endswith("/requestApplicationToken"))
-    assert "token=" not in request.query  # requested without a session, as the dSS demands
+    assert "token=" not in request.body  # requested without a session, as the dSS demands
+    assert request.body.startswith("applicationName=")
 
     session = await dss.login_application(app_token)
     assert await dss.logged_in_user(session) == "dssadmin"
@@ -101,10 +112,10 @@ async def test_raw_call_forwards_a_canonical_query_and_returns_the_answer_unchan
     assert reply.status == 200
     assert reply.body == b'{"result":{"name":"Wohnen"},"ok":true}'
     assert reply.content_type.startswith("application/json")
-    assert sim.calls[-1].query == f"id=989&token={owner_token}"
+    assert sim.calls[-1].body == f"id=989&token={owner_token}"
 
     reply = await dss.call("zone", "getName", {"id": "a b&c"}, owner_token)
-    assert sim.calls[-1].query == f"id=a+b%26c&token={owner_token}"
+    assert sim.calls[-1].body == f"id=a+b%26c&token={owner_token}"
 
     reply = await dss.call("apartment", "getName", {}, "0" * 64)
     assert reply.status == 403
