@@ -1,0 +1,202 @@
+"""Application tokens: request, enable, login, revoke (§2.3, §2.4)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from dss_sim.sim import Simulator
+
+if TYPE_CHECKING:
+    from tests.conftest import DssHttp
+
+HEX64 = re.compile(r"[0-9a-f]{64}")
+SECURITY = "/system/security/applicationTokens"
+
+
+async def request_token(dss: DssHttp, name: str = "X") -> str:
+    reply = await dss.get(f"/json/system/requestApplicationToken?applicationName={name}")
+    assert reply.status == 200
+    app_token = reply.json()["result"]["applicationToken"]
+    assert HEX64.fullmatch(app_token)
+    assert reply.text == f'{{"result":{{"applicationToken":"{app_token}"}},"ok":true}}'
+    return str(app_token)
+
+
+# dss-api.md §6 #15
+async def test_request_application_token_while_logged_in_is_refused(
+    dss: DssHttp, token: str
+) -> None:
+    message = await dss.fail("/json/system/requestApplicationToken?applicationName=X", token)
+    assert message == "Must not be logged-in to request a token"
+
+
+async def test_request_application_token_with_an_unknown_token_counts_as_logged_out(
+    dss: DssHttp,
+) -> None:
+    result = await dss.ok("/json/system/requestApplicationToken?applicationName=X&token=bogus")
+    assert HEX64.fullmatch(result["applicationToken"])
+
+
+async def test_request_application_token_needs_an_application_name(dss: DssHttp) -> None:
+    message = await dss.fail("/json/system/requestApplicationToken")
+    assert message == "Need parameter 'applicationName'"
+
+
+# dss-api.md §6 #16
+async def test_requested_token_is_stored_as_pending_with_its_application_name(
+    dss: DssHttp, token: str
+) -> None:
+    app_token = await request_token(dss, "X")
+    result = await dss.ok(
+        f"/json/property/getString?path={SECURITY}/pending/{app_token}/applicationName", token
+    )
+    assert result == {"value": "X"}
+
+
+async def test_application_name_is_html_escaped(dss: DssHttp, token: str) -> None:
+    app_token = await request_token(dss, "%3Cmy%3E%26app")
+    result = await dss.ok(
+        f"/json/property/getString?path={SECURITY}/pending/{app_token}/applicationName", token
+    )
+    assert result == {"value": "&lt;my&gt;&amp;app"}
+
+
+# dss-api.md §6 #17
+async def test_pending_token_cannot_log_in(dss: DssHttp) -> None:
+    app_token = await request_token(dss)
+    message = await dss.fail(f"/json/system/loginApplication?loginToken={app_token}")
+    assert message == "Application-Authentication failed"
+
+
+async def test_login_application_needs_a_login_token(dss: DssHttp) -> None:
+    message = await dss.fail("/json/system/loginApplication")
+    assert message == "Missing parameter 'loginToken'"
+
+
+# dss-api.md §6 #18
+async def test_enable_token_needs_a_session_and_works_once(dss: DssHttp, token: str) -> None:
+    app_token = await request_token(dss)
+    raw = f"/json/system/enableToken?applicationToken={app_token}"
+    assert await dss.fail(raw) == "Must be logged-in"
+    reply = await dss.get(raw, token=token)
+    assert reply.text == '{"ok":true}'
+    assert await dss.fail(raw, token) == "Unknown token"
+
+
+async def test_enable_token_needs_the_application_token_parameter(dss: DssHttp, token: str) -> None:
+    message = await dss.fail("/json/system/enableToken", token)
+    assert message == "Need parameter 'applicationToken'"
+
+
+async def test_enable_unknown_token_fails(dss: DssHttp, token: str) -> None:
+    message = await dss.fail(f"/json/system/enableToken?applicationToken={'a' * 64}", token)
+    assert message == "Unknown token"
+
+
+# dss-api.md §6 #19
+async def test_application_session_cannot_enable_tokens(dss: DssHttp) -> None:
+    app_token = await dss.app_token()
+    app_session = await dss.ok(f"/json/system/loginApplication?loginToken={app_token}")
+    other = await request_token(dss, "B")
+    message = await dss.fail(
+        f"/json/system/enableToken?applicationToken={other}", app_session["token"]
+    )
+    assert message == "Please let the user validate your tokens"
+
+
+# dss-api.md §6 #20
+async def test_enabled_token_logs_in_as_dssadmin_with_a_cookie(dss: DssHttp) -> None:
+    app_token = await dss.app_token()
+    reply = await dss.get(f"/json/system/loginApplication?loginToken={app_token}")
+    assert reply.status == 200
+    session = reply.json()["result"]["token"]
+    assert HEX64.fullmatch(session)
+    assert session != app_token
+    assert reply.text == f'{{"result":{{"token":"{session}"}},"ok":true}}'
+    assert reply.set_cookies == [f"token={session}; path=/; HttpOnly; Secure"]
+    assert await dss.ok("/json/system/loggedInUser", session) == {"name": "dssadmin"}
+    assert (await dss.get(f"/json/apartment/getName?token={session}")).status == 200
+
+
+async def test_each_login_application_creates_a_new_session(dss: DssHttp) -> None:
+    app_token = await dss.app_token()
+    first = await dss.ok(f"/json/system/loginApplication?loginToken={app_token}")
+    second = await dss.ok(
+        f"/json/system/loginApplication?loginToken={app_token}&token={first['token']}"
+    )
+    assert first["token"] != second["token"]
+
+
+async def test_login_application_strips_non_alphanumerics_from_the_token(dss: DssHttp) -> None:
+    app_token = await dss.app_token()
+    mangled = f"{app_token[:10]}-{app_token[10:40]}.{app_token[40:]}"
+    result = await dss.ok(f"/json/system/loginApplication?loginToken={mangled}")
+    assert HEX64.fullmatch(result["token"])
+
+
+async def test_enabled_token_is_stored_with_its_user(dss: DssHttp, token: str) -> None:
+    app_token = await request_token(dss, "Y")
+    await dss.ok(f"/json/system/enableToken?applicationToken={app_token}", token)
+    base = f"{SECURITY}/enabled/{app_token}"
+    assert await dss.ok(f"/json/property/getString?path={base}/applicationName", token) == {
+        "value": "Y"
+    }
+    assert await dss.ok(f"/json/property/getString?path={base}/user", token) == {
+        "value": "dssadmin"
+    }
+    assert await dss.ok(f"/json/property/getString?path={base}/token", token) == {
+        "value": app_token
+    }
+    message = await dss.fail(f"/json/property/getString?path={SECURITY}/pending/{app_token}", token)
+    assert message == f"Could not find node named '{SECURITY}/pending/{app_token}'"
+
+
+# dss-api.md §6 #21
+async def test_revoke_token_blocks_login_raises_an_event_and_keeps_old_sessions(
+    dss: DssHttp, token: str
+) -> None:
+    app_token = await dss.app_token()
+    app_session = (await dss.ok(f"/json/system/loginApplication?loginToken={app_token}"))["token"]
+    await dss.subscribe(token, "ApplicationTokenDeleted")
+    reply = await dss.get(f"/json/system/revokeToken?applicationToken={app_token}&token={token}")
+    assert reply.text == '{"ok":true}'
+    message = await dss.fail(f"/json/system/loginApplication?loginToken={app_token}")
+    assert message == "Application-Authentication failed"
+    event = await dss.wait_event(token, "ApplicationTokenDeleted")
+    assert event["properties"]["ApplicationToken"] == app_token
+    assert (await dss.get(f"/json/apartment/getName?token={app_session}")).status == 200
+
+
+async def test_revoke_token_needs_a_session_and_an_enabled_token(dss: DssHttp, token: str) -> None:
+    pending = await request_token(dss)
+    assert await dss.fail(f"/json/system/revokeToken?applicationToken={pending}") == (
+        "Must be logged-in"
+    )
+    assert await dss.fail("/json/system/revokeToken", token) == (
+        "Need parameter 'applicationToken'"
+    )
+    assert await dss.fail(f"/json/system/revokeToken?applicationToken={pending}", token) == (
+        "Unknown token"
+    )
+
+
+async def test_application_session_can_revoke_any_token(dss: DssHttp) -> None:
+    first = await dss.app_token("first")
+    second = await dss.app_token("second")
+    app_session = (await dss.ok(f"/json/system/loginApplication?loginToken={first}"))["token"]
+    await dss.ok(f"/json/system/revokeToken?applicationToken={second}", app_session)
+    message = await dss.fail(f"/json/system/loginApplication?loginToken={second}")
+    assert message == "Application-Authentication failed"
+
+
+async def test_restart_keeps_enabled_tokens_and_drops_pending_ones(
+    dss: DssHttp, sim: Simulator
+) -> None:
+    enabled = await dss.app_token()
+    pending = await request_token(dss)
+    sim.restart()
+    await dss.ok(f"/json/system/loginApplication?loginToken={enabled}")
+    token = await dss.login()
+    message = await dss.fail(f"/json/system/enableToken?applicationToken={pending}", token)
+    assert message == "Unknown token"
