@@ -1,0 +1,147 @@
+"""The /json proxy: identify the share session, decide afresh, forward the canonical call."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from aiohttp import web
+
+from dss_addon.dss.client import RawReply
+from dss_addon.errors import AccessDenied, ShareEnded
+from dss_addon.policy import DssCall, Target, Topology, decide
+from dss_addon.policy.model import Decision
+from dss_addon.runtime import Runtime
+from dss_addon.shares.audit import AuditEvent
+from dss_addon.shares.model import USABLE_STATES, Share, ShareSession, share_state
+from dss_addon.web.dss_request import BODY_LIMIT, parse_dss_request, upstream_params
+from dss_addon.web.event_poll import (
+    POLL_GRACE_SECONDS,
+    namespaced_params,
+    poll_timeout_ms,
+    strip_namespace,
+)
+from dss_addon.web.share_auth import authenticate, client_of, read_capped
+from dss_addon.web.share_keys import RUNTIME
+
+# Answered here and never forwarded: the browser must not log in to the dSS (DESIGN.md §3.5).
+_NO_LOGIN = {"ok": False, "message": "This share needs no login: the add-on signs in for you."}
+LOCAL_ANSWERS: dict[tuple[str, str], dict[str, object]] = {
+    ("system", "login"): _NO_LOGIN,
+    ("system", "loginApplication"): _NO_LOGIN,
+    ("system", "logout"): {"ok": True},  # ends nothing upstream
+}
+# Only these classes have decisions that depend on the topology (zone names, device zones); an
+# empty topology only ever denies more, so everything else is decided without a dSS round trip.
+_TOPOLOGY_CLASSES = frozenset({"zone", "device"})
+_NO_TOPOLOGY = Topology(zones={})
+
+
+async def json_proxy(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    body = await read_limited_body(request)
+    raw_path = request.raw_path.partition("?")[0]
+    call = parse_dss_request(request.method, raw_path, request.rel_url.raw_query_string, body)
+    local = LOCAL_ANSWERS.get((call.klass, call.method)) if call.target is Target.JSON else None
+    if local is not None:
+        return _dss_json(local)
+    share, session = await authenticate(request)
+    await authorize(request, runtime, share, session, call)
+    params = namespaced_params(call, upstream_params(call), session.id)
+    if (call.klass, call.method) == ("event", "get"):
+        reply = await _long_poll(runtime, share, params)
+    else:
+        reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
+    return web.Response(
+        body=strip_namespace(reply.body, session.id),
+        status=reply.status,
+        content_type="application/json",
+        charset="utf-8",
+    )
+
+
+async def authorize(
+    request: web.Request, runtime: Runtime, share: Share, session: ShareSession, call: DssCall
+) -> None:
+    """Decide, audit, and raise ShareEnded (401) or AccessDenied (403) unless allowed."""
+    now = runtime.clock.now()
+    decision = await _decide(runtime, share, session, call)
+    what = f"{call.klass}/{call.method}" if call.target is Target.JSON else call.path
+    allowed = decision.allowed
+    event = AuditEvent.CALL if allowed else AuditEvent.DENIED
+    runtime.shares.audit(
+        share.id,
+        event,
+        call=what[:200],
+        allowed=allowed,
+        reason=decision.reason,
+        client=client_of(request),
+        session_id=session.id,
+    )
+    if allowed:
+        return
+    if share_state(share, now) not in USABLE_STATES:
+        raise ShareEnded("This share has ended.")
+    raise AccessDenied(decision.reason)
+
+
+async def _decide(runtime: Runtime, share: Share, session: ShareSession, call: DssCall) -> Decision:
+    idle = runtime.settings.session_idle
+    now = runtime.clock.now()
+    decision = decide(share, session, call, now, topology=_NO_TOPOLOGY, idle_timeout=idle)
+    if decision.allowed or call.target is not Target.JSON or call.klass not in _TOPOLOGY_CLASSES:
+        return decision
+    topology = await runtime.upstream.topology(share.id)
+    return decide(share, session, call, now, topology=topology, idle_timeout=idle)
+
+
+async def read_limited_body(request: web.Request) -> bytes:
+    """The dSS reads at most 16 KiB; anything larger is refused before it is parsed."""
+    body = await read_capped(request, BODY_LIMIT)
+    if body is None:
+        raise web.HTTPRequestEntityTooLarge(
+            max_size=BODY_LIMIT,
+            actual_size=request.content_length or BODY_LIMIT + 1,
+            text=json.dumps({"ok": False, "message": "Request body too large."}),
+            content_type="application/json",
+        )
+    return body
+
+
+async def _long_poll(runtime: Runtime, share: Share, params: dict[str, str]) -> RawReply:
+    """event/get, capped to the share's end and cut short when the share is revoked or ended."""
+    # Armed before the share is read again, so a revocation in between is not missed.
+    changed = runtime.shares.watch(share.id)
+    share = await runtime.shares.get(share.id)
+    now = runtime.clock.now()
+    if share_state(share, now) not in USABLE_STATES:
+        raise ShareEnded("This share has ended.")
+    timeout_ms = poll_timeout_ms(params, now, share.expires_at)
+    if timeout_ms is not None:
+        params = {**params, "timeout": str(timeout_ms)}
+    limit = (timeout_ms or 0) / 1000 + POLL_GRACE_SECONDS
+    poll = asyncio.ensure_future(
+        runtime.upstream.call(share.id, "event", "get", params, timeout=limit)
+    )
+    try:
+        while True:
+            waiter = asyncio.ensure_future(changed.wait())
+            await asyncio.wait({poll, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if poll.done():
+                return poll.result()
+            changed = runtime.shares.watch(share.id)  # re-armed first, as above
+            share = await runtime.shares.get(share.id)
+            if share_state(share, runtime.clock.now()) not in USABLE_STATES:
+                raise ShareEnded("This share has ended.")
+    finally:
+        if not poll.done():
+            poll.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await poll
+
+
+def _dss_json(payload: dict[str, object]) -> web.Response:
+    body = json.dumps(payload, separators=(",", ":"))
+    return web.Response(text=body, content_type="application/json", charset="utf-8")

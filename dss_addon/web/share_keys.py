@@ -1,0 +1,17 @@
+"""Typed keys of the share-site application."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from dss_addon.web.rate_limit import RateLimiter
+
+if TYPE_CHECKING:
+    from dss_addon.runtime import Runtime
+
+RUNTIME: web.AppKey[Runtime] = web.AppKey("share_runtime")
+REDEEM_LIMITER: web.AppKey[RateLimiter] = web.AppKey("share_redeem_limiter", RateLimiter)
+
+SESSION_COOKIE = "dss_share"

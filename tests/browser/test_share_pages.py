@@ -1,0 +1,135 @@
+"""The electrician's pages in Debian's Chromium: landing, PIN, overview on a phone, events,
+job done, and the configurator for configure shares."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, ConsoleMessage, Dialog, Page, ViewportSize, expect
+
+from tests.support.browser import chromium, no_horizontal_scroll
+from tests.support.share_site import create_share
+from tests.support.stack import Stack, running_stack
+
+pytestmark = pytest.mark.browser
+
+PHONE: ViewportSize = {"width": 375, "height": 740}
+KUECHE = 990
+
+
+@pytest.fixture
+async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    async with running_stack(tmp_path, owner=False) as running:
+        yield running
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as running:
+        yield running
+
+
+async def accept(dialog: Dialog) -> None:
+    await dialog.accept()
+
+
+async def eventually(check: Callable[[], bool], *, tries: int = 100) -> None:
+    for _ in range(tries):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def phone_page(browser: Browser, locale: str = "de-DE") -> tuple[Page, list[str]]:
+    context = await browser.new_context(viewport=PHONE, is_mobile=True, locale=locale)
+    page = await context.new_page()
+    page.on("dialog", accept)
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        # CSP violations and script errors land here. Refused calls (a wrong PIN, the poll
+        # ended by "job done") are logged by Chromium as failed loads: expected answers.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(message.text)
+
+    page.on("console", on_console)
+    return page, problems
+
+
+async def test_helper_opens_a_pin_share_on_a_phone_and_switches_the_light(
+    stack: Stack, browser: Browser
+) -> None:
+    created = await create_share(stack, level="operate", pin=True)
+    assert created.pin is not None
+    page, problems = await phone_page(browser)
+    await page.goto(f"{stack.share_url}/s/#{created.secret}")
+    await expect(page.locator("#label")).to_have_text("Elektro Müller")
+    await expect(page.locator("#level")).to_contain_text("bedienen")
+    await expect(page.locator("#pin")).to_be_visible()
+    assert await no_horizontal_scroll(page)
+    await page.fill("#pin", "000000" if created.pin != "000000" else "111111")
+    await page.click("#open")
+    await expect(page.locator("#message")).to_contain_text("PIN ist falsch")
+    await page.fill("#pin", created.pin)
+    await page.click("#open")
+    await page.wait_for_url(re.compile(r"/s/app"))
+    assert created.secret not in page.url
+    assert "#" not in page.url
+    kitchen = page.locator("article.zone", has_text="Küche")
+    await expect(kitchen).to_be_visible()
+    await expect(page.locator("article.zone")).to_have_count(7)
+    await expect(page.locator("#meters li").first).to_be_visible()
+    assert await no_horizontal_scroll(page)
+    await kitchen.get_by_role("button", name="Licht an").click()
+    await eventually(lambda: stack.sim.zone(KUECHE).groups[1].last_called_scene == 5)
+    await expect(page.locator("#events li").first).to_contain_text("callScene")
+    await kitchen.get_by_role("button", name="Blinken").first.click()
+    await eventually(lambda: any(c.path == "/json/device/blink" for c in stack.sim.calls))
+    history = await page.evaluate("history.length")
+    assert history >= 1
+    assert problems == []
+
+
+async def test_view_share_shows_no_switches_and_job_done_ends_it(
+    stack: Stack, browser: Browser
+) -> None:
+    created = await create_share(stack, level="view", zones=[KUECHE])
+    page, problems = await phone_page(browser, locale="en-GB")
+    await page.goto(f"{stack.share_url}/s/#{created.secret}")
+    await expect(page.locator("#level")).to_contain_text("View only")
+    await expect(page.locator("#pin-row")).to_be_hidden()
+    await page.click("#open")
+    await page.wait_for_url(re.compile(r"/s/app"))
+    await expect(page.locator("article.zone")).to_have_count(1)
+    await expect(page.locator("article.zone")).to_contain_text("Küche")
+    await expect(page.get_by_role("button", name="Lights on")).to_have_count(0)
+    await page.get_by_role("button", name="Job done").click()
+    await expect(page.locator("#message")).to_contain_text("ended")
+    share = await stack.runtime.shares.get(created.share.id)
+    assert share.ended_at is not None
+    assert problems == []
+
+
+async def test_unknown_link_explains_itself(stack: Stack, browser: Browser) -> None:
+    page, _ = await phone_page(browser)
+    await page.goto(f"{stack.share_url}/s/#{'x' * 43}")
+    await expect(page.locator("#message")).to_contain_text("nicht mehr gültig")
+    assert "#" not in page.url
+    await page.goto(f"{stack.share_url}/s/")
+    await expect(page.locator("#message")).to_contain_text("unvollständig")
+
+
+async def test_configure_share_opens_the_configurator(stack: Stack, browser: Browser) -> None:
+    created = await create_share(stack, level="configure")
+    page, _ = await phone_page(browser)
+    await page.goto(f"{stack.share_url}/s/#{created.secret}")
+    await page.click("#open")
+    await page.wait_for_url(re.compile(r"/s/app"))
+    await page.get_by_role("link", name="Konfigurator öffnen").click()
+    await page.wait_for_url(re.compile(r"/s/dss/"))
+    await expect(page.locator("h1")).to_contain_text("digitalSTROM")

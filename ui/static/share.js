@@ -1,0 +1,88 @@
+"use strict";
+// Landing page of a share link. The secret is in the URL fragment (#...), which browsers never
+// send to a server; it is posted once to look the share up and once to open it, then removed.
+(function () {
+  const root = document.getElementById("landing");
+  const lang = root.dataset.lang === "en" ? "en" : "de";
+  const texts = document.getElementById("texts").dataset;
+  const $ = (id) => document.getElementById(id);
+  const secret = decodeURIComponent(location.hash.replace(/^#/, ""));
+
+  for (const a of document.querySelectorAll(".lang-switch a")) {
+    a.href = a.getAttribute("href") + location.hash; // keep the secret across a language switch
+  }
+
+  function show(message) {
+    $("message").textContent = message;
+    $("message").hidden = false;
+  }
+
+  function forget() {
+    // The secret must not stay in the address bar, the history or a bookmark.
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+
+  async function post(path, payload) {
+    const resp = await fetch(path + "?lang=" + lang, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(payload),
+      credentials: "same-origin",
+      cache: "no-store",
+      referrerPolicy: "no-referrer",
+    });
+    let body = {};
+    try { body = await resp.json(); } catch (e) { body = {}; }
+    return { status: resp.status, body: body };
+  }
+
+  function explain(status, body) {
+    if (status === 404) { return texts.notfound; }
+    if (status === 429) { return body.error === "locked" ? texts.locked : texts.busy; }
+    if (status === 401) { return body.message === "Wrong PIN." ? texts.wrongpin : texts.needpin; }
+    return texts.failed;
+  }
+
+  async function lookUp() {
+    if (!secret) { $("loading").hidden = true; show(texts.missing); return; }
+    const { status, body } = await post("preview", { secret: secret });
+    $("loading").hidden = true;
+    if (status !== 200) {
+      if (status === 404) { forget(); }
+      show(explain(status, body));
+      return;
+    }
+    $("apartment").textContent = body.apartment || "–";
+    $("label").textContent = body.label;
+    $("level").textContent = body.level_text;
+    $("until").textContent = new Date(body.expires_at).toLocaleString(lang === "en" ? "en-GB" : "de-DE",
+      { dateStyle: "full", timeStyle: "short" });
+    $("pin-row").hidden = !body.needs_pin;
+    $("details").hidden = false;
+    if (body.needs_pin) { $("pin").focus(); } else { $("open").focus(); }
+  }
+
+  async function open(event) {
+    event.preventDefault();
+    $("open").disabled = true;
+    $("message").hidden = true;
+    const pin = $("pin-row").hidden ? null : $("pin").value.trim();
+    try {
+      const { status, body } = await post("redeem", { secret: secret, pin: pin });
+      if (status === 200 && body.ok) {
+        forget();
+        location.replace(body.next + "?lang=" + lang);
+        return;
+      }
+      if (status === 401) { $("pin-row").hidden = false; $("pin").value = ""; $("pin").focus(); }
+      if (status === 404) { forget(); }
+      show(explain(status, body));
+    } catch (e) {
+      show(texts.failed);
+    }
+    $("open").disabled = false;
+  }
+
+  $("open-form").addEventListener("submit", open);
+  lookUp().catch(() => { $("loading").hidden = true; show(texts.failed); });
+})();
