@@ -223,6 +223,17 @@ class ShareService:
         self.audit(share.id, AuditEvent.OPENED, client=client, session_id=session.id)
         return Redemption(share=redeemed, session=session, cookie=cookie)
 
+    async def preview(self, secret: str) -> Share:
+        """What the landing page may show before redemption: the same refusals as redeem, in
+        the same words, but nothing is counted or audited (link previews and reloads are free)."""
+        record = await self._find_by_secret(secret)
+        if record is None:
+            raise ShareNotFound(NOT_FOUND)
+        state = share_state(record.share, self._clock.now())
+        if state is not ShareState.ACTIVE:
+            raise _redeem_refusal(state)
+        return record.share
+
     async def authenticate(self, cookie: str) -> tuple[Share, ShareSession]:
         """Who is this? Whether the share may still be used is the policy's decision."""
         if not 0 < len(cookie) <= MAX_TOKEN_LENGTH:
@@ -284,9 +295,7 @@ class ShareService:
         if state is ShareState.ACTIVE:
             return
         self.audit(share.id, AuditEvent.REDEEM_REFUSED, reason=state.value, client=client)
-        if state is ShareState.LOCKED:
-            raise ShareLocked("Too many wrong PINs: this share is locked.")
-        raise ShareNotFound(NOT_FOUND)
+        raise _redeem_refusal(state)
 
     async def _check_pin(self, share_id: str, pin_hash: str, pin: str | None, client: str) -> None:
         if not pin:  # asking for the PIN costs no try
@@ -341,3 +350,9 @@ class ShareService:
             self.audit(share_id, AuditEvent.APP_TOKEN_REVOKE_FAILED, reason=kind)
             return False
         return True
+
+
+def _redeem_refusal(state: ShareState) -> ShareLocked | ShareNotFound:
+    if state is ShareState.LOCKED:
+        return ShareLocked("Too many wrong PINs: this share is locked.")
+    return ShareNotFound(NOT_FOUND)

@@ -4,16 +4,13 @@ A look-up by secret that neither redeems nor counts: link previews and reloads s
 
 from __future__ import annotations
 
-import hmac
 import html
 import json
 import logging
 
-from dss_addon.errors import DssError, ShareLocked, ShareNotFound
+from dss_addon.errors import DssError
 from dss_addon.runtime import Runtime
-from dss_addon.shares.model import Level, Share, ShareState, share_state
-from dss_addon.shares.secrets import secret_digest
-from dss_addon.shares.service import MAX_TOKEN_LENGTH, NOT_FOUND
+from dss_addon.shares.model import Level
 from dss_addon.web.i18n import Translate
 
 log = logging.getLogger(__name__)
@@ -41,22 +38,6 @@ LEVEL_TEXT: dict[Level, tuple[str, str]] = {
 
 def level_text(level: Level, t: Translate) -> str:
     return t(*LEVEL_TEXT[level])
-
-
-async def redeemable_share(runtime: Runtime, secret: str) -> Share:
-    """The same refusals as ShareService.redeem, in the same uniform words, without counting."""
-    if not 0 < len(secret) <= MAX_TOKEN_LENGTH:
-        raise ShareNotFound(NOT_FOUND)
-    digest = secret_digest(secret)
-    record = await runtime.store.share_by_digest(digest)
-    if record is None or not hmac.compare_digest(record.secret_digest, digest):
-        raise ShareNotFound(NOT_FOUND)
-    state = share_state(record.share, runtime.clock.now())
-    if state is ShareState.LOCKED:
-        raise ShareLocked("Too many wrong PINs: this share is locked.")
-    if state is not ShareState.ACTIVE:
-        raise ShareNotFound(NOT_FOUND)
-    return record.share
 
 
 async def apartment_name(runtime: Runtime, share_id: str) -> str | None:

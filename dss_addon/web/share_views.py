@@ -20,7 +20,7 @@ from dss_addon.web.share_auth import (
     set_session_cookie,
 )
 from dss_addon.web.share_keys import REDEEM_LIMITER, RUNTIME
-from dss_addon.web.share_preview import apartment_name, level_text, redeemable_share
+from dss_addon.web.share_preview import apartment_name, level_text
 from dss_addon.web.templating import render
 
 APP_PATH = "/s/app"
@@ -37,7 +37,7 @@ async def preview(request: web.Request) -> web.StreamResponse:
     _limit(request)
     runtime = request.app[RUNTIME]
     secret, _ = _secret_and_pin(await read_json_object(request))
-    share = await redeemable_share(runtime, secret)
+    share = await runtime.shares.preview(secret)
     t = translator(pick_language(request))
     return web.json_response(
         {

@@ -120,6 +120,24 @@ async def test_unusable_shares_answer_exactly_like_unknown_ones(
     assert refused.value.message == unknown.value.message
     assert refused.value.code == unknown.value.code
     assert (await events(service, created.share.id))[-1] == "redeem_refused"
+    with pytest.raises(ShareNotFound) as previewed:
+        await service.preview(created.secret)
+    assert previewed.value.message == unknown.value.message
+
+
+async def test_preview_shows_a_share_without_counting_or_auditing(
+    service: ShareService, clock: FakeClock
+) -> None:
+    created = await service.create(share_request(clock.now(), max_redemptions=1), OWNER)
+    for _ in range(3):
+        assert (await service.preview(created.secret)).id == created.share.id
+    assert (await service.get(created.share.id)).redemptions == 0
+    assert await events(service, created.share.id) == ["created"]
+    with pytest.raises(ShareNotFound):
+        await service.preview("B" * 43)
+    await service.redeem(created.secret, None, client="c")
+    with pytest.raises(ShareNotFound):
+        await service.preview(created.secret)
 
 
 async def test_a_scheduled_share_opens_at_its_start(
