@@ -19,9 +19,9 @@ class Target(StrEnum):
 class DssCall:
     """A dSS request as the dSS itself would read it.
 
-    `params` must be built with dSS semantics (dss_addon/web/dss_request.py): the first occurrence of a
-    name wins, a non-empty POST body replaces the query string, %XX and + decoded. The proxy
-    forwards a canonical query string built from exactly these params, never the raw request, so
+    `params` must be built with dSS semantics (dss_addon/web/dss_request.py): the first
+    occurrence of a name wins, a non-empty POST body replaces the query string, %XX and +
+    decoded. The proxy forwards exactly these params, never the raw request, so
     what was decided is what the dSS receives.
     """
 
