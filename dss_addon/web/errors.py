@@ -30,6 +30,7 @@ class Failure:
     code: str
     message: str  # English, safe to show: never a secret, never a raw upstream body
     message_de: str
+    field: str | None = None  # the input that was refused (BadInput)
 
 
 _STATUS: dict[type[errors.AddonError], int] = {
@@ -78,7 +79,8 @@ def failure_for(exc: BaseException) -> Failure:
         # Upstream and storage texts stay in the log; the client gets a fixed sentence.
         english = _ENGLISH_FALLBACK.get(exc.code, exc.message)
         german = exc.message if exc.code == "denied" else _GERMAN.get(exc.code, _GERMAN["internal"])
-        return Failure(status, exc.code, english, german)
+        field = exc.field if isinstance(exc, errors.BadInput) else None
+        return Failure(status, exc.code, english, german, field)
     return Failure(500, "internal", "Internal error.", _GERMAN["internal"])
 
 
@@ -101,9 +103,10 @@ def error_response(request: web.Request, failure: Failure) -> web.Response:
             text=body, status=failure.status, content_type="application/json", charset="utf-8"
         )
     if shape is Shape.JSON:
-        return web.json_response(
-            {"error": failure.code, "message": failure.message}, status=failure.status
-        )
+        body: dict[str, str] = {"error": failure.code, "message": failure.message}
+        if failure.field:
+            body["field"] = failure.field
+        return web.json_response(body, status=failure.status)
     lang = pick_language(request)
     message = failure.message_de if lang is Lang.DE else failure.message
     return render(

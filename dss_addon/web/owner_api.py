@@ -1,0 +1,131 @@
+"""The owner API (DESIGN.md §4): JSON in, JSON out; errors travel up to web/errors.py."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from dss_addon.shares.model import Share
+from dss_addon.shares.requests import parse_extension, parse_share_request
+from dss_addon.shares.service import Owner
+from dss_addon.web.owner_context import context, read_json, require_api_mutation
+from dss_addon.web.owner_identity import OWNER_COOKIE, require_owner
+from dss_addon.web.owner_present import JsonObject, audit_csv, audit_json, share_json
+
+routes = web.RouteTableDef()
+
+
+def share_link(request: web.Request, secret: str) -> str:
+    # The secret travels in the fragment: it never reaches a server log or a Referer.
+    return f"{context(request).runtime.share_base_url()}/s/#{secret}"
+
+
+async def _share_json(request: web.Request, share: Share) -> JsonObject:
+    runtime = context(request).runtime
+    live = await runtime.shares.live_sessions(share.id)
+    return share_json(share, runtime.clock.now(), live)
+
+
+@routes.get("/api/session")
+async def get_session(request: web.Request) -> web.Response:
+    owner = require_owner(request)
+    csrf = context(request).csrf.token_for(owner.key)
+    return web.json_response({"user": owner.user, "csrf": csrf})
+
+
+@routes.post("/api/session")
+async def post_session(request: web.Request) -> web.Response:
+    # JSON only: a cross-site form cannot send application/json without a CORS preflight.
+    data = await read_json(request)
+    password = data.get("password")
+    owner, cookie = await context(request).identifier.login(
+        password if isinstance(password, str) else "", request.remote or ""
+    )
+    response = web.json_response(
+        {"user": owner.user, "csrf": context(request).csrf.token_for(owner.key)}
+    )
+    set_owner_cookie(request, response, cookie)
+    return response
+
+
+@routes.delete("/api/session")
+async def delete_session(request: web.Request) -> web.Response:
+    owner = require_api_mutation(request)
+    await context(request).identifier.logout(owner, request)
+    response = web.Response(status=204)
+    response.del_cookie(OWNER_COOKIE, path="/")
+    return response
+
+
+def set_owner_cookie(request: web.Request, response: web.StreamResponse, cookie: str) -> None:
+    response.set_cookie(
+        OWNER_COOKIE, cookie, path="/", httponly=True, samesite="Strict", secure=request.secure
+    )
+
+
+@routes.get("/api/shares")
+async def list_shares(request: web.Request) -> web.Response:
+    require_owner(request)
+    shares = await context(request).runtime.shares.list()
+    return web.json_response({"shares": [await _share_json(request, s) for s in shares]})
+
+
+@routes.post("/api/shares")
+async def create_share(request: web.Request) -> web.Response:
+    owner = require_api_mutation(request)
+    data = await read_json(request)
+    runtime = context(request).runtime
+    known_zones = None
+    if data.get("zones"):
+        known_zones = (await runtime.dss.structure(owner.dss_token)).zones.keys()
+    share_request = parse_share_request(
+        data, runtime.clock.now(), max_lifetime=runtime.settings.max_lifetime,
+        known_zones=known_zones,
+    )
+    created = await runtime.shares.create(share_request, Owner(owner.user, owner.dss_token))
+    body = {
+        "share": await _share_json(request, created.share),
+        "link": share_link(request, created.secret),
+        "pin": created.pin,
+    }
+    return web.json_response(body, status=201)
+
+
+@routes.get("/api/shares/{id}")
+async def get_share(request: web.Request) -> web.Response:
+    require_owner(request)
+    share = await context(request).runtime.shares.get(request.match_info["id"])
+    return web.json_response({"share": await _share_json(request, share)})
+
+
+@routes.post("/api/shares/{id}/revoke")
+async def revoke_share(request: web.Request) -> web.Response:
+    owner = require_api_mutation(request)
+    share = await context(request).runtime.shares.revoke(request.match_info["id"], actor=owner.user)
+    return web.json_response({"share": await _share_json(request, share)})
+
+
+@routes.post("/api/shares/{id}/extend")
+async def extend_share(request: web.Request) -> web.Response:
+    owner = require_api_mutation(request)
+    data = await read_json(request)
+    runtime = context(request).runtime
+    share = await runtime.shares.get(request.match_info["id"])
+    new_end = parse_extension(
+        data, share, runtime.clock.now(), max_lifetime=runtime.settings.max_lifetime
+    )
+    share = await runtime.shares.extend(share.id, new_end, actor=owner.user)
+    return web.json_response({"share": await _share_json(request, share)})
+
+
+@routes.get("/api/shares/{id}/audit")
+async def share_audit(request: web.Request) -> web.StreamResponse:
+    require_owner(request)
+    shares = context(request).runtime.shares
+    share = await shares.get(request.match_info["id"])
+    entries = await shares.audit_log(share.id)
+    if request.query.get("format") == "csv":
+        return web.Response(
+            text=audit_csv(entries), content_type="text/csv", charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="share-{share.id}-audit.csv"'},
+        )
+    return web.json_response({"audit": [audit_json(entry) for entry in entries]})

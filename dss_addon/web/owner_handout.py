@@ -1,0 +1,63 @@
+"""How a new share's link is handed out: QR code and a prefilled e-mail (pure). The PIN is
+never part of either: it goes over a second channel."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import segno
+from markupsafe import Markup
+
+from dss_addon.shares.model import Level, Share
+from dss_addon.web.i18n import Lang
+from dss_addon.web.owner_views import when
+
+_LEVEL_TEXT = {
+    Lang.DE: {
+        Level.VIEW: "nur ansehen, nichts schalten oder ändern",
+        Level.OPERATE: "ansehen und bedienen, nichts umkonfigurieren",
+        Level.CONFIGURE: "ansehen, bedienen und einrichten",
+    },
+    Lang.EN: {
+        Level.VIEW: "view only, nothing can be switched or changed",
+        Level.OPERATE: "view and operate, no reconfiguration",
+        Level.CONFIGURE: "view, operate and configure",
+    },
+}
+
+
+def qr_svg(link: str) -> Markup:
+    # segno writes only geometry (no text, no style attribute), so the SVG is safe to inline
+    # under the CSP; the link is encoded in the path data, never as markup.
+    svg = segno.make(link, error="m").svg_inline(
+        scale=4, border=4, light="#fff", dark="#000", svgclass="qr", lineclass=None
+    )
+    return Markup(svg)  # noqa: S704  # segno's own output, see above
+
+
+def mail_text(link: str, share: Share, lang: Lang) -> tuple[str, str]:
+    until = when(share.expires_at, lang)
+    level = _LEVEL_TEXT[lang][share.level]
+    if lang is Lang.DE:
+        pin = (
+            "Die PIN bekommen Sie getrennt von dieser E-Mail, telefonisch oder per SMS.\n\n"
+            if share.has_pin else ""
+        )
+        return "Zugang zu meiner digitalSTROM-Installation", (
+            "Hallo,\n\nmit diesem Link haben Sie Zugang zu meiner digitalSTROM-Installation "
+            f"({level}):\n\n{link}\n\nDer Link gilt bis {until} und nur für Sie: bitte nicht "
+            f"weitergeben.\n\n{pin}Wenn Sie fertig sind, klicken Sie auf „Job erledigt“; "
+            "dann endet der Zugang sofort.\n\nViele Grüße\n"
+        )
+    pin = "You will get the PIN separately from this e-mail, by phone or text message.\n\n"
+    return "Access to my digitalSTROM installation", (
+        "Hello,\n\nthis link gives you access to my digitalSTROM installation "
+        f"({level}):\n\n{link}\n\nIt is valid until {until} and only for you: please do not "
+        f"pass it on.\n\n{pin if share.has_pin else ''}When you are done, click \"Job done\"; "
+        "access ends at once.\n\nBest regards\n"
+    )
+
+
+def mailto(link: str, share: Share, lang: Lang) -> str:
+    subject, body = mail_text(link, share, lang)
+    return f"mailto:?subject={quote(subject, safe='')}&body={quote(body, safe='')}"

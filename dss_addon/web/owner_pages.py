@@ -1,0 +1,171 @@
+"""The tab's pages: login, the list of shares, a share's detail with extend and revoke."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from urllib.parse import quote
+
+from aiohttp import web
+
+from dss_addon.errors import BadInput, DssError, NotAuthenticated
+from dss_addon.shares.model import Share
+from dss_addon.shares.requests import parse_extension
+from dss_addon.web.i18n import pick_language
+from dss_addon.web.owner_api import set_owner_cookie
+from dss_addon.web.owner_context import context
+from dss_addon.web.owner_forms import EXTEND_PRESETS, extension_data, form_message
+from dss_addon.web.owner_identity import OWNER_COOKIE, OwnerIdentity, current_owner
+from dss_addon.web.owner_page import check_form_csrf, login_page, page, read_form, root_of
+from dss_addon.web.owner_views import audit_view, share_view, when
+
+routes = web.RouteTableDef()
+TIMELINE_MAX = 200
+
+
+@routes.get("/")
+async def index(request: web.Request) -> web.Response:
+    owner = current_owner(request)
+    if owner is None:
+        return login_page(request)
+    runtime, lang = context(request).runtime, pick_language(request)
+    now = runtime.clock.now()
+    rows = [
+        share_view(s, now, await runtime.shares.live_sessions(s.id), lang, {})
+        for s in sorted(await runtime.shares.list(), key=lambda s: s.created_at, reverse=True)
+    ]
+    return page(request, "owner/index.html", {"shares": rows})
+
+
+@routes.get("/login")
+async def login_form(request: web.Request) -> web.Response:
+    return login_page(request, status=200)
+
+
+@routes.post("/login")
+async def login(request: web.Request) -> web.Response:
+    form, _ = await read_form(request)
+    context(request).csrf.check_login(form.get("csrf"))
+    try:
+        _, cookie = await context(request).identifier.login(
+            form.get("password", ""), request.remote or ""
+        )
+    except NotAuthenticated as exc:
+        german = "Das Passwort ist falsch."
+        if exc.message.startswith("Too many"):
+            german = "Zu viele Versuche. Bitte warten Sie eine Minute."
+        return login_page(request, error=german if pick_language(request) == "de" else exc.message)
+    response = web.HTTPSeeOther(root_of(request.path) or "./")
+    set_owner_cookie(request, response, cookie)
+    raise response
+
+
+@routes.post("/logout")
+async def logout(request: web.Request) -> web.Response:
+    owner = current_owner(request)
+    if owner is not None:
+        form, _ = await read_form(request)
+        check_form_csrf(request, owner, form)
+        await context(request).identifier.logout(owner, request)
+    response = web.HTTPSeeOther("login")
+    response.del_cookie(OWNER_COOKIE, path="/")
+    raise response
+
+
+async def _zone_names(request: web.Request, owner: OwnerIdentity, share: Share) -> dict[int, str]:
+    if not share.zones:
+        return {}
+    try:
+        return dict((await context(request).runtime.dss.structure(owner.dss_token)).zones)
+    except DssError:  # names are a courtesy; the ids still show
+        return {}
+
+
+async def detail_page(
+    request: web.Request, owner: OwnerIdentity, share: Share, *,
+    errors: Mapping[str, str] | None = None, status: int = 200,
+) -> web.Response:
+    runtime, lang = context(request).runtime, pick_language(request)
+    live = await runtime.shares.live_sessions(share.id)
+    names = await _zone_names(request, owner, share)
+    view = share_view(share, runtime.clock.now(), live, lang, names)
+    entries = await runtime.shares.audit_log(share.id)
+    # Newest first, and only the latest ones: a day of work can log thousands of calls.
+    audit = [audit_view(e, lang) for e in reversed(entries[-TIMELINE_MAX:])]
+    values = {
+        "share": view, "audit": audit, "audit_more": max(0, len(entries) - TIMELINE_MAX),
+        "presets": EXTEND_PRESETS, "errors": errors or {},
+    }
+    here = f"shares/{quote(share.id, safe='')}"
+    return page(request, "owner/detail.html", values, status=status, here=here)
+
+
+@routes.get("/shares/{id}")
+async def detail(request: web.Request) -> web.Response:
+    owner = current_owner(request)
+    if owner is None:
+        return login_page(request)
+    share = await context(request).runtime.shares.get(request.match_info["id"])
+    return await detail_page(request, owner, share)
+
+
+def _back_to(request: web.Request, share: Share) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(f"{root_of(request.path)}shares/{quote(share.id, safe='')}")
+
+
+@routes.post("/shares/{id}/revoke")
+async def revoke(request: web.Request) -> web.Response:
+    owner = current_owner(request)
+    if owner is None:
+        return login_page(request)
+    form, _ = await read_form(request)
+    check_form_csrf(request, owner, form)
+    shares = context(request).runtime.shares
+    share = await shares.get(request.match_info["id"])
+    if form.get("confirmed") != "yes":
+        return _confirm_page(request, share, "revoke", {}, "")
+    await shares.revoke(share.id, actor=owner.user)
+    raise _back_to(request, share)
+
+
+@routes.post("/shares/{id}/extend")
+async def extend(request: web.Request) -> web.Response:
+    owner = current_owner(request)
+    if owner is None:
+        return login_page(request)
+    form, _ = await read_form(request)
+    check_form_csrf(request, owner, form)
+    runtime, lang = context(request).runtime, pick_language(request)
+    share = await runtime.shares.get(request.match_info["id"])
+    try:
+        new_end = _new_end(request, share, form)
+        if form.get("confirmed") == "yes":
+            share = await runtime.shares.extend(share.id, new_end, actor=owner.user)
+            raise _back_to(request, share)
+    except BadInput as exc:
+        message = form_message(exc, "minutes", lang, runtime.settings.max_lifetime)
+        return await detail_page(request, owner, share, errors={"minutes": message}, status=400)
+    carry = {k: form.get(k, "") for k in ("minutes", "ends_at", "tz")}
+    return _confirm_page(request, share, "extend", carry, when(new_end, lang))
+
+
+def _new_end(request: web.Request, share: Share, form: Mapping[str, str]) -> datetime:
+    runtime = context(request).runtime
+    return parse_extension(
+        extension_data(form), share, runtime.clock.now(),
+        max_lifetime=runtime.settings.max_lifetime,
+    )
+
+
+def _confirm_page(
+    request: web.Request, share: Share, action: str, carry: Mapping[str, str], until: str
+) -> web.Response:
+    """The no-JavaScript confirmation step (owner.js asks with confirm() instead)."""
+    href = quote(share.id, safe="")
+    values = {
+        "share": {"label": share.label, "href": href},
+        "action": action,
+        "carry": carry,
+        "until": until,
+    }
+    return page(request, "owner/confirm.html", values, here=f"shares/{href}")

@@ -1,0 +1,70 @@
+"""Shares and audit rows as the owner API's JSON and CSV (pure)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from dss_addon.shares.audit import AuditEntry
+from dss_addon.shares.model import Share, share_state, time_left
+
+JsonObject = dict[str, object]
+
+AUDIT_COLUMNS = ("at", "event", "call", "allowed", "reason", "client", "session_id")
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def share_json(share: Share, now: datetime, live_sessions: int) -> JsonObject:
+    return {
+        "id": share.id,
+        "label": share.label,
+        "level": share.level.value,
+        "state": share_state(share, now).value,
+        "created_at": iso(share.created_at),
+        "starts_at": iso(share.starts_at),
+        "expires_at": iso(share.expires_at),
+        "zones": list(share.zones),
+        "has_pin": share.has_pin,
+        "redemptions": share.redemptions,
+        "max_redemptions": share.max_redemptions,
+        "last_used_at": iso(share.last_used_at),
+        "time_left_seconds": int(time_left(share, now).total_seconds()),
+        "live_sessions": live_sessions,
+    }
+
+
+def audit_json(entry: AuditEntry) -> JsonObject:
+    return {
+        "at": iso(entry.at),
+        "event": entry.event,
+        "call": entry.call,
+        "allowed": entry.allowed,
+        "reason": entry.reason,
+        "client": entry.client,
+        "session_id": entry.session_id,
+    }
+
+
+def _csv_cell(value: object) -> str:
+    text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    # Spreadsheets run cells starting with these as formulas (CSV injection).
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def audit_csv(entries: Iterable[AuditEntry]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(AUDIT_COLUMNS)
+    for entry in entries:
+        row = audit_json(entry)
+        writer.writerow([_csv_cell(row[column]) for column in AUDIT_COLUMNS])
+    return out.getvalue()

@@ -1,0 +1,83 @@
+"""View models of the owner pages: plain dicts with times already formatted (pure). Texts that
+only depend on a state or level live in ui/templates/owner/macros.html."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from urllib.parse import quote
+
+from dss_addon.shares.audit import AuditEntry
+from dss_addon.shares.model import FINAL_STATES, Share, share_state, time_left
+from dss_addon.web.i18n import Lang
+from dss_addon.web.owner_forms import DEFAULT_ZONE
+from dss_addon.web.owner_present import iso
+
+View = dict[str, object]
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def when(moment: datetime | None, lang: Lang) -> str:
+    """Server-side text in the home's zone; owner.js rewrites it in the browser's zone."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(DEFAULT_ZONE)
+    if lang is Lang.DE:
+        return local.strftime("%d.%m.%Y, %H:%M")
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
+
+
+def duration_text(seconds: int, lang: Lang) -> str:
+    """Mirrors durationText() in ui/static/owner.js."""
+    minutes = max(0, seconds) // 60
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if lang is Lang.DE:
+        if days:
+            return f"{days} {'Tag' if days == 1 else 'Tage'} {hours} Std."
+        return f"{hours} Std. {mins} Min." if hours else f"{mins} Min."
+    if days:
+        return f"{days} {'day' if days == 1 else 'days'} {hours} h"
+    return f"{hours} h {mins} min" if hours else f"{mins} min"
+
+
+def share_view(
+    share: Share, now: datetime, live: int, lang: Lang, zone_names: Mapping[int, str]
+) -> View:
+    state = share_state(share, now)
+    seconds = int(time_left(share, now).total_seconds())
+    return {
+        "id": share.id,
+        "href": quote(share.id, safe=""),
+        "label": share.label,
+        "level": share.level.value,
+        "state": state.value,
+        "final": state in FINAL_STATES,
+        "created": when(share.created_at, lang),
+        "starts": when(share.starts_at, lang),
+        "starts_iso": iso(share.starts_at),
+        "expires": when(share.expires_at, lang),
+        "expires_iso": iso(share.expires_at),
+        "seconds_left": seconds if state not in FINAL_STATES else 0,
+        "time_left": duration_text(seconds, lang) if state not in FINAL_STATES else "—",
+        "last_used": when(share.last_used_at, lang),
+        "last_used_iso": iso(share.last_used_at),
+        "live": live,
+        "has_pin": share.has_pin,
+        "zones": [zone_names.get(z, f"#{z}") for z in share.zones],
+        "redemptions": share.redemptions,
+        "max_redemptions": share.max_redemptions,
+    }
+
+
+def audit_view(entry: AuditEntry, lang: Lang) -> View:
+    return {
+        "at": when(entry.at, lang),
+        "at_iso": iso(entry.at),
+        "event": entry.event,
+        "call": entry.call,
+        "allowed": entry.allowed,
+        "reason": entry.reason,
+        "client": entry.client,
+        "session": entry.session_id[:8],
+    }

@@ -1,0 +1,30 @@
+"""The whole stack (dss-sim playing the dSS web front, runtime, owner and share sites) and an
+HTTP client without a cookie jar: tests send the owner's cookies explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.support.owner import OwnerClient, owner_client
+from tests.support.stack import Stack, running_stack
+
+
+@pytest.fixture
+async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    async with running_stack(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+        yield session
+
+
+@pytest.fixture
+async def owner(stack: Stack, http: aiohttp.ClientSession) -> OwnerClient:
+    return await owner_client(http, stack)

@@ -1,0 +1,105 @@
+// The owner tab's few enhancements. Every page works without this file.
+"use strict";
+(function () {
+  const lang = document.documentElement.lang === "en" ? "en" : "de";
+
+  function durationText(seconds) {
+    // Mirrors duration_text() in dss_addon/web/owner_views.py.
+    const minutes = Math.max(0, Math.floor(seconds / 60));
+    const days = Math.floor(minutes / 1440);
+    const hours = Math.floor((minutes % 1440) / 60);
+    const mins = minutes % 60;
+    if (lang === "de") {
+      if (days) return days + (days === 1 ? " Tag " : " Tage ") + hours + " Std.";
+      return hours ? hours + " Std. " + mins + " Min." : mins + " Min.";
+    }
+    if (days) return days + (days === 1 ? " day " : " days ") + hours + " h";
+    return hours ? hours + " h " + mins + " min" : mins + " min";
+  }
+
+  // The browser's time zone, so that dates typed into the forms mean local time.
+  let zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
+  document.querySelectorAll('input[name="tz"]').forEach(function (input) {
+    if (!input.value) input.value = zone;
+  });
+
+  // Times in the browser's zone and language.
+  document.querySelectorAll("time[datetime]").forEach(function (el) {
+    const moment = new Date(el.getAttribute("datetime"));
+    if (!isNaN(moment.getTime())) {
+      el.textContent = moment.toLocaleString(lang === "de" ? "de-DE" : "en-GB",
+        { dateStyle: "medium", timeStyle: "short" });
+    }
+  });
+
+  // Live time left, counted from the server's figure (not from the browser's clock).
+  const counters = Array.prototype.slice.call(document.querySelectorAll("[data-countdown]"));
+  const loaded = Date.now();
+  function tick() {
+    const elapsed = (Date.now() - loaded) / 1000;
+    counters.forEach(function (el) {
+      const start = Number(el.getAttribute("data-countdown"));
+      if (start > 0) el.textContent = durationText(start - elapsed);
+    });
+  }
+  if (counters.length) window.setInterval(tick, 15000);
+
+  // Copy buttons.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      const field = document.getElementById(button.getAttribute("data-copy"));
+      if (!field) return;
+      const done = function () {
+        button.textContent = button.getAttribute("data-done") || button.textContent;
+      };
+      field.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(done, function () {
+          if (document.execCommand("copy")) done();
+        });
+      } else if (document.execCommand("copy")) {
+        done();
+      }
+    });
+  });
+
+  // Confirmation dialogs; without JavaScript the server asks on a page of its own.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      const confirmed = form.querySelector('input[name="confirmed"]');
+      if (!window.confirm(form.getAttribute("data-confirm"))) {
+        event.preventDefault();
+      } else if (confirmed) {
+        confirmed.value = "yes";
+      }
+    });
+  });
+
+  // Typing an end date picks the "until" choice.
+  document.querySelectorAll("[data-selects]").forEach(function (input) {
+    const pick = function () {
+      const radio = document.getElementById(input.getAttribute("data-selects"));
+      if (radio) radio.checked = true;
+    };
+    input.addEventListener("focus", pick);
+    input.addEventListener("input", pick);
+  });
+
+  // The vendor-support preset fills the form in place (the link works without JavaScript).
+  document.querySelectorAll('[data-preset="support"]').forEach(function (link) {
+    const form = document.getElementById("share-form");
+    if (!form) return;
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      const label = form.querySelector('input[name="label"]');
+      if (label && !label.value) label.value = "Vendor-Support";
+      const level = form.querySelector('input[name="level"][value="view"]');
+      if (level) level.checked = true;
+      const duration = form.querySelector('input[name="duration"][value="4320"]');
+      if (duration) duration.checked = true;
+      const pin = form.querySelector('input[name="pin"]');
+      if (pin) pin.checked = true;
+    });
+  });
+})();
