@@ -103,10 +103,10 @@ def error_response(request: web.Request, failure: Failure) -> web.Response:
             text=body, status=failure.status, content_type="application/json", charset="utf-8"
         )
     if shape is Shape.JSON:
-        body: dict[str, str] = {"error": failure.code, "message": failure.message}
+        error = {"error": failure.code, "message": failure.message}
         if failure.field:
-            body["field"] = failure.field
-        return web.json_response(body, status=failure.status)
+            error["field"] = failure.field
+        return web.json_response(error, status=failure.status)
     lang = pick_language(request)
     message = failure.message_de if lang is Lang.DE else failure.message
     return render(
