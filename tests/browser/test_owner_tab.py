@@ -106,7 +106,7 @@ async def test_owner_shares_and_revokes_while_the_electrician_works(
     # The owner sees the use, then revokes (the confirm dialog is accepted).
     await tab.get_by_role("link", name="Zur Übersicht").click()
     await expect(tab.locator(".share-item", has_text="Elektro Müller")).to_be_visible()
-    await owner.locator("#addon").screenshot(path=str(shots / "tab.png"))
+    await owner.screenshot(path=str(shots / "tab.png"))  # the configurator with its tab
     await tab.locator(".share-item", has_text="Elektro Müller").locator("a").click()
     await expect(tab.locator(".timeline")).to_contain_text("Link geöffnet")
     await expect(tab.locator(".timeline")).to_contain_text("zone/callScene")
