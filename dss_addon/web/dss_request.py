@@ -23,9 +23,9 @@ _SEGMENT = re.compile(r"[A-Za-z0-9_]+")
 # without decoding them, so "%74oken" is not "token" to it; such names can reach no handler.
 _PARAM_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 # The upstream web front's own areas: never reached through the configurator route.
-_CONFIGURATOR_FORBIDDEN = frozenset(
-    {"json", "browse", "cgi-bin", "add-ons", "websocket", "icons", "getlatestlogs", "www"}
-)
+_CONFIGURATOR_FORBIDDEN = (
+    "json", "browse", "cgi-bin", "add-ons", "websocket", "icons", "getlatestlogs", "www",
+)  # fmt: skip
 _CONFIGURATOR_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~]+")
 
 
@@ -119,7 +119,9 @@ def configurator_path(tail: str) -> str | None:
     segments = (tail[:-1] if tail.endswith("/") else tail).split("/")
     if not all(_CONFIGURATOR_SEGMENT.fullmatch(s) and s.strip(".") for s in segments):
         return None
-    if segments[0].lower() in _CONFIGURATOR_FORBIDDEN:
+    # Prefixes, not names: a web front that routes "/browse..." by prefix must not be reachable
+    # as "/browsesystem/security" either.
+    if segments[0].lower().startswith(_CONFIGURATOR_FORBIDDEN):
         return None
     return "/" + tail
 

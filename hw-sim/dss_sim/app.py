@@ -71,7 +71,9 @@ def create_sim_app(sim: Simulator) -> web.Application:
     app.cleanup_ctx.append(_sweeper)
     app.cleanup_ctx.append(_addon_client)
     app.router.add_route("*", "/json/{tail:.*}", handle_json)
-    app.router.add_route("*", "/browse{tail:.*}", handle_browse)
+    # The dSS splits the URI at its second slash: only "/browse/..." is the property browser;
+    # "/browse" alone or "/browsesystem" is some other top level (civetweb's static files).
+    app.router.add_route("*", "/browse/{tail:.*}", handle_browse)
     app.router.add_route("*", "/icons/{tail:.*}", handle_icon)
     app.router.add_route("*", "/getLatestLogs", handle_latest_logs)
     app.router.add_route("*", "/cgi-bin/{tail:.*}", handle_cgi)

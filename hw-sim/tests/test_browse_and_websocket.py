@@ -36,6 +36,14 @@ async def test_browse_of_the_apartment_lists_zones(dss: DssHttp, structure: Stru
     assert f"zone{structure.room['id']}" in reply.text
 
 
+@pytest.mark.parametrize("path", ["/browsesystem/security", "/browse", "/browse.x/system"])
+async def test_only_the_browse_top_level_is_the_browser(dss: DssHttp, path: str) -> None:
+    # §1.2: the URI is split at its second slash; any other top level is not the dSS's.
+    reply = await dss.get(path)
+    assert reply.status == 404
+    assert "applicationTokens" not in reply.text
+
+
 def ws_url(server: TestServer, query: str = "") -> str:
     return str(server.make_url("/websocket")) + query
 
