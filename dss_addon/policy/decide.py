@@ -42,8 +42,10 @@ def decide(
     topology: Topology,
     idle_timeout: timedelta,
     raise_allowed: frozenset[str] = _NO_RAISE,
+    script_addons: frozenset[str] = _NO_RAISE,
 ) -> Decision:
-    """Decide one call. `raise_allowed` lists event names (or `prefix*`) event/raise may use.
+    """Decide one call. `raise_allowed` lists event names (or `prefix*`) event/raise may use;
+    `script_addons` the add-ons whose settings (/scripts/<add-on>/) configure shares may write.
 
     The order matters only for the reason given: every check can deny on its own, and the call
     is allowed only if none does.
@@ -61,7 +63,7 @@ def decide(
         _jsonp_reason(call.params)
         or _blocked_reason(call, raise_allowed)
         or _level_reason(share.level, call)
-        or _parameter_reason(share, call, topology)
+        or _parameter_reason(share, call, topology, script_addons)
     )
     if reason:
         return Decision.deny(reason)
@@ -142,7 +144,9 @@ def _level_reason(level: Level, call: DssCall) -> str | None:
     return f"not in allow-list for level {level}"
 
 
-def _parameter_reason(share: Share, call: DssCall, topology: Topology) -> str | None:
+def _parameter_reason(
+    share: Share, call: DssCall, topology: Topology, script_addons: frozenset[str]
+) -> str | None:
     klass, method, params = call.klass, call.method, call.params
     zones = share.zones
     if klass == "zone":
@@ -156,7 +160,7 @@ def _parameter_reason(share: Share, call: DssCall, topology: Topology) -> str | 
             return _scene_reason(params, required=True, where="apartment ")
         return None
     if klass == "property":
-        return properties.allowed(method, params, share.level, zones)
+        return properties.allowed(method, params, share.level, zones, script_addons)
     if klass == "event" and method == "subscribe":
         if param(params, "name") not in EVENT_SUBSCRIBE_NAMES:
             return "event name not in subscribe allow-list"

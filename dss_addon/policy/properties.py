@@ -68,7 +68,11 @@ def blocked(method: str, params: Mapping[str, str]) -> str | None:
 
 
 def allowed(
-    method: str, params: Mapping[str, str], level: Level, zones: tuple[int, ...]
+    method: str,
+    params: Mapping[str, str],
+    level: Level,
+    zones: tuple[int, ...],
+    script_addons: frozenset[str] = frozenset(),
 ) -> str | None:
     """Why a property call is refused by the share's level and zones, or None if it may pass."""
     reached = target(method, params)
@@ -76,14 +80,28 @@ def allowed(
         return reached
     names, is_open = reached
     if method in PROPERTY_WRITE_METHODS:
-        # Below /scripts/<add-on>, never the /scripts container itself.
-        if not any(_under(names, p) and len(names) > len(p) for p in PROPERTY_WRITE_PREFIXES):
-            return "property writes allowed only under /scripts"
-        return None
+        return _write_reason(names, zones, script_addons)
     if not any(_under(names, p) for p in LEVEL_READ_PREFIXES[level]):
         return f"property path not in read allow-list for level {level}"
     if zones:
         return _zone_scope(names, is_open, zones)
+    return None
+
+
+def _write_reason(names: Path, zones: tuple[int, ...], script_addons: frozenset[str]) -> str | None:
+    """Writes only below /scripts/<add-on>/ of an add-on listed for shares (none by default).
+
+    An add-on's settings act on the whole home (timed events, scene responders may call
+    apartment scenes), so a zone-restricted share never writes them, and the system's own
+    add-ons are never writable.
+    """
+    if not any(_under(names, p) and len(names) > len(p) + 1 for p in PROPERTY_WRITE_PREFIXES):
+        return "property writes allowed only under /scripts/<add-on>/"
+    if zones:
+        return "add-on settings are not writable by a zone-restricted share"
+    addon = names[1]
+    if addon.startswith("system-addon-") or addon not in script_addons:
+        return "add-on not in the share write allow-list"
     return None
 
 

@@ -19,12 +19,27 @@ V, OP, C = Level.VIEW, Level.OPERATE, Level.CONFIGURE
 TOPOLOGY = make_topology()
 
 
-def prop(level: Level, method: str, raw: str, zones: tuple[int, ...] = ()) -> Decision:
+WRITABLE_ADDONS = frozenset({"tado", "system-addon-timed-events"})
+
+
+def prop(
+    level: Level,
+    method: str,
+    raw: str,
+    zones: tuple[int, ...] = (),
+    addons: frozenset[str] = WRITABLE_ADDONS,
+) -> Decision:
     key = "query" if method in ("query", "query2") else "path"
     share = make_share(level=level, zones=zones)
     call = make_call("property", method, **{key: raw, "value": "x"})
     return decide(
-        share, make_session(share), call, NOW, topology=TOPOLOGY, idle_timeout=IDLE_TIMEOUT
+        share,
+        make_session(share),
+        call,
+        NOW,
+        topology=TOPOLOGY,
+        idle_timeout=IDLE_TIMEOUT,
+        script_addons=addons,
     )
 
 
@@ -111,6 +126,9 @@ def test_queries_cannot_reach_blocked_subtrees(level: Level, query: str, method:
         (C, "setInteger", "/scripts/tado/n", True),
         (C, "setBoolean", "//scripts//tado//flag", True),
         (C, "setString", "/scripts", False),
+        (C, "setString", "/scripts/tado", False),
+        (C, "setString", "/scripts/other-addon/config", False),
+        (C, "setString", "/scripts/system-addon-timed-events/entries/e1", False),
         (C, "setString", "/scripts/system-addon-remote-connectivity/OSPToken", False),
         (C, "setString", "/config/subsystems/WebServer/trustedPort", False),
         (C, "setString", "/system/version/version", False),
@@ -128,6 +146,16 @@ def test_queries_cannot_reach_blocked_subtrees(level: Level, query: str, method:
 def test_property_rules(level: Level, method: str, raw: str, allowed: bool) -> None:
     decision = prop(level, method, raw)
     assert decision.allowed is allowed, decision.reason
+
+
+def test_no_add_on_is_writable_unless_listed() -> None:
+    decision = prop(C, "setString", "/scripts/tado/config", addons=frozenset())
+    assert decision == Decision.deny("add-on not in the share write allow-list")
+
+
+def test_a_zone_restricted_share_never_writes_add_on_settings() -> None:
+    decision = prop(C, "setString", "/scripts/tado/config", zones=(989,))
+    assert decision == Decision.deny("add-on settings are not writable by a zone-restricted share")
 
 
 @pytest.mark.parametrize(
