@@ -18,6 +18,7 @@ from dss_addon.policy.rules import (
     KNOWN_OTHER_TARGETS,
     LEVEL_CALLS,
     RESTRICTED_SHARE_BLOCKED_CLASSES,
+    RESTRICTED_SHARE_BLOCKED_DEVICE_METHODS,
     SCENE_LIMIT,
     SCENE_METHODS,
 )
@@ -203,6 +204,8 @@ def _device_reason(
     zones: tuple[int, ...], method: str, params: Mapping[str, str], topology: Topology
 ) -> str | None:
     if zones:
+        if method in RESTRICTED_SHARE_BLOCKED_DEVICE_METHODS:
+            return f"device/{method} not allowed for a zone-restricted share"
         reason = _device_zone_reason(zones, params, topology)
         if reason:
             return reason

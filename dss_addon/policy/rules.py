@@ -392,6 +392,20 @@ APARTMENT_READS: frozenset[str] = frozenset(m for k, m in VIEW_CALLS if k == "ap
 CIRCUIT_READS: frozenset[str] = frozenset(m for k, m in VIEW_CALLS if k == "circuit")
 # Classes that act on the whole installation, refused for zone-restricted shares.
 RESTRICTED_SHARE_BLOCKED_CLASSES: frozenset[str] = frozenset({"structure", "state"})
+# Device settings that bind a device's buttons or outputs to a group, which may be an
+# apartment-wide one (user clusters 16-39, applications >= 64): a room's button pressed later
+# would act on the whole home, so zone-restricted shares may not change them.
+RESTRICTED_SHARE_BLOCKED_DEVICE_METHODS: frozenset[str] = frozenset(
+    {
+        "setButtonActiveGroup",
+        "setButtonID",
+        "setJokerGroup",
+        "setHeatingGroup",
+        "addToArea",
+        "removeFromArea",
+        "setSensorEventTableEntry",
+    }
+)
 
 # Non-JSON targets, named in denial reasons (anything else is just "target not allowed").
 KNOWN_OTHER_TARGETS: frozenset[str] = frozenset(

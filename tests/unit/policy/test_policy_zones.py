@@ -119,6 +119,26 @@ def test_device_calls_must_target_a_device_in_an_allowed_zone(
     assert decision.allowed is allowed, decision.reason
 
 
+@pytest.mark.parametrize(
+    "method",
+    ["setButtonActiveGroup", "setJokerGroup", "setHeatingGroup", "addToArea", "setButtonID"],
+)
+def test_restricted_shares_cannot_bind_a_device_in_their_zone_to_other_groups(method: str) -> None:
+    # A button in the kitchen bound to an apartment-wide cluster would act on the whole home.
+    share = make_share(level=Level.CONFIGURE, zones=ZONES)
+    call = make_call("device", method, dsuid=LIGHT_WOHNEN.dsuid, groupID="16")
+    unrestricted = make_share(level=Level.CONFIGURE)
+    denied = decide(
+        share, make_session(share), call, NOW, topology=TOPOLOGY, idle_timeout=IDLE_TIMEOUT
+    )
+    assert denied == Decision.deny(f"device/{method} not allowed for a zone-restricted share")
+    other = decide(
+        unrestricted, make_session(unrestricted), call, NOW, topology=TOPOLOGY,
+        idle_timeout=IDLE_TIMEOUT,
+    )  # fmt: skip
+    assert other.allowed, other.reason
+
+
 def test_unknown_device_reason() -> None:
     decision = restricted(Level.VIEW, "device", "getName", dsuid="0" * 34)
     assert decision == Decision.deny("unknown device")
