@@ -58,6 +58,17 @@ class ShareLocked(AddonError):
     code = "locked"
 
 
+class RateLimited(AddonError):
+    """Too many requests (or long polls) at once; nothing was forwarded. Retry after
+    `retry_after` seconds."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
 class ShareEnded(AddonError):
     """A share session whose share is no longer usable (revoked, expired, ended)."""
 

@@ -20,6 +20,7 @@ class AuditEvent(StrEnum):
     ENDED = "ended"  # "job done" by the helper
     SESSION_EXPIRED = "session_expired"
     APP_TOKEN_REVOKE_FAILED = "app_token_revoke_failed"  # noqa: S105 -- an event name
+    RATE_LIMITED = "rate_limited"  # once per throttled burst, not per refused request
 
 
 @dataclass(frozen=True, slots=True)

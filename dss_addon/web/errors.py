@@ -31,6 +31,7 @@ class Failure:
     message: str  # English, safe to show: never a secret, never a raw upstream body
     message_de: str
     field: str | None = None  # the input that was refused (BadInput)
+    retry_after: int | None = None  # seconds, sent as Retry-After (RateLimited)
 
 
 _STATUS: dict[type[errors.AddonError], int] = {
@@ -42,6 +43,7 @@ _STATUS: dict[type[errors.AddonError], int] = {
     errors.AccessDenied: 403,
     errors.ShareNotFound: 404,
     errors.ShareLocked: 429,
+    errors.RateLimited: 429,
     errors.DssUnavailable: 502,
     errors.DssRejected: 502,
     errors.DssAuthFailed: 502,
@@ -57,6 +59,7 @@ _GERMAN: dict[str, str] = {
     "denied": "Diese Aktion ist mit dieser Freigabe nicht erlaubt.",
     "not_found": "Diese Freigabe gibt es nicht oder sie ist nicht mehr gültig.",
     "locked": "Zu viele falsche PIN-Eingaben: die Freigabe ist gesperrt.",
+    "rate_limited": "Zu viele Anfragen: bitte warten Sie einen Moment.",
     "dss_unavailable": "Der digitalSTROM-Server antwortet nicht.",
     "dss_rejected": "Der digitalSTROM-Server hat die Anfrage abgelehnt.",
     "dss_auth_failed": "Die Anmeldung am digitalSTROM-Server ist fehlgeschlagen.",
@@ -80,7 +83,8 @@ def failure_for(exc: BaseException) -> Failure:
         english = _ENGLISH_FALLBACK.get(exc.code, exc.message)
         german = exc.message if exc.code == "denied" else _GERMAN.get(exc.code, _GERMAN["internal"])
         field = exc.field if isinstance(exc, errors.BadInput) else None
-        return Failure(status, exc.code, english, german, field)
+        retry_after = exc.retry_after if isinstance(exc, errors.RateLimited) else None
+        return Failure(status, exc.code, english, german, field, retry_after)
     return Failure(500, "internal", "Internal error.", _GERMAN["internal"])
 
 
@@ -96,6 +100,13 @@ def shape_for(request: web.Request) -> Shape:
 
 
 def error_response(request: web.Request, failure: Failure) -> web.Response:
+    response = _error_body(request, failure)
+    if failure.retry_after is not None:
+        response.headers["Retry-After"] = str(failure.retry_after)
+    return response
+
+
+def _error_body(request: web.Request, failure: Failure) -> web.Response:
     shape = shape_for(request)
     if shape is Shape.DSS:
         body = json.dumps({"ok": False, "message": failure.message}, separators=(",", ":"))

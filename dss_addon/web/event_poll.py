@@ -4,9 +4,11 @@ that end by the share's end time."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from datetime import datetime
 
+from dss_addon.errors import DssRejected
 from dss_addon.policy.model import DssCall
 from dss_addon.policy.params import parse_dss_int
 
@@ -36,15 +38,44 @@ def strip_namespace(body: bytes, session_id: str) -> bytes:
     return body.replace(namespace(session_id).encode(), b"")
 
 
-def poll_timeout_ms(params: Mapping[str, str], now: datetime, expires_at: datetime) -> int | None:
-    """The timeout to forward for event/get: the client's, capped to the share's remaining time
-    and MAX_POLL_MS. "0" or missing means "for ever" to the dSS, so it is capped too; "-1"
-    (return at once) and unparsable values (the dSS answers with an error) go through as they
-    are (None: leave the parameter alone)."""
+def scrub_event_answer(body: bytes, session_id: str) -> bytes:
+    """An event/get answer as the browser may see it, from one parse: every property whose name
+    contains "token" (the caller's dSS application token in `originToken` of callScene and
+    undoScene, `ApplicationToken` of ApplicationTokenDeleted) blanked, the namespace stripped, and
+    re-serialised compactly in ASCII. Raises DssRejected when the body is no JSON object: what
+    cannot be read cannot be checked, so it is not forwarded."""
+    try:
+        answer = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise DssRejected("unreadable event answer") from err
+    if not isinstance(answer, dict):
+        raise DssRejected("unreadable event answer")
+    out = json.dumps(_blank_tokens(answer), separators=(",", ":"), ensure_ascii=True)
+    return strip_namespace(out.encode("ascii"), session_id)
+
+
+def _blank_tokens(value: object) -> object:
+    """A copy with the value of every key that names a token blanked, at any depth."""
+    if isinstance(value, dict):
+        return {
+            key: "" if "token" in str(key).lower() else _blank_tokens(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_blank_tokens(item) for item in value]
+    return value
+
+
+def poll_timeout_ms(params: Mapping[str, str], now: datetime, expires_at: datetime) -> int:
+    """The timeout to forward for event/get (always replaces the client's): the client's, capped
+    to the share's remaining time and MAX_POLL_MS. Only an exact -1 (return at once) is kept.
+    Everything else the dSS might read as "for ever" is capped: "0" or missing, other negative
+    numbers, numbers beyond a C int (strtol clamps them, a long -> int cast may make them 0) and
+    what does not parse (the dSS's parser might still read something into it)."""
     raw = params.get("timeout", "")
     requested = parse_dss_int(raw) if raw else 0
-    if requested is None or requested < 0:
-        return None
+    if requested == -1:
+        return -1
     remaining_ms = int((expires_at - now).total_seconds() * 1000)
     cap = max(MIN_POLL_MS, min(MAX_POLL_MS, remaining_ms))
-    return cap if requested == 0 else min(requested, cap)
+    return min(requested, cap) if requested is not None and requested > 0 else cap

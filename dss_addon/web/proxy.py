@@ -20,8 +20,10 @@ from dss_addon.web.event_poll import (
     POLL_GRACE_SECONDS,
     namespaced_params,
     poll_timeout_ms,
+    scrub_event_answer,
     strip_namespace,
 )
+from dss_addon.web.proxy_limits import PROXY_LIMITS, poll_slot, throttle
 from dss_addon.web.share_auth import authenticate, client_of, read_capped
 from dss_addon.web.share_keys import RUNTIME
 
@@ -47,17 +49,26 @@ async def json_proxy(request: web.Request) -> web.StreamResponse:
     if local is not None:
         return _dss_json(local)
     share, session = await authenticate(request)
+    limits = request.app[PROXY_LIMITS]
+    throttle(
+        limits,
+        runtime.shares,
+        share_id=share.id,
+        session_id=session.id,
+        call=call,
+        client=client_of(request),
+    )
     await authorize(request, runtime, share, session, call)
     params = namespaced_params(call, upstream_params(call), session.id)
     if (call.klass, call.method) == ("event", "get"):
-        reply = await _long_poll(runtime, share, params)
+        async with poll_slot(limits, share_id=share.id, session_id=session.id):
+            reply = await _long_poll(runtime, share, params)
+        body = scrub_event_answer(reply.body, session.id)
     else:
         reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
+        body = strip_namespace(reply.body, session.id)
     return web.Response(
-        body=strip_namespace(reply.body, session.id),
-        status=reply.status,
-        content_type="application/json",
-        charset="utf-8",
+        body=body, status=reply.status, content_type="application/json", charset="utf-8"
     )
 
 
@@ -118,9 +129,8 @@ async def _long_poll(runtime: Runtime, share: Share, params: dict[str, str]) -> 
     if share_state(share, now) not in USABLE_STATES:
         raise ShareEnded("This share has ended.")
     timeout_ms = poll_timeout_ms(params, now, share.expires_at)
-    if timeout_ms is not None:
-        params = {**params, "timeout": str(timeout_ms)}
-    limit = (timeout_ms or 0) / 1000 + POLL_GRACE_SECONDS
+    params = {**params, "timeout": str(timeout_ms)}
+    limit = max(timeout_ms, 0) / 1000 + POLL_GRACE_SECONDS
     poll = asyncio.ensure_future(
         runtime.upstream.call(share.id, "event", "get", params, timeout=limit)
     )

@@ -9,6 +9,7 @@ from dss_addon.web.configurator import configurator
 from dss_addon.web.errors import error_middleware
 from dss_addon.web.headers import SHARE_FRAME_ANCESTORS, security_headers_middleware
 from dss_addon.web.proxy import json_proxy
+from dss_addon.web.proxy_limits import PROXY_LIMITS, ProxyLimits
 from dss_addon.web.rate_limit import RateLimiter
 from dss_addon.web.share_keys import REDEEM_LIMITER, RUNTIME
 from dss_addon.web.share_views import (
@@ -44,6 +45,7 @@ def create_share_app(runtime: Runtime) -> web.Application:
     app[REDEEM_LIMITER] = RateLimiter(
         runtime.clock, capacity=REDEEM_BURST, per_second=REDEEM_PER_SECOND
     )
+    app[PROXY_LIMITS] = ProxyLimits.create(runtime.clock)
     setup_share_routes(app)
     return app
 

@@ -88,11 +88,19 @@ END = DEFAULT_START + timedelta(minutes=10)
         ("30000", END - timedelta(seconds=5), 5000),  # capped to the share's end
         (None, END - timedelta(seconds=5), 5000),
         ("30000", END + timedelta(seconds=5), 1),
-        ("-1", DEFAULT_START, None),  # immediate: left alone
-        ("abc", DEFAULT_START, None),  # the dSS's own error
+        ("-1", DEFAULT_START, -1),  # immediate: kept
+        ("-0x1", DEFAULT_START, -1),
+        ("abc", DEFAULT_START, MAX_POLL_MS),  # what might the dSS read into it? Capped.
+        ("99999999999", DEFAULT_START, MAX_POLL_MS),  # beyond a C int: strtol clamps
+        ("99999999999", END - timedelta(seconds=1), 1000),
+        ("4294967296", DEFAULT_START, MAX_POLL_MS),  # 2**32: a long -> int cast makes it 0
+        ("-4294967296", DEFAULT_START, MAX_POLL_MS),
+        ("-2", DEFAULT_START, MAX_POLL_MS),  # only an exact -1 means "at once"
+        ("2147483647", END - timedelta(seconds=5), 5000),
+        ("1000 ", DEFAULT_START, MAX_POLL_MS),  # trailing junk
     ],
 )
-def test_poll_timeout(timeout: str | None, now: datetime, expected: int | None) -> None:
+def test_poll_timeout(timeout: str | None, now: datetime, expected: int) -> None:
     params = {} if timeout is None else {"timeout": timeout}
     assert poll_timeout_ms(params, now, END) == expected
 
