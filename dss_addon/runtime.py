@@ -109,7 +109,12 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
             # The service is created after the upstream (it needs the upstream to revoke).
             return None if service is None else await service.app_token(share_id)
 
-        upstream = ShareUpstream(dss, clock, app_token_of)
+        async def token_revoked(share_id: str) -> None:
+            # The owner revoked the share's app token in the dSS (DESIGN.md §3 rule 6).
+            if service is not None:
+                await service.app_token_revoked_in_dss(share_id)
+
+        upstream = ShareUpstream(dss, clock, app_token_of, on_token_revoked=token_revoked)
         stack.push_async_callback(upstream.close_all)
         idle_task = asyncio.create_task(upstream.run(), name="dss-idle-logout")
         stack.push_async_callback(_cancel, idle_task)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import secrets
 import ssl as ssl_module
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from yarl import URL
 
 from dss_addon.clock import Clock
 from dss_addon.dss.envelope import unwrap
-from dss_addon.dss.structure import parse_structure
+from dss_addon.dss.structure import parse_structure, zone_display_names
 from dss_addon.errors import BadInput, DssAuthFailed, DssRejected, DssUnavailable
 from dss_addon.policy.model import Topology
 
@@ -22,7 +23,17 @@ log = logging.getLogger(__name__)
 
 AUTH_FAILED = "Authentication failed"
 APP_AUTH_FAILED = "Application-Authentication failed"
+UNKNOWN_TOKEN = "Unknown token"  # noqa: S105  # a dSS error message, not a credential
+NODE_NOT_FOUND = "Could not find node named"
+APP_TOKENS_ENABLED = "/system/security/applicationTokens/enabled"
+# The dSS reads at most 16 KiB of a POST body, in one read (dss-api.md §1.3). A longer body is
+# cut off silently, and with it the parameters at its end: never send one.
+BODY_LIMIT = 16 * 1024
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class BodyTooLarge(BadInput):
+    """The encoded parameters would exceed what the dSS reads (nothing was sent)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +90,19 @@ class DssClient:
         timeout: float | None = None,  # noqa: ASYNC109  # becomes the ClientTimeout of the one request
     ) -> RawReply:
         _check_path(klass, method)
-        query = dict(params)
-        query.pop("token", None)
+        query = {k: v for k, v in params.items() if k != "token"}
         if token:
-            query["token"] = token
+            # First: whatever happened to the end of the body, the dSS sees the session (an
+            # unauthenticated call would look like a dead session to ShareUpstream).
+            query = {"token": token, **query}
         path = f"/json/{quote(klass, safe='')}/{quote(method, safe='/')}"
         url = URL(f"{self._base}{path}", encoded=True)
         # Parameters travel as a form body (the dSS reads a non-empty POST body instead of the
         # query string), so passwords and session tokens never appear in a URL or access log.
         body = urlencode(query).encode("ascii")
+        if len(body) > BODY_LIMIT:
+            # Percent-encoding may triple a body that was under the limit when it came in.
+            raise BodyTooLarge("The request is too large for the dSS.", field="body")
         limit = aiohttp.ClientTimeout(total=self._timeout if timeout is None else timeout)
         started = self._clock.monotonic()
         try:
@@ -150,6 +165,41 @@ class DssClient:
         name = result.get("name") if isinstance(result, Mapping) else None
         return name if isinstance(name, str) and name else None
 
+    async def is_user_session(self, token: str) -> bool:
+        """True only for a live *user* session (system/login), False for an application
+        session (loginApplication: a share's own, or another integration's) or no session.
+
+        loggedInUser names the bound user for both kinds; enableToken tells them apart, its
+        checks running in this order (dss-api.md §2.3): no session -> `Must be logged-in`,
+        application session -> `Please let the user validate your tokens`, then the token
+        look-up -> `Unknown token`. The probe is a fresh random token, never pending, so
+        nothing is ever enabled; anything but `Unknown token` (even success) means no."""
+        probe = secrets.token_hex(32)
+        try:
+            await self._result("system", "enableToken", {"applicationToken": probe}, token)
+        except DssRejected as err:
+            return err.status == 200 and err.message == UNKNOWN_TOKEN
+        log.warning("the dSS enabled a random application token; session not trusted")
+        return False
+
+    async def app_token_enabled(self, app_token: str, token: str) -> bool:
+        """Whether the dSS's own token list still holds `app_token` as enabled (the owner may
+        revoke it there). Read with a session of the add-on; DssRejected if the dSS answers
+        anything but the value or `Could not find node` (403 `not logged in` included)."""
+        if not app_token.isalnum():
+            raise BadInput("not an application token", field="applicationToken")
+        path = f"{APP_TOKENS_ENABLED}/{app_token}/token"
+        try:
+            result = await self._result("property", "getString", {"path": path}, token)
+        except DssRejected as err:
+            if err.status == 200 and err.message.startswith(NODE_NOT_FOUND):
+                return False
+            raise
+        value = result.get("value") if isinstance(result, Mapping) else None
+        if not isinstance(value, str):
+            raise DssRejected("malformed answer: no value")
+        return True  # the node exists: the token is still enabled
+
     async def request_app_token(self, name: str) -> str:
         """Must be called without a session (the dSS refuses logged-in requests)."""
         result = await self._result("system", "requestApplicationToken", {"applicationName": name})
@@ -172,7 +222,12 @@ class DssClient:
         await self._result("system", "revokeToken", {"applicationToken": app_token}, token)
 
     async def structure(self, token: str) -> Topology:
+        """Names as the dSS stores and matches them (HTML-escaped): for the policy."""
         return parse_structure(await self._result("apartment", "getStructure", {}, token))
+
+    async def zone_names(self, token: str) -> dict[int, str]:
+        """Zone id -> name as displayed (unescaped): for pages, never for the policy."""
+        return zone_display_names(await self.structure(token))
 
     async def apartment_name(self, token: str) -> str:
         result = await self._result("apartment", "getName", {}, token)

@@ -16,9 +16,21 @@ def _malformed(what: str) -> DssRejected:
 
 
 def _text(value: object) -> str:
-    # Names are stored HTML-escaped by the dSS (setName escapes & " ' < >); templates escape
-    # again, so undo it once here.
-    return html.unescape(value) if isinstance(value, str) else ""
+    # Names stay exactly as the dSS stores them (HTML-escaped by setName: & " ' < >), because
+    # the dSS matches `name=` parameters against the stored text: the policy must resolve a name
+    # to the object the dSS will resolve it to. Unescape only for display (display_name).
+    return value if isinstance(value, str) else ""
+
+
+def display_name(stored: str) -> str:
+    """A stored (HTML-escaped) dSS name as a person reads it; templates escape it again.
+    Never use the result to match a `name=` parameter."""
+    return html.unescape(stored)
+
+
+def zone_display_names(topology: Topology) -> dict[int, str]:
+    """Zone id -> display name, for pages (the zone picker, share details)."""
+    return {zone_id: display_name(name) for zone_id, name in topology.zones.items()}
 
 
 def _device(raw: object, fallback_zone: int) -> DeviceRef:
@@ -40,7 +52,7 @@ def _device(raw: object, fallback_zone: int) -> DeviceRef:
 
 
 def parse_structure(result: object) -> Topology:
-    """Zones by id (without zone 0, the apartment) and one DeviceRef per device.
+    """Zones by id (without zone 0, the apartment) and one DeviceRef per device, names as stored.
 
     Zone 0 lists every device; devices are also collected from the rooms so that nothing is
     lost if a firmware leaves them out of zone 0. The first occurrence of a dSUID wins.

@@ -12,33 +12,49 @@ Session strategy (the dSS allows 30 sessions for the whole home, with no evictio
   out first, and if every session is busy the call fails with DssUnavailable;
 - self-healing: a 403 "not logged in" (dSS restart, sweep) drops the session, logs in again and
   retries the call exactly once (the dSS checks the session before running the handler, so the
-  first attempt did nothing).
+  first attempt did nothing). The dropped session is logged out all the same (best effort):
+  should the dSS have refused it for another reason, it must not linger until the dSS's own
+  timeout, or a share could pile up sessions towards the home's limit of 30. No path forgets a
+  session without logging it out.
+- revocation in the dSS: the owner may revoke a share's app token in the dSS's own token list,
+  and the dSS keeps the sessions of a revoked token alive. So before a call, a session whose
+  token was last confirmed more than `token_check` seconds ago (default 10) reads
+  `/system/security/applicationTokens/enabled/<token>/token` with that very session (the proxy
+  never lets a share read /system/security; the add-on may). A missing node ends the share:
+  the session is logged out, `on_token_revoked(share_id)` revokes it in the service (actor
+  "dss", audited) and the call fails with ShareEnded. Why this design: it costs one small
+  read per share per 10 s of use and nothing when idle, needs no extra dSS session (an
+  `ApplicationTokenDeleted` subscription would hold one open for good and need a long-poll
+  task), and a login (loginApplication fails for revoked tokens) verifies the token anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from dss_addon.clock import Clock
 from dss_addon.dss.client import DssClient, RawReply
 from dss_addon.dss.envelope import NOT_LOGGED_IN, is_not_logged_in
-from dss_addon.errors import DssAuthFailed, DssError, DssRejected, DssUnavailable
+from dss_addon.errors import DssAuthFailed, DssError, DssRejected, DssUnavailable, ShareEnded
 from dss_addon.policy.model import Topology
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 AppTokenOf = Callable[[str], Awaitable[str | None]]
+TokenRevoked = Callable[[str], Awaitable[None]]
 
 DSS_SESSION_LIMIT = 30
 DEFAULT_MAX_SESSIONS = 20
 IDLE_TICK = 30.0
 TOPOLOGY_TTL = 60.0
+TOKEN_CHECK = 10.0  # seconds a confirmation that the share's app token is enabled stays valid
 
 
 class _Stale(Exception):
@@ -48,10 +64,13 @@ class _Stale(Exception):
 @dataclass(slots=True)
 class _Session:
     share_id: str
-    token: str
-    app_token_digest: str
+    token: str = field(repr=False)
+    app_token: str = field(repr=False)  # memory only, to check it is still enabled
     last_used: float
+    verified_at: float  # monotonic time the dSS last confirmed app_token as enabled
     in_flight: int = 0
+    revoked: bool = False  # the dSS no longer lists app_token: the share has ended
+    verify_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
 
 def _digest(app_token: str) -> str:
@@ -68,6 +87,8 @@ class ShareUpstream:
         idle_logout: float = 120.0,
         max_sessions: int = DEFAULT_MAX_SESSIONS,
         topology_ttl: float = TOPOLOGY_TTL,
+        token_check: float = TOKEN_CHECK,
+        on_token_revoked: TokenRevoked | None = None,
     ) -> None:
         if not 1 <= max_sessions < DSS_SESSION_LIMIT:
             raise ValueError("max_sessions must stay below the dSS's session limit")
@@ -77,6 +98,8 @@ class ShareUpstream:
         self._idle_logout = idle_logout
         self._max_sessions = max_sessions
         self._topology_ttl = topology_ttl
+        self._token_check = token_check
+        self._on_token_revoked = on_token_revoked
         self._sessions: dict[str, _Session] = {}
         self._login_lock = asyncio.Lock()
         self._topology: tuple[float, Topology] | None = None
@@ -89,6 +112,16 @@ class ShareUpstream:
 
     def has_session(self, share_id: str) -> bool:
         return share_id in self._sessions
+
+    def holds_session_token(self, token: str) -> bool:
+        """Whether `token` is one of our own dSS sessions (an application session standing for a
+        share: never the homeowner, whatever loggedInUser says)."""
+        candidate = token.encode("utf-8")
+        found = False
+        for session in list(self._sessions.values()):
+            # Every session compared, in constant time each.
+            found |= hmac.compare_digest(session.token.encode("utf-8"), candidate)
+        return found
 
     async def call(
         self,
@@ -129,7 +162,7 @@ class ShareUpstream:
         """Log out the session opened with this app token (before the token is revoked)."""
         digest = _digest(app_token)
         for session in list(self._sessions.values()):
-            if session.app_token_digest == digest:
+            if hmac.compare_digest(_digest(session.app_token), digest):
                 await self._logout(session)
 
     async def close_all(self) -> None:
@@ -174,22 +207,56 @@ class ShareUpstream:
             return await self._use(session, op)
         except _Stale:
             log.info("dSS session of share %s is gone; logging in again", share_id)
-            self._forget(session)
+            await self._logout(session)
         session = await self._session(share_id)
         try:
             return await self._use(session, op)
         except _Stale:
-            self._forget(session)
+            await self._logout(session)
             raise DssAuthFailed("the dSS does not accept a fresh session of the share") from None
 
     async def _use(self, session: _Session, op: Callable[[str], Awaitable[T]]) -> T:
         session.in_flight += 1
         session.last_used = self._clock.monotonic()
         try:
+            await self._verify(session)
             return await op(session.token)
         finally:
             session.in_flight -= 1
             session.last_used = self._clock.monotonic()
+
+    async def _verify(self, session: _Session) -> None:
+        """Ends the share if its app token was revoked in the dSS (see the module docstring)."""
+        if self._clock.monotonic() - session.verified_at < self._token_check:
+            return
+        async with session.verify_lock:  # one check for concurrent calls of a share
+            if session.revoked:  # found by a concurrent call while this one waited
+                raise ShareEnded("This share has ended.")
+            checked_at = self._clock.monotonic()
+            if checked_at - session.verified_at < self._token_check:
+                return
+            if self._sessions.get(session.share_id) is not session:
+                raise _Stale  # logged out meanwhile (revocation, idle): use a fresh one
+            try:
+                enabled = await self._client.app_token_enabled(session.app_token, session.token)
+            except DssRejected as err:
+                if err.status == 403 and err.message == NOT_LOGGED_IN:
+                    raise _Stale from err
+                raise
+            if enabled:
+                session.verified_at = checked_at
+                return
+            session.revoked = True
+        log.warning("the app token of share %s was revoked in the dSS: ending it", session.share_id)
+        await self._logout(session)
+        if self._on_token_revoked is not None:
+            try:
+                await self._on_token_revoked(session.share_id)
+            except Exception:
+                log.exception(
+                    "revoking share %s after its app token was revoked failed", session.share_id
+                )
+        raise ShareEnded("This share has ended.")
 
     async def _session(self, share_id: str) -> _Session:
         existing = self._sessions.get(share_id)
@@ -208,10 +275,18 @@ class ShareUpstream:
             if app_token is None:
                 raise DssAuthFailed("the share has no dSS application token")
             token = await self._client.login_application(app_token)
-            session = _Session(share_id, token, _digest(app_token), self._clock.monotonic())
+            now = self._clock.monotonic()
+            # loginApplication succeeds only for an enabled token: verified as of now.
+            session = _Session(share_id, token, app_token, last_used=now, verified_at=now)
             self._sessions[share_id] = session
+            if self._shutting_down():  # close_all ran during the login: no lingering session
+                await self._logout(session)
+                raise DssUnavailable("the add-on is shutting down")
             log.info("dSS session opened for share %s (%d open)", share_id, len(self._sessions))
             return session
+
+    def _shutting_down(self) -> bool:
+        return self._closed  # a method, so the check after an await is not narrowed away
 
     async def _make_room(self) -> None:
         while len(self._sessions) >= self._max_sessions:
@@ -219,10 +294,6 @@ class ShareUpstream:
             if not idle:
                 raise DssUnavailable("too many shares are using the dSS at once")
             await self._logout(min(idle, key=lambda s: s.last_used))
-
-    def _forget(self, session: _Session) -> None:
-        if self._sessions.get(session.share_id) is session:
-            del self._sessions[session.share_id]
 
     async def _logout(self, session: _Session) -> None:
         if self._sessions.get(session.share_id) is not session:

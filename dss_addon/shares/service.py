@@ -115,6 +115,19 @@ class ShareService:
 
     async def revoke(self, share_id: str, *, actor: str) -> Share:
         """Idempotent. Ends every session at once; a second call retries the dSS clean-up."""
+        share = await self._revoke_here(share_id, actor)
+        await self._release_app_token(share_id)
+        return share
+
+    async def app_token_revoked_in_dss(self, share_id: str) -> Share:
+        """The owner revoked the share's app token in the dSS's own token list (DESIGN.md §3
+        rule 6): the share ends (actor "dss", audited). The token is gone in the dSS already,
+        so it is forgotten here instead of being revoked again (that would only fail)."""
+        share = await self._revoke_here(share_id, "dss")
+        await self._store.set_app_token(share_id, None)
+        return share
+
+    async def _revoke_here(self, share_id: str, actor: str) -> Share:
         result = await self._store.revoke(share_id)
         if result is None:
             raise ShareNotFound("No share with this id.")
@@ -122,7 +135,6 @@ class ShareService:
         if changed:
             self.audit(share_id, AuditEvent.REVOKED, reason=f"by {actor}")
             self._notify(share_id)
-        await self._release_app_token(share_id)
         return share
 
     async def extend(self, share_id: str, new_expires_at: datetime, *, actor: str) -> Share:

@@ -16,7 +16,12 @@ from dss_addon.web.templating import TEMPLATES, create_environment
 
 
 def create_owner_app(runtime: Runtime) -> web.Application:
-    identifier = Identifier(runtime.dss, runtime.clock, runtime.settings.owner_identity_ttl)
+    identifier = Identifier(
+        runtime.dss,
+        runtime.clock,
+        runtime.settings.owner_identity_ttl,
+        own_session=runtime.upstream.holds_session_token,
+    )
     # Order matters: errors outermost so that every failure (also of identification) gets
     # one translation; security headers wrap the translated error pages too; identity last,
     # right before the handler.

@@ -33,7 +33,7 @@ routes = web.RouteTableDef()
 
 
 async def _zones(request: web.Request, owner: OwnerIdentity) -> Mapping[int, str]:
-    return (await context(request).runtime.dss.structure(owner.dss_token)).zones
+    return await context(request).runtime.dss.zone_names(owner.dss_token)  # as displayed
 
 
 def _form_page(

@@ -1,6 +1,9 @@
 """Who the homeowner is: the dSS `token` cookie forwarded by the dSS web front, or the add-on's
 own owner session after a password login. Both end in a dSS token that the dSS itself confirms
-(system/loggedInUser); the answer is cached briefly on the monotonic clock."""
+(system/loggedInUser) as a *user* session: an application session (a share's own, or another
+integration's) is named dssadmin by loggedInUser too, but is no homeowner, so enableToken is
+probed as well (DssClient.is_user_session), and the add-on's own upstream sessions are refused
+outright. Both answers are cached together, briefly, on the monotonic clock."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import hashlib
 import logging
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -119,8 +123,18 @@ class OwnerSessions:
 
 
 class Identifier:
-    def __init__(self, dss: DssClient, clock: Clock, ttl: float) -> None:
+    def __init__(
+        self,
+        dss: DssClient,
+        clock: Clock,
+        ttl: float,
+        *,
+        own_session: Callable[[str], bool] | None = None,
+    ) -> None:
+        """`own_session(token)` says whether a dSS token is one of the add-on's own sessions
+        (ShareUpstream.holds_session_token): those never identify the homeowner."""
         self._dss = dss
+        self._own_session = own_session
         self._cache = IdentityCache(clock, ttl)
         self._login_limit = RateLimiter(
             clock, capacity=LOGIN_BURST, per_second=LOGIN_REFILL_PER_SECOND
@@ -144,10 +158,23 @@ class Identifier:
         return None
 
     async def _verified_user(self, key: str, dss_token: str) -> str | None:
+        if self._own_session is not None and self._own_session(dss_token):
+            log.warning("a request presented a dSS session of the add-on itself as the owner")
+            return None
         hit, user = self._cache.lookup(key)
         if not hit:
-            user = await self._dss.logged_in_user(dss_token)
+            user = await self._user_of(dss_token)
             self._cache.store(key, user)
+        return user
+
+    async def _user_of(self, dss_token: str) -> str | None:
+        """The user of a dSS *user* session; None for no session or an application session."""
+        user = await self._dss.logged_in_user(dss_token)
+        if user is None:
+            return None
+        if not await self._dss.is_user_session(dss_token):
+            log.info("an application session of the dSS was refused as the owner")
+            return None
         return user
 
     async def login(self, password: str, client: str) -> tuple[OwnerIdentity, str]:

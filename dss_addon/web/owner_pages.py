@@ -76,7 +76,7 @@ async def _zone_names(request: web.Request, owner: OwnerIdentity, share: Share) 
     if not share.zones:
         return {}
     try:
-        return dict((await context(request).runtime.dss.structure(owner.dss_token)).zones)
+        return await context(request).runtime.dss.zone_names(owner.dss_token)
     except DssError:  # names are a courtesy; the ids still show
         return {}
 

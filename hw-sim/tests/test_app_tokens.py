@@ -105,6 +105,17 @@ async def test_application_session_cannot_enable_tokens(dss: DssHttp) -> None:
     assert message == "Please let the user validate your tokens"
 
 
+async def test_application_session_is_refused_before_the_token_lookup(dss: DssHttp) -> None:
+    """§2.3 error order: the app-session check comes before `Unknown token`, so a probe with a
+    random token tells an application session from a user session (the add-on relies on it)."""
+    app_token = await dss.app_token()
+    app_session = await dss.ok(f"/json/system/loginApplication?loginToken={app_token}")
+    message = await dss.fail(
+        f"/json/system/enableToken?applicationToken={'b' * 64}", app_session["token"]
+    )
+    assert message == "Please let the user validate your tokens"
+
+
 # dss-api.md §6 #20
 async def test_enabled_token_logs_in_as_dssadmin_with_a_cookie(dss: DssHttp) -> None:
     app_token = await dss.app_token()

@@ -14,7 +14,7 @@ from dss_sim.app import create_sim_app
 from dss_sim.sim import Simulator
 
 from dss_addon.dss.app_tokens import DssAppTokens
-from dss_addon.dss.client import DssClient
+from dss_addon.dss.client import BODY_LIMIT, BodyTooLarge, DssClient
 from dss_addon.errors import BadInput, DssAuthFailed, DssRejected, DssUnavailable
 from dss_addon.tls import ensure_certificate, server_context
 from tests.support.clock import FakeClock
@@ -112,10 +112,11 @@ async def test_raw_call_forwards_a_canonical_query_and_returns_the_answer_unchan
     assert reply.status == 200
     assert reply.body == b'{"result":{"name":"Wohnen"},"ok":true}'
     assert reply.content_type.startswith("application/json")
-    assert sim.calls[-1].body == f"id=989&token={owner_token}"
+    # The token goes first: a body cut short by the dSS must not lose the session.
+    assert sim.calls[-1].body == f"token={owner_token}&id=989"
 
     reply = await dss.call("zone", "getName", {"id": "a b&c"}, owner_token)
-    assert sim.calls[-1].body == f"id=a+b%26c&token={owner_token}"
+    assert sim.calls[-1].body == f"token={owner_token}&id=a+b%26c"
 
     reply = await dss.call("apartment", "getName", {}, "0" * 64)
     assert reply.status == 403
@@ -199,3 +200,49 @@ async def test_paths_that_could_leave_json_are_refused_before_sending(
     with pytest.raises(BadInput):
         await dss.call(klass, method, {}, owner_token)
     assert len(sim.calls) == before
+
+
+async def test_is_user_session_tells_user_from_application_sessions(
+    dss: DssClient, sim: Simulator, owner_token: str
+) -> None:
+    assert await dss.is_user_session(owner_token)
+    app_token = await DssAppTokens(dss).issue("hub", owner_token)
+    app_session = await dss.login_application(app_token)
+    assert await dss.logged_in_user(app_session) == "dssadmin"  # loggedInUser cannot tell
+    assert not await dss.is_user_session(app_session)
+    assert not await dss.is_user_session("0" * 64)
+    probes = [c for c in sim.calls if c.path == "/json/system/enableToken"]
+    probed = {c.body.rpartition("applicationToken=")[2] for c in probes[1:]}
+    assert len(probed) == 3  # a fresh random token every time
+    assert all(HEX64.fullmatch(p) for p in probed)
+    assert set(sim.security.enabled) == {app_token}  # nothing else was enabled
+
+
+async def test_app_token_enabled_follows_the_dss_token_list(
+    dss: DssClient, owner_token: str
+) -> None:
+    app_token = await DssAppTokens(dss).issue("share", owner_token)
+    session = await dss.login_application(app_token)
+    assert await dss.app_token_enabled(app_token, session)
+    await dss.revoke_token(app_token, owner_token)
+    assert not await dss.app_token_enabled(app_token, session)
+    await dss.logout(session)
+    with pytest.raises(DssRejected) as info:
+        await dss.app_token_enabled(app_token, session)
+    assert info.value.status == 403
+
+
+async def test_a_body_the_dss_would_cut_off_is_never_sent(
+    dss: DssClient, sim: Simulator, owner_token: str
+) -> None:
+    mark = len(sim.calls)
+    with pytest.raises(BodyTooLarge):
+        await dss.call("apartment", "getName", {"x": "%" * 6000}, owner_token)
+    assert len(sim.calls) == mark
+    # Just under the limit, everything arrives, the token first.
+    value = "a" * (BODY_LIMIT - len(f"token={owner_token}&x="))
+    reply = await dss.call("apartment", "getName", {"x": value}, owner_token)
+    assert reply.status == 200
+    assert sim.calls[-1].body.startswith(f"token={owner_token}&x=")
+    with pytest.raises(BadInput):  # BodyTooLarge is a BadInput: 400, never 502
+        await dss.call("apartment", "getName", {"x": value + "a"}, owner_token)

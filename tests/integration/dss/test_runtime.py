@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dss_addon.errors import DssAuthFailed
+from dss_addon.errors import DssAuthFailed, ShareEnded
+from dss_addon.shares.audit import AuditEvent
 from dss_addon.shares.service import Owner
 from tests.support.shares import share_request
 from tests.support.stack import running_stack
@@ -54,3 +55,31 @@ async def test_closing_the_runtime_logs_out_every_dss_session(tmp_path: Path) ->
         await stack.runtime.dss.logout(owner_token)
         assert len(stack.sim.sessions.sessions) == 2
     assert len(stack.sim.sessions.sessions) == 0
+
+
+async def test_revoking_the_app_token_in_the_dss_revokes_the_share(tmp_path: Path) -> None:
+    """DESIGN.md §3 rule 6: the owner's revocation in the dSS's own token list ends the share."""
+    async with running_stack(tmp_path, owner=False, share=False) as stack:
+        runtime, sim = stack.runtime, stack.sim
+        owner_token = await runtime.dss.login("dssadmin", "dssadmin")
+        created = await runtime.shares.create(
+            share_request(stack.clock.now()), Owner("dssadmin", owner_token)
+        )
+        share_id = created.share.id
+        app_token = await runtime.shares.app_token(share_id)
+        assert app_token is not None
+        await runtime.upstream.call(share_id, "apartment", "getName", {})
+        await runtime.dss.revoke_token(app_token, owner_token)
+        await runtime.dss.logout(owner_token)
+        stack.clock.advance(60)
+        with pytest.raises(ShareEnded):
+            await runtime.upstream.call(share_id, "apartment", "getName", {})
+        share = await runtime.shares.get(share_id)
+        assert share.revoked_at is not None
+        audit = await runtime.shares.audit_log(share_id)
+        assert [(e.event, e.reason) for e in audit if e.event == AuditEvent.REVOKED] == [
+            (AuditEvent.REVOKED, "by dss")
+        ]
+        assert await runtime.shares.app_token(share_id) is None  # nothing left to revoke
+        assert not runtime.upstream.has_session(share_id)
+        assert len(sim.sessions.sessions) == 0

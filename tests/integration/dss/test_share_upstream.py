@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -13,9 +13,9 @@ import pytest
 from dss_sim.sim import Simulator
 
 from dss_addon.dss.app_tokens import DssAppTokens
-from dss_addon.dss.client import DssClient
+from dss_addon.dss.client import DssClient, RawReply
 from dss_addon.dss.upstream import DEFAULT_MAX_SESSIONS, DSS_SESSION_LIMIT, ShareUpstream
-from dss_addon.errors import DssAuthFailed, DssUnavailable
+from dss_addon.errors import DssAuthFailed, DssUnavailable, ShareEnded
 from tests.support.clock import FakeClock
 
 
@@ -102,6 +102,7 @@ async def test_dss_restart_is_healed_with_exactly_one_retry(
     paths = [c.path for c in sim.calls[mark:]]
     assert paths == [
         "/json/apartment/getName",  # 403 not logged in
+        "/json/system/logout",  # best effort: the refused session must not linger
         "/json/system/loginApplication",
         "/json/apartment/getName",  # the one retry
     ]
@@ -127,7 +128,11 @@ async def test_token_revoked_in_the_dss_fails_with_auth_failed_after_one_try(
     with pytest.raises(DssAuthFailed):
         await upstream.call("share0", "apartment", "getName", {})
     paths = [c.path for c in sim.calls[mark:]]
-    assert paths == ["/json/apartment/getName", "/json/system/loginApplication"]
+    assert paths == [
+        "/json/apartment/getName",
+        "/json/system/logout",
+        "/json/system/loginApplication",
+    ]
 
 
 class ForgetfulDss(DssClient):
@@ -319,3 +324,155 @@ async def test_background_loop_logs_out_idle_sessions(
         loop.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await loop
+
+
+# -- a share's app token revoked in the dSS's own token list (DESIGN.md §3 rule 6) -----------
+
+
+def property_reads(sim: Simulator, since: int = 0) -> int:
+    return sum(1 for c in sim.calls[since:] if c.path == "/json/property/getString")
+
+
+async def test_app_token_is_confirmed_at_most_every_ten_seconds(
+    upstream: ShareUpstream, sim: Simulator, clock: FakeClock
+) -> None:
+    await name_of(upstream, "share0")  # the login itself proves the token enabled
+    clock.advance(9)
+    await name_of(upstream, "share0")
+    assert property_reads(sim) == 0
+    clock.advance(2)
+    await asyncio.gather(*(name_of(upstream, "share0") for _ in range(4)))
+    assert property_reads(sim) == 1  # one check for concurrent calls
+    await name_of(upstream, "share0")
+    assert property_reads(sim) == 1
+    assert logins(sim) == 1
+
+
+async def test_app_token_revoked_in_the_dss_ends_the_share(
+    dss: DssClient, sim: Simulator, clock: FakeClock, tokens: Tokens
+) -> None:
+    ended: list[str] = []
+
+    async def revoked(share_id: str) -> None:
+        ended.append(share_id)
+
+    upstream = ShareUpstream(dss, clock, tokens.of, on_token_revoked=revoked)
+    try:
+        await name_of(upstream, "share0")
+        await name_of(upstream, "share1")
+        admin = await dss.login("dssadmin", "dssadmin")
+        await dss.revoke_token(tokens.by_share["share0"], admin)
+        await dss.logout(admin)
+        assert len(sim.sessions.sessions) == 2  # the dSS keeps the revoked token's session
+        clock.advance(11)
+        mark = len(sim.calls)
+        with pytest.raises(ShareEnded):
+            await upstream.call("share0", "zone", "callScene", {"id": "989", "sceneNumber": "5"})
+        paths = [c.path for c in sim.calls[mark:]]
+        assert paths == ["/json/property/getString", "/json/system/logout"]
+        assert ended == ["share0"]
+        assert not upstream.has_session("share0")
+        assert len(sim.sessions.sessions) == 1
+        assert await name_of(upstream, "share1") == "Haus Muster"  # others are untouched
+    finally:
+        await upstream.close_all()
+
+
+async def test_concurrent_calls_of_a_revoked_share_all_end(
+    dss: DssClient, sim: Simulator, clock: FakeClock, tokens: Tokens
+) -> None:
+    ended: list[str] = []
+
+    async def revoked(share_id: str) -> None:
+        ended.append(share_id)
+
+    upstream = ShareUpstream(dss, clock, tokens.of, on_token_revoked=revoked)
+    try:
+        await name_of(upstream, "share0")
+        admin = await dss.login("dssadmin", "dssadmin")
+        await dss.revoke_token(tokens.by_share["share0"], admin)
+        await dss.logout(admin)
+        clock.advance(11)
+        mark = len(sim.calls)
+        results = await asyncio.gather(
+            *(upstream.call("share0", "apartment", "getName", {}) for _ in range(5)),
+            return_exceptions=True,
+        )
+        assert all(isinstance(r, ShareEnded) for r in results), results
+        assert ended == ["share0"]
+        assert property_reads(sim, mark) == 1
+        assert logins(sim) == 1  # nobody tried the revoked token again
+        assert len(sim.sessions.sessions) == 0
+    finally:
+        await upstream.close_all()
+
+
+async def test_a_failing_check_does_not_end_the_share(
+    dss: DssClient, sim: Simulator, clock: FakeClock, tokens: Tokens
+) -> None:
+    ended: list[str] = []
+
+    async def revoked(share_id: str) -> None:
+        ended.append(share_id)
+
+    upstream = ShareUpstream(dss, clock, tokens.of, on_token_revoked=revoked)
+    try:
+        await name_of(upstream, "share0")
+        clock.advance(11)
+        sim.unreachable = True
+        with pytest.raises(DssUnavailable):
+            await upstream.call("share0", "apartment", "getName", {})
+        sim.unreachable = False
+        assert await name_of(upstream, "share0") == "Haus Muster"
+        assert ended == []
+    finally:
+        await upstream.close_all()
+
+
+# -- no dSS session is ever forgotten without a logout ----------------------------------------
+
+
+class TruncatingDss(DssClient):
+    """Every call but logins, logouts and checks loses its token on the way (as a body cut off
+    by the dSS used to): the dSS answers `not logged in` although the session is alive."""
+
+    async def call(
+        self,
+        klass: str,
+        method: str,
+        params: Mapping[str, str],
+        token: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> RawReply:
+        return await super().call(klass, method, params, "0" * 64, timeout=timeout)
+
+
+async def test_sessions_refused_as_not_logged_in_are_logged_out(
+    http: aiohttp.ClientSession, sim: Simulator, clock: FakeClock, tokens: Tokens, sim_url: str
+) -> None:
+    upstream = ShareUpstream(TruncatingDss(http, sim_url, clock), clock, tokens.of)
+    try:
+        for _ in range(20):
+            with pytest.raises(DssAuthFailed):
+                await upstream.call("share0", "apartment", "getName", {})
+        app_sessions = [s for s in sim.sessions.sessions.values() if s.is_application]
+        assert app_sessions == []
+        assert upstream.open_sessions == 0
+    finally:
+        await upstream.close_all()
+
+
+async def test_holds_session_token_knows_only_its_own_sessions(
+    upstream: ShareUpstream, dss: DssClient, sim: Simulator, tokens: Tokens
+) -> None:
+    await name_of(upstream, "share0")
+    app_token = tokens.by_share["share0"]
+    own = [t for t, s in sim.sessions.sessions.items() if s.app_token == app_token]
+    assert len(own) == 1
+    assert upstream.holds_session_token(own[0])
+    other = await dss.login_application(tokens.by_share["share1"])
+    assert not upstream.holds_session_token(other)
+    assert not upstream.holds_session_token("")
+    await upstream.close_share("share0")
+    assert not upstream.holds_session_token(own[0])

@@ -152,3 +152,52 @@ async def test_password_guessing_is_slowed_down(
     assert "Too many attempts" in blocked.json()["message"]  # type: ignore[operator]
     stack.clock.advance(10)
     assert (await client.post("/api/session", {"password": "dssadmin"})).status == 200
+
+
+# -- application sessions are no homeowner, though loggedInUser names them dssadmin -----------
+
+
+async def test_an_application_session_is_not_the_owner(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    app_token = stack.sim.security.request_token("Smart Home Hub")
+    assert stack.sim.security.enable(app_token, "dssadmin")
+    session = await stack.runtime.dss.login_application(app_token)
+    assert await stack.runtime.dss.logged_in_user(session) == "dssadmin"
+    for base in (stack.owner_url, stack.sim_url + "/add-ons/dss-share"):
+        client = OwnerClient(http, base, f"token={session}")
+        for path in ("/api/session", "/api/shares"):
+            reply = await client.get(path)
+            assert reply.status == 401, (base, path)
+    # The probe enabled nothing: only the hub's own token is in the dSS's list.
+    assert list(stack.sim.security.enabled) == [app_token]
+    assert not stack.sim.security.pending
+
+
+async def test_the_addons_own_share_session_is_not_the_owner(
+    stack: Stack, http: aiohttp.ClientSession, owner: OwnerClient
+) -> None:
+    created = await owner.create(label="Elektro")
+    share = created["share"]
+    assert isinstance(share, dict)
+    upstream_reply = await stack.runtime.upstream.call(str(share["id"]), "apartment", "getName", {})
+    assert upstream_reply.status == 200
+    own = [t for t in stack.sim.sessions.sessions if stack.runtime.upstream.holds_session_token(t)]
+    assert len(own) == 1
+    calls = len(stack.sim.calls)
+    reply = await OwnerClient(http, stack.owner_url, f"token={own[0]}").get("/api/shares")
+    assert reply.status == 401
+    assert len(stack.sim.calls) == calls  # refused without asking the dSS
+
+
+async def test_user_session_verdict_is_cached_with_the_user(
+    stack: Stack, owner: OwnerClient
+) -> None:
+    def probes() -> int:
+        return sum(1 for c in stack.sim.calls if c.path == "/json/system/enableToken")
+
+    assert (await owner.get("/api/session")).status == 200
+    first = probes()
+    assert first >= 1
+    assert (await owner.get("/api/shares")).status == 200
+    assert probes() == first

@@ -6,7 +6,12 @@ from typing import Any
 
 import pytest
 
-from dss_addon.dss.structure import parse_devices, parse_structure
+from dss_addon.dss.structure import (
+    display_name,
+    parse_devices,
+    parse_structure,
+    zone_display_names,
+)
 from dss_addon.errors import DssRejected
 from dss_addon.policy.model import DeviceRef
 
@@ -31,12 +36,13 @@ def test_zones_exclude_the_apartment_and_devices_come_once() -> None:
             {"id": 990, "name": "K&uuml;che", "devices": [BLIND], "groups": []},
         )
     )
-    assert dict(topology.zones) == {989: "Wohnen", 990: "Küche"}
+    # Names as the dSS stores and matches them (`name=` parameters): escaped.
+    assert dict(topology.zones) == {989: "Wohnen", 990: "K&uuml;che"}
     assert topology.devices == (
         DeviceRef(
             dsuid="3504175fe0000000000012ab00",
             dsid="3504175fe0000000000012ab",
-            name="Decke & Wand",
+            name="Decke &amp; Wand",
             zone_id=989,
         ),
         DeviceRef(dsuid="303505d7f8000000000000400000000a00", dsid="", name="Rollo", zone_id=990),
@@ -72,6 +78,20 @@ def test_malformed_structures_are_rejected(result: object) -> None:
 
 
 def test_device_list_parses_and_rejects_non_lists() -> None:
-    assert [d.name for d in parse_devices([LAMP, BLIND])] == ["Decke & Wand", "Rollo"]
+    assert [d.name for d in parse_devices([LAMP, BLIND])] == ["Decke &amp; Wand", "Rollo"]
     with pytest.raises(DssRejected):
         parse_devices({"devices": []})
+
+
+def test_names_are_unescaped_only_for_display() -> None:
+    topology = parse_structure(
+        structure(
+            {"id": 989, "name": "Wohnen &amp; Essen", "devices": [LAMP]},
+            {"id": 990, "name": "Licht &amp;amp; Co", "devices": []},
+        )
+    )
+    # The policy resolves `name=` against these: exactly the dSS's stored text.
+    assert topology.zones[989] == "Wohnen &amp; Essen"
+    assert topology.zones[990] == "Licht &amp;amp; Co"
+    assert zone_display_names(topology) == {989: "Wohnen & Essen", 990: "Licht &amp; Co"}
+    assert display_name(topology.devices[0].name) == "Decke & Wand"
