@@ -37,11 +37,6 @@ async def _other_integration_session(stack: Stack) -> tuple[str, str]:
 # -- the homeowner's identity ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: owner_identity.Identifier accepts any dSS session that loggedInUser names "
-    "dssadmin, application sessions included (a share's own, or any integration's)",
-)
 async def test_a_session_of_a_shares_app_token_is_not_the_homeowner(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
@@ -52,10 +47,6 @@ async def test_a_session_of_a_shares_app_token_is_not_the_homeowner(
         assert resp.status == 401, f"{base}: {await resp.text()}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: owner_identity.Identifier accepts application sessions as the homeowner",
-)
 async def test_an_app_session_cannot_extend_its_own_share(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
@@ -103,11 +94,6 @@ async def test_a_share_cookie_is_no_owner_credential_and_vice_versa(
 # -- dSS tokens inside proxied answers ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: proxy forwards callScene/undoScene events unchanged; their originToken "
-    "property is the dSS application token of the calling session",
-)
 async def test_events_do_not_hand_out_the_shares_own_app_token(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
@@ -123,11 +109,6 @@ async def test_events_do_not_hand_out_the_shares_own_app_token(
     assert app_token not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: a view share's event/get shows the originToken (dSS app token) of every "
-    "other app of the home that calls a scene",
-)
 async def test_events_do_not_hand_out_other_apps_tokens(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:

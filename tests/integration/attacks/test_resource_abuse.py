@@ -14,11 +14,6 @@ from tests.support.stack import Stack
 LIGHT = "303505d7f800000000000000cf4b9c1f00"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: proxy.json_proxy has no per-share concurrency cap: one view share holds any "
-    "number of long polls (dSS web-server threads) open at once",
-)
 async def test_parallel_long_polls_of_one_share_are_bounded(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
@@ -43,11 +38,6 @@ async def test_parallel_long_polls_of_one_share_are_bounded(
     assert peak <= 8, f"{peak} long polls held open in the dSS by one share"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: bus-loading reads (device/getConfig*, getOutputValue, "
-    "getTransmissionQuality; dss-api.md §5.1 says rate-limit them) are forwarded without limit",
-)
 async def test_bus_loading_reads_are_rate_limited(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
@@ -89,11 +79,6 @@ async def test_many_share_sessions_share_one_dss_session(
     assert len(app_sessions) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: the re-encoded form body may exceed the 16 KiB the dSS reads; the token, "
-    "appended last by dss/client.py, is cut off and the call fails with 502",
-)
 @pytest.mark.parametrize(
     "body",
     [
@@ -116,11 +101,6 @@ async def test_a_body_under_the_limit_is_forwarded_whole(
     assert resp.status in (200, 400, 413), await resp.text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: each oversized re-encoded body makes dss/upstream.py forget two dSS sessions "
-    "without logging them out; 15 requests fill the dSS's 30-session limit for the whole home",
-)
 async def test_a_view_share_cannot_exhaust_the_dss_session_limit(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
@@ -133,11 +113,6 @@ async def test_a_view_share_cannot_exhaust_the_dss_session_limit(
     assert stack.sim.sessions.create("dssadmin") is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: no request rate limit per share session on /json; every denied call is an "
-    "append-only audit row, so one electrician grows the database on the dSS's flash unbounded",
-)
 async def test_a_flood_of_denied_calls_is_throttled(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:

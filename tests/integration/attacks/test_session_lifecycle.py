@@ -161,11 +161,6 @@ async def test_a_long_poll_ends_with_the_share(stack: Stack, http: aiohttp.Clien
     assert (await helper.get("/json/event/get?subscriptionID=9&timeout=0")).status == 401
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT (low): event_poll.poll_timeout_ms passes a timeout beyond a C int through "
-    "unchanged, so the poll is held past the share's end until the 5 s grace aborts it (502)",
-)
 async def test_an_overlong_poll_timeout_is_capped_to_the_share_end(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
@@ -212,11 +207,6 @@ async def test_many_shares_leave_dss_sessions_for_the_home(
         assert stack.sim.sessions.create("dssadmin") is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: revoking a share's app token in the dSS's own token list (DESIGN §3 rule 6: "
-    "'revoking it there ends the share') leaves the share working through its open dSS session",
-)
 async def test_revoking_the_app_token_in_the_dss_ends_the_share(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:

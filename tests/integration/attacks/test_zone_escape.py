@@ -36,11 +36,6 @@ def _wohnen_untouched(stack: Stack) -> None:
 # -- HTML-escaped names: the policy and the dSS must compare the same strings -----------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: dss/structure.py html-unescapes device names for the policy's topology, "
-    "the dSS matches name= against the stored (escaped) name: zone restriction bypass",
-)
 async def test_device_by_escaped_name_reaches_another_zone(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
@@ -60,11 +55,6 @@ async def test_device_by_escaped_name_reaches_another_zone(
     _wohnen_untouched(stack)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: dss/structure.py html-unescapes zone names for the policy's topology, "
-    "the dSS matches name= against the stored (escaped) name: zone restriction bypass",
-)
 async def test_zone_by_escaped_name_reaches_another_zone(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
