@@ -38,20 +38,46 @@ def strip_namespace(body: bytes, session_id: str) -> bytes:
     return body.replace(namespace(session_id).encode(), b"")
 
 
-def scrub_event_answer(body: bytes, session_id: str) -> bytes:
+def scrub_event_answer(body: bytes, session_id: str, zones: tuple[int, ...] = ()) -> bytes:
     """An event/get answer as the browser may see it, from one parse: every property whose name
     contains "token" (the caller's dSS application token in `originToken` of callScene and
-    undoScene, `ApplicationToken` of ApplicationTokenDeleted) blanked, the namespace stripped, and
-    re-serialised compactly in ASCII. Raises DssRejected when the body is no JSON object: what
-    cannot be read cannot be checked, so it is not forwarded."""
+    undoScene, `ApplicationToken` of ApplicationTokenDeleted) blanked; for a zone-restricted
+    share only the events of its zones (an event without a zone is not shown: deny by default);
+    the namespace stripped, and re-serialised compactly in ASCII. Raises DssRejected when the
+    body is no JSON object: what cannot be read cannot be checked, so it is not forwarded."""
     try:
         answer = json.loads(body)
     except (ValueError, UnicodeDecodeError) as err:
         raise DssRejected("unreadable event answer") from err
     if not isinstance(answer, dict):
         raise DssRejected("unreadable event answer")
+    if zones:
+        answer = _only_zones(answer, zones)
     out = json.dumps(_blank_tokens(answer), separators=(",", ":"), ensure_ascii=True)
     return strip_namespace(out.encode("ascii"), session_id)
+
+
+def _only_zones(answer: dict[str, object], zones: tuple[int, ...]) -> dict[str, object]:
+    result = answer.get("result")
+    events = result.get("events") if isinstance(result, dict) else None
+    if not isinstance(result, dict) or not isinstance(events, list):
+        return answer
+    kept = [event for event in events if event_zone(event) in zones]
+    return {**answer, "result": {**result, "events": kept}}
+
+
+def event_zone(event: object) -> int | None:
+    """The zone an event belongs to: its source's zoneID, else its zoneID property."""
+    if not isinstance(event, dict):
+        return None
+    for part, key in (("source", "zoneID"), ("properties", "zoneID")):
+        holder = event.get(part)
+        value = holder.get(key) if isinstance(holder, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+    return None
 
 
 def _blank_tokens(value: object) -> object:

@@ -63,7 +63,7 @@ async def json_proxy(request: web.Request) -> web.StreamResponse:
     if (call.klass, call.method) == ("event", "get"):
         async with poll_slot(limits, share_id=share.id, session_id=session.id):
             reply = await _long_poll(runtime, share, params)
-        body = scrub_event_answer(reply.body, session.id)
+        body = scrub_event_answer(reply.body, session.id, share.zones)
     else:
         reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
         body = strip_namespace(reply.body, session.id)

@@ -40,6 +40,25 @@ async def test_zone_restricted_share_acts_only_in_its_zones(
     assert [c["dsuid"] for c in blinks] == [LIGHT_KUECHE]
 
 
+async def test_zone_restricted_share_sees_only_events_of_its_zones(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    helper = await open_share(http, stack, level="view", zones=[KUECHE])
+    subscribed = await helper.get("/json/event/subscribe?name=callScene&subscriptionID=7")
+    assert subscribed.status == 200
+    owner = stack.sim.login_token()
+    async with aiohttp.ClientSession() as dss:
+        for zone in (WOHNEN, KUECHE, 0):
+            url = f"{stack.sim_url}/json/zone/callScene"
+            query = {"id": str(zone), "groupID": "1", "sceneNumber": "5", "token": owner}
+            async with dss.get(url, params=query) as resp:
+                assert (await resp.json())["ok"] is True
+    polled = await helper.get("/json/event/get?subscriptionID=7&timeout=-1")
+    assert polled.status == 200
+    events = (await polled.json())["result"]["events"]
+    assert [event["properties"]["zoneID"] for event in events] == [str(KUECHE)]
+
+
 async def test_zone_names_are_resolved_with_the_topology(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:

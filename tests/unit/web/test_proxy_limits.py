@@ -56,6 +56,19 @@ def test_every_property_naming_a_token_is_blanked() -> None:
     assert events[1]["properties"] == {"a": "1"}
 
 
+def test_a_zone_restricted_share_sees_only_events_of_its_zones() -> None:
+    group = {"name": "callScene", "properties": {"zoneID": "990"}, "source": {"zoneID": 990}}
+    device = {"name": "callScene", "properties": {"sceneID": "14"}, "source": {"zoneID": 989}}
+    elsewhere = {"name": "callScene", "properties": {"zoneID": "991"}, "source": {"zoneID": 991}}
+    apartment = {"name": "callScene", "properties": {"zoneID": "0"}, "source": {"zoneID": 0}}
+    raised = {"name": "my.evt", "properties": {"a": "1"}, "source": {}}
+    body = _answer(group, device, elsewhere, apartment, raised)
+    kept = json.loads(scrub_event_answer(body, "s1", (989, 990)))["result"]["events"]
+    assert [e["source"].get("zoneID") for e in kept] == [990, 989]
+    everything = json.loads(scrub_event_answer(body, "s1"))["result"]["events"]
+    assert len(everything) == 5
+
+
 def test_scrubbed_answers_are_ascii_and_stripped_of_the_namespace() -> None:
     raised = {"name": "my.evt", "properties": {"text": "Küche \u2028"}, "source": {}}
     out = scrub_event_answer(_answer(raised), "s1")
