@@ -47,3 +47,17 @@ def _is_address(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def rate_key(address: str) -> str:
+    """What rate limits count per: the address, but a whole IPv6 /64 for IPv6 (one household or
+    host holds a /64 and can rotate through it freely)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)

@@ -20,6 +20,7 @@ from aiohttp.typedefs import Handler, Middleware
 from dss_addon.clock import Clock
 from dss_addon.dss.client import DssClient
 from dss_addon.errors import DssAuthFailed, DssError, NotAuthenticated
+from dss_addon.web.client_address import rate_key
 from dss_addon.web.rate_limit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -179,7 +180,7 @@ class Identifier:
 
     async def login(self, password: str, client: str) -> tuple[OwnerIdentity, str]:
         """Checks the dssadmin password with the dSS; the password is not kept anywhere."""
-        if not self._login_limit.allow(client):
+        if not self._login_limit.allow(rate_key(client)):
             raise NotAuthenticated("Too many attempts. Please wait a minute.")
         if not password or len(password) > MAX_CREDENTIAL_LENGTH:
             raise NotAuthenticated("Wrong password.")

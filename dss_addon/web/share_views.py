@@ -9,6 +9,7 @@ from aiohttp import web
 from dss_addon.errors import BadInput, ShareEnded
 from dss_addon.settings import Settings
 from dss_addon.shares.model import USABLE_STATES, Level, share_state, time_left
+from dss_addon.web.client_address import rate_key
 from dss_addon.web.i18n import pick_language, translator
 from dss_addon.web.share_auth import (
     authenticate,
@@ -104,7 +105,7 @@ def secure_cookies(settings: Settings) -> bool:
 
 
 def _limit(request: web.Request) -> None:
-    if not request.app[REDEEM_LIMITER].allow(client_of(request)):
+    if not request.app[REDEEM_LIMITER].allow(rate_key(client_of(request))):
         raise web.HTTPTooManyRequests(
             text=json.dumps(
                 {"error": "rate_limited", "message": "Too many attempts. Please wait a minute."}

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from dss_addon.policy.model import DssCall, Target
-from dss_addon.web.client_address import forwarded_client
+from dss_addon.web.client_address import forwarded_client, rate_key
 from dss_addon.web.configurator import rebase_html
 from dss_addon.web.event_poll import (
     MAX_POLL_MS,
@@ -39,6 +39,20 @@ TRUSTED = frozenset({PROXY, "10.0.0.2"})
 )
 def test_forwarded_client(peer: str, forwarded: list[str], expected: str) -> None:
     assert forwarded_client(peer, forwarded, TRUSTED) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),
+        ("unknown", "unknown"),
+    ],
+)
+def test_rate_limits_count_a_whole_ipv6_64_as_one_client(address: str, key: str) -> None:
+    assert rate_key(address) == key
 
 
 def test_rate_limiter_allows_a_burst_then_refills() -> None:
