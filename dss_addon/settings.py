@@ -36,6 +36,11 @@ class Settings:
     max_lifetime: timedelta = timedelta(days=30)
     session_idle: timedelta = timedelta(minutes=30)  # share sessions (electrician browsers)
     trusted_proxies: frozenset[str] = frozenset()  # forwarding headers honoured only from these
+    # What the homeowner opens to configure shares beyond the built-in allow-lists (none by
+    # default): event names (or "prefix*") for event/raise, add-ons whose /scripts settings
+    # configure shares may write. The policy never opens system events or system add-ons.
+    raise_allowed: frozenset[str] = frozenset()
+    script_addons: frozenset[str] = frozenset()
     owner_identity_ttl: float = 10.0  # seconds an owner's dSS token check is cached
     dss_timeout: float = 10.0  # seconds for an ordinary dSS call
     ui_dir: Path = field(default=UI_DIR)
@@ -98,11 +103,12 @@ def settings_from_options(options: Mapping[str, object]) -> Settings:
     public = _as_str(options, "public_url")
     if public:
         kwargs["public_url"] = parse_url(public, option="--public-url")
-    proxies = options.get("trusted_proxies")
-    if proxies:
-        if not isinstance(proxies, list | tuple) or not all(isinstance(p, str) for p in proxies):
-            raise BadInput("trusted_proxies: expected a list of addresses", field="trusted_proxies")
-        kwargs["trusted_proxies"] = frozenset(proxies)
+    for key in ("trusted_proxies", "raise_allowed", "script_addons"):
+        values = options.get(key)
+        if values:
+            if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+                raise BadInput(f"{key}: expected a list of names", field=key)
+            kwargs[key] = frozenset(values)
     days = options.get("max_lifetime_days")
     if days is not None:
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:

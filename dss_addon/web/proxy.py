@@ -38,6 +38,11 @@ LOCAL_ANSWERS: dict[tuple[str, str], dict[str, object]] = {
 # empty topology only ever denies more, so everything else is decided without a dSS round trip.
 _TOPOLOGY_CLASSES = frozenset({"zone", "device"})
 _NO_TOPOLOGY = Topology(zones={})
+_TOPOLOGY_SETTERS = frozenset({("zone", "setName"), ("device", "setName")})
+
+
+def changes_topology(call: DssCall) -> bool:
+    return call.klass == "structure" or (call.klass, call.method) in _TOPOLOGY_SETTERS
 
 
 async def json_proxy(request: web.Request) -> web.StreamResponse:
@@ -67,6 +72,10 @@ async def json_proxy(request: web.Request) -> web.StreamResponse:
     else:
         reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
         body = strip_namespace(reply.body, session.id)
+        if changes_topology(call):
+            # Names and device zones decide zone-restricted calls: the next decision must see
+            # what this call changed, not a minute-old copy.
+            runtime.upstream.invalidate_topology()
     return web.Response(
         body=body, status=reply.status, content_type="application/json", charset="utf-8"
     )
@@ -98,13 +107,24 @@ async def authorize(
 
 
 async def _decide(runtime: Runtime, share: Share, session: ShareSession, call: DssCall) -> Decision:
-    idle = runtime.settings.session_idle
-    now = runtime.clock.now()
-    decision = decide(share, session, call, now, topology=_NO_TOPOLOGY, idle_timeout=idle)
+    settings, now = runtime.settings, runtime.clock.now()
+
+    def decide_with(topology: Topology) -> Decision:
+        return decide(
+            share,
+            session,
+            call,
+            now,
+            topology=topology,
+            idle_timeout=settings.session_idle,
+            raise_allowed=settings.raise_allowed,
+            script_addons=settings.script_addons,
+        )
+
+    decision = decide_with(_NO_TOPOLOGY)
     if decision.allowed or call.target is not Target.JSON or call.klass not in _TOPOLOGY_CLASSES:
         return decision
-    topology = await runtime.upstream.topology(share.id)
-    return decide(share, session, call, now, topology=topology, idle_timeout=idle)
+    return decide_with(await runtime.upstream.topology(share.id))
 
 
 async def read_limited_body(request: web.Request) -> bytes:

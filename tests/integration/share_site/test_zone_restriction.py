@@ -59,6 +59,35 @@ async def test_zone_restricted_share_sees_only_events_of_its_zones(
     assert [event["properties"]["zoneID"] for event in events] == [str(KUECHE)]
 
 
+async def test_a_renamed_device_is_decided_with_its_new_name_at_once(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    helper = await open_share(http, stack, level="configure", zones=[KUECHE])
+    assert (await helper.get(f"/json/device/blink?dsuid={LIGHT_KUECHE}")).status == 200
+    renamed = await helper.get(f"/json/device/setName?dsuid={LIGHT_KUECHE}&newName=Neu")
+    assert renamed.status == 200
+    # Within the topology cache's lifetime: the rename itself must refresh it.
+    by_name = await helper.get("/json/device/blink?name=Neu")
+    assert by_name.status == 200, await by_name.text()
+
+
+async def test_add_on_settings_are_writable_only_when_the_homeowner_lists_the_add_on(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    path = "/json/property/setString?path=/scripts/tado/mode&value=away"
+    async with running_stack(tmp_path / "closed") as closed:
+        helper = await open_share(http, closed, level="configure")
+        assert (await helper.get(path)).status == 403
+
+    def open_tado(settings: Settings) -> Settings:
+        return dataclasses.replace(settings, script_addons=frozenset({"tado"}))
+
+    async with running_stack(tmp_path / "open", configure=open_tado) as opened:
+        helper = await open_share(http, opened, level="configure")
+        assert (await helper.get(path)).status == 200
+        assert (await helper.get(path.replace("tado", "system-addon-timed-events"))).status == 403
+
+
 async def test_zone_names_are_resolved_with_the_topology(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:

@@ -44,6 +44,26 @@ def test_options_come_from_the_config_and_the_command_line_wins(tmp_path: Path) 
     assert settings.http is False
 
 
+def test_the_homeowner_can_open_event_names_and_add_ons_to_configure_shares(
+    tmp_path: Path,
+) -> None:
+    config = write_config(
+        tmp_path,
+        dss_url="https://127.0.0.1:8080",
+        data_dir=str(tmp_path / "data"),
+        raise_allowed=["tado.*"],
+        script_addons=["tado"],
+    )
+    settings = load_settings(["serve", "--config", str(config)])
+    assert settings.raise_allowed == frozenset({"tado.*"})
+    assert settings.script_addons == frozenset({"tado"})
+    bad = write_config(
+        tmp_path, dss_url="https://127.0.0.1:8080", data_dir="d", script_addons="tado"
+    )
+    with pytest.raises((BadInput, UsageError)):
+        load_settings(["serve", "--config", str(bad)])
+
+
 def test_the_shipped_addon_json_is_a_valid_configuration() -> None:
     manifest = json.loads((REPO / "addon.json").read_text("utf-8"))
     assert manifest["entry"][:2] == ["dss-addon", "serve"]
