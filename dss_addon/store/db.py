@@ -25,9 +25,14 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        # Counts transactions that may have changed shares or sessions. A cached read is valid
+        # only while the generation it was read in is current (see Store.session_by_digest).
+        self.generation = 0
 
     @asynccontextmanager
-    async def _transaction(self, *, write: bool = True) -> AsyncIterator[aiosqlite.Connection]:
+    async def _transaction(
+        self, *, write: bool = True, changes_shares: bool = True
+    ) -> AsyncIterator[aiosqlite.Connection]:
         """write=True: BEGIN IMMEDIATE takes the write lock up front, so another connection
         waits (busy timeout) instead of failing half-way with SQLITE_BUSY on upgrade.
         write=False: a deferred BEGIN, a consistent snapshot for several reads."""
@@ -44,6 +49,11 @@ class Database:
                 await self._conn.commit()
             except sqlite3.Error as err:
                 raise StoreError(f"database error: {err}") from err
+            finally:
+                if write and changes_shares:
+                    # After the commit (or rollback), before anyone can read again: whatever
+                    # was cached before this write is not used afterwards.
+                    self.generation += 1
 
     async def _fetchone(self, sql: str, params: Iterable[object]) -> sqlite3.Row | None:
         async with self._lock:

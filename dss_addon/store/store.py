@@ -17,6 +17,7 @@ from dss_addon.store.db import SELECT_SESSION, SELECT_SHARE, Database
 from dss_addon.store.rows import AUDIT_COLUMNS, SHARE_COLUMNS, to_ts
 
 AUDIT_TEXT_MAX = 500  # bounds a row whatever a caller passes as call or reason
+SESSION_CACHE_SIZE = 4096
 
 _REDEEM = """
 UPDATE shares SET redemptions = redemptions + 1, last_used_at = :now
@@ -63,6 +64,9 @@ class Store(Database):
         self._clock = clock
         self._audit = AuditBuffer(self._write_audit, interval=audit_interval, max_rows=audit_rows)
         self._closed = False
+        # Every proxied request looks its session up; the add-on is the only writer of this
+        # database, so a record stays true until the next write: see session_by_digest.
+        self._sessions: dict[bytes, tuple[int, SessionRecord]] = {}
 
     def start(self) -> None:
         self._audit.start()
@@ -208,13 +212,25 @@ class Store(Database):
     # -- sessions ---------------------------------------------------------------------------
 
     async def session_by_digest(self, digest: bytes) -> SessionRecord | None:
+        """Served from memory while no write has committed since it was read: a revoke, an end,
+        an extension or any other change of shares or sessions is seen by the very next call.
+        (This relies on the add-on being the database's only writer, as it is by design.)"""
+        cached = self._sessions.get(digest)
+        if cached is not None and cached[0] == self.generation:
+            return cached[1]
+        read_in = self.generation
         async with self._transaction(write=False) as conn:
             async with conn.execute(f"{SELECT_SESSION} WHERE token_digest = ?", (digest,)) as cur:
                 row = await cur.fetchone()
             if row is None:
                 return None
             share = await self._share_in(conn, row["share_id"])
-        return SessionRecord(share, rows.session_from_row(row), bytes(row["token_digest"]))
+        record = SessionRecord(share, rows.session_from_row(row), bytes(row["token_digest"]))
+        if self.generation == read_in:  # no write committed while this read was under way
+            if len(self._sessions) >= SESSION_CACHE_SIZE:
+                self._sessions.clear()
+            self._sessions[digest] = (read_in, record)
+        return record
 
     async def touch_session(self, session_id: str, seen_at: datetime) -> None:
         """Writes last_seen_at of the session and last_used_at of its share."""
@@ -263,7 +279,7 @@ class Store(Database):
         return [rows.audit_from_row(row) for row in await self._fetchall(sql, (share_id,))]
 
     async def _write_audit(self, entries: list[AuditEntry]) -> None:
-        async with self._transaction() as conn:
+        async with self._transaction(changes_shares=False) as conn:
             await conn.executemany(
                 f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
                 [rows.audit_params(entry) for entry in entries],
