@@ -5,15 +5,14 @@ from __future__ import annotations
 import ipaddress
 import os
 import ssl
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from dss_addon.clock import Clock
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 TLS_DIR = "tls"
 CERT_FILE = "share-site.crt"
@@ -22,6 +21,8 @@ VALIDITY = timedelta(days=3650)  # like the dSS's own certificate: nobody renews
 
 
 def _subject_names(hosts: list[str]) -> list[x509.GeneralName]:
+    from cryptography import x509
+
     names: list[x509.GeneralName] = [x509.DNSName("localhost")]
     addresses = {ipaddress.ip_address("127.0.0.1")}
     for host in hosts:
@@ -53,9 +54,23 @@ def ensure_certificate(data_dir: Path, hosts: list[str], clock: Clock) -> tuple[
     cert_path, key_path = tls_dir / CERT_FILE, tls_dir / KEY_FILE
     if cert_path.exists() and key_path.exists():
         return cert_path, key_path
+    key_pem, cert_pem = _generate_pair(hosts, clock.now())
+    key_path.unlink(missing_ok=True)
+    _write_private(key_path, key_pem)
+    cert_path.write_bytes(cert_pem)
+    return cert_path, key_path
+
+
+def _generate_pair(hosts: list[str], now: datetime) -> tuple[bytes, bytes]:
+    """(key PEM, certificate PEM). cryptography's x509 is imported here, not at module level:
+    the pair is made once per device, and the module would stay in memory for good."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dss-share add-on")])
-    now = clock.now()
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -68,17 +83,12 @@ def ensure_certificate(data_dir: Path, hosts: list[str], clock: Clock) -> tuple[
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    key_path.unlink(missing_ok=True)
-    _write_private(
-        key_path,
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
     )
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return cert_path, key_path
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
 
 
 def server_context(cert_path: Path, key_path: Path) -> ssl.SSLContext:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import segno
 from markupsafe import Markup
 
 from dss_addon.shares.model import Level, Share
@@ -29,6 +28,8 @@ _LEVEL_TEXT = {
 def qr_svg(link: str) -> Markup:
     # segno writes only geometry (no text, no style attribute), so the SVG is safe to inline
     # under the CSP; the link is encoded in the path data, never as markup.
+    import segno  # only for the page shown once per share: not kept in memory before
+
     svg = segno.make(link, error="m").svg_inline(
         scale=4, border=4, light="#fff", dark="#000", svgclass="qr", lineclass=None
     )
