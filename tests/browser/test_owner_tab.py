@@ -97,6 +97,7 @@ async def test_owner_shares_and_revokes_while_the_electrician_works(
     living = helper.locator("article.zone", has_text="Wohnen")
     await expect(living).to_be_visible()
     await expect(helper.locator("article.zone", has_text="Küche")).to_be_visible()
+    await helper.screenshot(path=str(shots / "app.png"))
 
     async with helper.expect_response(lambda r: "/json/zone/callScene" in r.url) as called:
         await living.get_by_role("button", name="Licht an").click()
