@@ -123,6 +123,8 @@
     const line = new Date().toLocaleTimeString(lang === "en" ? "en-GB" : "de-DE") + " · " +
       ev.name + " · " + text.scene + " " + (p.sceneID || "?") + (where ? " · " + where : "");
     const list = $("events");
+    const none = $("no-events");
+    if (none) { none.remove(); }
     list.prepend(el("li", line));
     while (list.children.length > 20) { list.lastChild.remove(); }
   }
