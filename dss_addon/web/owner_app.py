@@ -12,7 +12,7 @@ from dss_addon.web.headers import OWNER_FRAME_ANCESTORS, security_headers_middle
 from dss_addon.web.owner_context import OWNER_CONTEXT, OwnerContext
 from dss_addon.web.owner_csrf import CsrfGuard
 from dss_addon.web.owner_identity import Identifier, identity_middleware
-from dss_addon.web.templating import TEMPLATES, create_environment
+from dss_addon.web.templating import TEMPLATES, Templates
 
 
 def create_owner_app(runtime: Runtime) -> web.Application:
@@ -34,7 +34,7 @@ def create_owner_app(runtime: Runtime) -> web.Application:
         client_max_size=64 * 1024,
     )
     app[OWNER_CONTEXT] = OwnerContext(runtime, identifier, CsrfGuard())
-    app[TEMPLATES] = create_environment(runtime.settings.ui_dir)
+    app[TEMPLATES] = Templates(runtime.settings.ui_dir)
     app.add_routes(owner_api.routes)
     app.add_routes(owner_pages.routes)
     app.add_routes(owner_create.routes)

@@ -20,7 +20,7 @@ from dss_addon.web.share_views import (
     redeem,
     static_file,
 )
-from dss_addon.web.templating import TEMPLATES, create_environment
+from dss_addon.web.templating import TEMPLATES, Templates
 
 # Redeem and preview attempts per client address: a burst of 10, then one every 6 seconds.
 REDEEM_BURST = 10
@@ -41,7 +41,7 @@ def create_share_app(runtime: Runtime) -> web.Application:
         client_max_size=64 * 1024,
     )
     app[RUNTIME] = runtime
-    app[TEMPLATES] = create_environment(runtime.settings.ui_dir)
+    app[TEMPLATES] = Templates(runtime.settings.ui_dir)
     app[REDEEM_LIMITER] = RateLimiter(
         runtime.clock, capacity=REDEEM_BURST, per_second=REDEEM_PER_SECOND
     )
