@@ -25,13 +25,13 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
-        # Counts transactions that may have changed shares or sessions. A cached read is valid
-        # only while the generation it was read in is current (see Store.session_by_digest).
+        # Counts transactions that may have changed what a share or session allows. A cached
+        # read is valid only while its generation is current (see Store.session_by_digest).
         self.generation = 0
 
     @asynccontextmanager
     async def _transaction(
-        self, *, write: bool = True, changes_shares: bool = True
+        self, *, write: bool = True, affects_access: bool = True
     ) -> AsyncIterator[aiosqlite.Connection]:
         """write=True: BEGIN IMMEDIATE takes the write lock up front, so another connection
         waits (busy timeout) instead of failing half-way with SQLITE_BUSY on upgrade.
@@ -50,7 +50,7 @@ class Database:
             except sqlite3.Error as err:
                 raise StoreError(f"database error: {err}") from err
             finally:
-                if write and changes_shares:
+                if write and affects_access:
                     # After the commit (or rollback), before anyone can read again: whatever
                     # was cached before this write is not used afterwards.
                     self.generation += 1

@@ -233,9 +233,13 @@ class Store(Database):
         return record
 
     async def touch_session(self, session_id: str, seen_at: datetime) -> None:
-        """Writes last_seen_at of the session and last_used_at of its share."""
+        """Writes last_seen_at of the session and last_used_at of its share.
+
+        Bookkeeping only: the service keeps the current last-seen time in memory and decides
+        idleness with it, so cached look-ups stay valid (one write a minute per session would
+        otherwise send every request back to SQLite)."""
         at = to_ts(seen_at)
-        async with self._transaction() as conn:
+        async with self._transaction(affects_access=False) as conn:
             await conn.execute(
                 "UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
                 (at, session_id),
@@ -279,7 +283,7 @@ class Store(Database):
         return [rows.audit_from_row(row) for row in await self._fetchall(sql, (share_id,))]
 
     async def _write_audit(self, entries: list[AuditEntry]) -> None:
-        async with self._transaction(changes_shares=False) as conn:
+        async with self._transaction(affects_access=False) as conn:
             await conn.executemany(
                 f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
                 [rows.audit_params(entry) for entry in entries],
