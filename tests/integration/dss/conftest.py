@@ -38,12 +38,6 @@ async def sim_url(sim: Simulator) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-        yield session
-
-
-@pytest.fixture
 def dss(http: aiohttp.ClientSession, sim_url: str, clock: FakeClock) -> DssClient:
     return DssClient(http, sim_url, clock, timeout=5.0)
 

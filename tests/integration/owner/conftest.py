@@ -1,28 +1,12 @@
-"""The whole stack (dss-sim playing the dSS web front, runtime, owner and share sites) and an
-HTTP client without a cookie jar: tests send the owner's cookies explicitly."""
+"""The owner's client on the whole stack (fixtures `stack` and `http`: ../conftest.py)."""
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from tests.support.owner import OwnerClient, owner_client
-from tests.support.stack import Stack, running_stack
-
-
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with running_stack(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-        yield session
+from tests.support.stack import Stack
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
-"""The whole stack (dss-sim, runtime, share site) and an HTTP client for the helper's browser."""
+"""The share site without the owner site (fixture `http`: ../conftest.py)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from tests.support.stack import Stack, running_stack
@@ -15,10 +14,3 @@ from tests.support.stack import Stack, running_stack
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with running_stack(tmp_path, owner=False) as running:
         yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    # No cookie jar: tests send the share cookie explicitly, and see every Set-Cookie.
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-        yield session

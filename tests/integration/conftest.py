@@ -1,5 +1,6 @@
-"""The whole stack (dss-sim playing the dSS web front, runtime, owner and share sites) and an
-HTTP client without a cookie jar, for attack tests: every cookie is sent explicitly."""
+"""Fixtures shared by the integration tests: the whole stack on loopback sockets (dss-sim
+playing the dSS and its web front, the runtime, the owner and share sites) and an HTTP client
+without a cookie jar, so that every cookie is sent explicitly and every Set-Cookie is seen."""
 
 from __future__ import annotations
 
