@@ -18,7 +18,7 @@ from dss_addon.clock import Clock, SystemClock
 from dss_addon.dss.app_tokens import DssAppTokens
 from dss_addon.dss.client import DssClient
 from dss_addon.dss.upstream import ShareUpstream
-from dss_addon.errors import StoreError
+from dss_addon.errors import DssError, StoreError
 from dss_addon.settings import Settings
 from dss_addon.shares.service import ShareService
 from dss_addon.shares.vault import TokenVault
@@ -48,6 +48,17 @@ class Runtime:
         if self.settings.public_url or self.share_url is None:
             return self.settings.share_base_url()
         return self.share_url.rstrip("/")
+
+    async def reconcile_app_tokens(self, owner_dss_token: str) -> None:
+        """While the homeowner looks at the shares: end those whose app token was revoked in
+        the dSS's own list. Best effort; a dSS that does not answer changes nothing."""
+        try:
+            enabled = await self.dss.enabled_app_tokens(owner_dss_token)
+        except DssError as err:
+            log.info("reading the dSS's app tokens failed: %s", err.code)
+            return
+        for share_id in await self.shares.reconcile_app_tokens(enabled):
+            await self.upstream.close_share(share_id)
 
 
 class _ClosingAppTokens:

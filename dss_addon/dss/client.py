@@ -229,6 +229,17 @@ class DssClient:
         """Zone id -> name as displayed (unescaped): for pages, never for the policy."""
         return zone_display_names(await self.structure(token))
 
+    async def enabled_app_tokens(self, token: str) -> frozenset[str]:
+        """The dSS's list of enabled application tokens. Needs a user session: shares never
+        reach /system/security, the add-on reads it with the homeowner's session."""
+        query = {"query": "/system/security/applicationTokens/enabled/*(token)"}
+        result = await self._result("property", "query", query, token)
+        entries = result.get("enabled", []) if isinstance(result, Mapping) else None
+        if not isinstance(entries, list):
+            raise DssRejected("malformed answer: no token list")
+        tokens = (e.get("token") for e in entries if isinstance(e, Mapping))
+        return frozenset(t for t in tokens if isinstance(t, str))
+
     async def apartment_name(self, token: str) -> str:
         result = await self._result("apartment", "getName", {}, token)
         name = result.get("name") if isinstance(result, Mapping) else None

@@ -6,6 +6,7 @@ import asyncio
 import builtins
 import hmac
 import logging
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -126,6 +127,23 @@ class ShareService:
         share = await self._revoke_here(share_id, "dss")
         await self._store.set_app_token(share_id, None)
         return share
+
+    async def reconcile_app_tokens(self, enabled: Collection[str]) -> list[str]:
+        """Ends every live share whose app token is no longer in the dSS's enabled list (the
+        owner revoked it there, perhaps while the share had no dSS session open to notice).
+        Returns the ids of the shares it ended."""
+        if self._app_tokens is None:
+            return []
+        ended: list[str] = []
+        now = self._clock.now()
+        for share in await self._store.shares_holding_app_tokens():
+            if share_state(share, now) in FINAL_STATES:
+                continue
+            token = await self.app_token(share.id)
+            if token is not None and token not in enabled:
+                await self.app_token_revoked_in_dss(share.id)
+                ended.append(share.id)
+        return ended
 
     async def _revoke_here(self, share_id: str, actor: str) -> Share:
         result = await self._store.revoke(share_id)

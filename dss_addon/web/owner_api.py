@@ -64,8 +64,10 @@ def set_owner_cookie(request: web.Request, response: web.StreamResponse, cookie:
 
 @routes.get("/api/shares")
 async def list_shares(request: web.Request) -> web.Response:
-    require_owner(request)
-    shares = await context(request).runtime.shares.list()
+    owner = require_owner(request)
+    runtime = context(request).runtime
+    await runtime.reconcile_app_tokens(owner.dss_token)
+    shares = await runtime.shares.list()
     return web.json_response({"shares": [await _share_json(request, s) for s in shares]})
 
 

@@ -29,6 +29,7 @@ async def index(request: web.Request) -> web.Response:
     if owner is None:
         return login_page(request)
     runtime, lang = context(request).runtime, pick_language(request)
+    await runtime.reconcile_app_tokens(owner.dss_token)
     now = runtime.clock.now()
     rows = [
         share_view(s, now, await runtime.shares.live_sessions(s.id), lang, {})
