@@ -26,7 +26,7 @@ from dss_addon.web.owner_forms import (
 )
 from dss_addon.web.owner_handout import mailto, qr_svg
 from dss_addon.web.owner_identity import OwnerIdentity, current_owner
-from dss_addon.web.owner_page import check_form_csrf, login_page, page, read_form
+from dss_addon.web.owner_page import checked_form, login_page, page
 from dss_addon.web.owner_views import share_view
 
 routes = web.RouteTableDef()
@@ -58,8 +58,7 @@ async def create_share(request: web.Request) -> web.Response:
     owner = current_owner(request)
     if owner is None:
         return login_page(request)
-    fields, zone_values = await read_form(request)
-    check_form_csrf(request, owner, fields)
+    fields, zone_values = await checked_form(request, owner)
     form = share_form(fields, zone_values)
     zones = await _zones(request, owner)
     try:

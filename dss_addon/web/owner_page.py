@@ -60,8 +60,13 @@ def login_page(request: web.Request, *, error: str = "", status: int = 401) -> w
     return page(request, "owner/login.html", {"error": error}, status=status)
 
 
-def check_form_csrf(request: web.Request, owner: OwnerIdentity, form: Mapping[str, str]) -> None:
-    context(request).csrf.check(owner.key, form.get(CSRF_FIELD))
+async def checked_form(
+    request: web.Request, owner: OwnerIdentity
+) -> tuple[dict[str, str], list[str]]:
+    """An owner's posted form, read only together with the check of its CSRF field."""
+    fields, zones = await read_form(request)
+    context(request).csrf.check(owner.key, fields.get(CSRF_FIELD))
+    return fields, zones
 
 
 async def read_form(request: web.Request) -> tuple[dict[str, str], list[str]]:

@@ -16,7 +16,7 @@ from dss_addon.web.owner_api import set_owner_cookie
 from dss_addon.web.owner_context import context
 from dss_addon.web.owner_forms import EXTEND_PRESETS, extension_data, form_message
 from dss_addon.web.owner_identity import OWNER_COOKIE, OwnerIdentity, current_owner
-from dss_addon.web.owner_page import check_form_csrf, login_page, page, read_form, root_of
+from dss_addon.web.owner_page import checked_form, login_page, page, read_form, root_of
 from dss_addon.web.owner_views import audit_view, share_view, when
 
 routes = web.RouteTableDef()
@@ -65,8 +65,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     owner = current_owner(request)
     if owner is not None:
-        form, _ = await read_form(request)
-        check_form_csrf(request, owner, form)
+        await checked_form(request, owner)  # logging out is a mutation: CSRF-checked too
         await context(request).identifier.logout(owner, request)
     response = web.HTTPSeeOther("login")
     response.del_cookie(OWNER_COOKIE, path="/")
@@ -119,8 +118,7 @@ async def revoke(request: web.Request) -> web.Response:
     owner = current_owner(request)
     if owner is None:
         return login_page(request)
-    form, _ = await read_form(request)
-    check_form_csrf(request, owner, form)
+    form, _ = await checked_form(request, owner)
     shares = context(request).runtime.shares
     share = await shares.get(request.match_info["id"])
     if form.get("confirmed") != "yes":
@@ -134,8 +132,7 @@ async def extend(request: web.Request) -> web.Response:
     owner = current_owner(request)
     if owner is None:
         return login_page(request)
-    form, _ = await read_form(request)
-    check_form_csrf(request, owner, form)
+    form, _ = await checked_form(request, owner)
     runtime, lang = context(request).runtime, pick_language(request)
     share = await runtime.shares.get(request.match_info["id"])
     try:
