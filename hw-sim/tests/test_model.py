@@ -434,3 +434,16 @@ async def test_device_set_name_html_escapes_and_round_trips(
     assert await dss.fail(f"/json/device/setName?dsuid={dsuid}", token) == (
         "missing parameter 'newName'"
     )
+
+
+async def test_group_errors_are_worded_per_class_as_the_dss_does(
+    dss: DssHttp, token: str, structure: Structure
+) -> None:
+    # dss-api.md §3.3/§3.4: the apartment says "group ID", the zone "group id".
+    zone = structure.room["id"]
+    apartment = await dss.get("/json/apartment/turnOn?groupID=x", token=token)
+    assert apartment.json() == {"ok": False, "message": "Could not parse group ID 'x'"}
+    in_zone = await dss.get(f"/json/zone/turnOn?id={zone}&groupID=x", token=token)
+    assert in_zone.json() == {"ok": False, "message": "Could not parse group id 'x'"}
+    missing = await dss.get(f"/json/zone/turnOn?id={zone}&groupName=nope", token=token)
+    assert missing.json() == {"ok": False, "message": "Could not find group with name 'nope'"}

@@ -4,31 +4,15 @@ from __future__ import annotations
 
 from dss_sim.actions import GroupTarget
 from dss_sim.envelope import JsonValue
-from dss_sim.errors import DssFail
-from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape
+from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape, find_group
 from dss_sim.handlers.interface import verbs
 from dss_sim.metering import consumption
-from dss_sim.params import parse_int
 from dss_sim.views import device_json, meter_json, zone_json
 
 
 def resolve_group(ctx: Ctx) -> GroupTarget:
     zone = ctx.sim.apartment.zones[0]
-    name = ctx.params.get("groupName")
-    if name:
-        for group in zone.groups.values():
-            if group.name == name:
-                return GroupTarget(zone, group)
-        raise DssFail(f"Could not find group with name '{name}'")
-    raw = ctx.params.get("groupID")
-    if raw:
-        gid = parse_int(raw)
-        if gid is None:
-            raise DssFail(f"Could not parse group ID '{raw}'")
-        if gid not in zone.groups:
-            raise DssFail(f"Could not find group with ID '{raw}'")
-        return GroupTarget(zone, zone.groups[gid])
-    return GroupTarget(zone, zone.groups[0])
+    return GroupTarget(zone, find_group(ctx, zone, id_word="ID") or zone.groups[0])
 
 
 async def get_structure(ctx: Ctx) -> JsonValue:

@@ -10,7 +10,8 @@ from aiohttp import web
 
 from dss_sim.envelope import JsonValue
 from dss_sim.errors import DssFail
-from dss_sim.params import Params
+from dss_sim.model import Group, Zone
+from dss_sim.params import Params, parse_int
 from dss_sim.sessions import Session
 from dss_sim.sim import Simulator
 
@@ -58,3 +59,23 @@ def bool_param(raw: str | None, default: bool = False) -> bool:
     if raw is None or raw == "":
         return default
     return raw.lower() in ("1", "true", "yes")
+
+
+def find_group(ctx: Ctx, zone: Zone, *, id_word: str) -> Group | None:
+    """The group named by `groupName` or `groupID`, None if neither is given. The dSS words the
+    parse error differently per class ("group ID" for apartment, "group id" for zone)."""
+    name = ctx.params.get("groupName")
+    if name:
+        for group in zone.groups.values():
+            if group.name == name:
+                return group
+        raise DssFail(f"Could not find group with name '{name}'")
+    raw = ctx.params.get("groupID")
+    if not raw:
+        return None
+    gid = parse_int(raw)
+    if gid is None:
+        raise DssFail(f"Could not parse group {id_word} '{raw}'")
+    if gid not in zone.groups:
+        raise DssFail(f"Could not find group with ID '{raw}'")
+    return zone.groups[gid]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from dss_sim.actions import GroupTarget
 from dss_sim.envelope import JsonValue
 from dss_sim.errors import DssFail
-from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape
+from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape, find_group
 from dss_sim.handlers.interface import verbs
 from dss_sim.model import Group, Zone
 from dss_sim.params import parse_int
@@ -37,25 +37,7 @@ def prepare(ctx: Ctx, method: str) -> None:
         zone = found[0]
     else:
         raise DssFail("Need parameter name or id to identify zone")
-    ctx.target = ZoneSelection(zone, _group(ctx, zone))
-
-
-def _group(ctx: Ctx, zone: Zone) -> Group | None:
-    name = ctx.params.get("groupName")
-    if name:
-        for group in zone.groups.values():
-            if group.name == name:
-                return group
-        raise DssFail(f"Could not find group with name '{name}'")
-    raw = ctx.params.get("groupID")
-    if raw:
-        gid = parse_int(raw)
-        if gid is None:
-            raise DssFail(f"Could not parse group id '{raw}'")
-        if gid not in zone.groups:
-            raise DssFail(f"Could not find group with ID '{raw}'")
-        return zone.groups[gid]
-    return None
+    ctx.target = ZoneSelection(zone, find_group(ctx, zone, id_word="id"))
 
 
 def _sel(ctx: Ctx) -> ZoneSelection:
