@@ -348,9 +348,16 @@ async def test_app_token_is_confirmed_at_most_every_ten_seconds(
     assert logins(sim) == 1
 
 
-async def test_app_token_revoked_in_the_dss_ends_the_share(
-    dss: DssClient, sim: Simulator, clock: FakeClock, tokens: Tokens
-) -> None:
+@dataclass
+class Watched:
+    """A ShareUpstream that records the shares it ended because their token was revoked."""
+
+    upstream: ShareUpstream
+    ended: list[str]
+
+
+@pytest.fixture
+async def watched(dss: DssClient, clock: FakeClock, tokens: Tokens) -> AsyncIterator[Watched]:
     ended: list[str] = []
 
     async def revoked(share_id: str) -> None:
@@ -358,75 +365,66 @@ async def test_app_token_revoked_in_the_dss_ends_the_share(
 
     upstream = ShareUpstream(dss, clock, tokens.of, on_token_revoked=revoked)
     try:
-        await name_of(upstream, "share0")
-        await name_of(upstream, "share1")
-        admin = await dss.login("dssadmin", "dssadmin")
-        await dss.revoke_token(tokens.by_share["share0"], admin)
-        await dss.logout(admin)
-        assert len(sim.sessions.sessions) == 2  # the dSS keeps the revoked token's session
-        clock.advance(11)
-        mark = len(sim.calls)
-        with pytest.raises(ShareEnded):
-            await upstream.call("share0", "zone", "callScene", {"id": "989", "sceneNumber": "5"})
-        paths = [c.path for c in sim.calls[mark:]]
-        assert paths == ["/json/property/getString", "/json/system/logout"]
-        assert ended == ["share0"]
-        assert not upstream.has_session("share0")
-        assert len(sim.sessions.sessions) == 1
-        assert await name_of(upstream, "share1") == "Haus Muster"  # others are untouched
+        yield Watched(upstream, ended)
     finally:
         await upstream.close_all()
+
+
+async def test_app_token_revoked_in_the_dss_ends_the_share(
+    dss: DssClient, sim: Simulator, clock: FakeClock, tokens: Tokens, watched: Watched
+) -> None:
+    upstream, ended = watched.upstream, watched.ended
+    await name_of(upstream, "share0")
+    await name_of(upstream, "share1")
+    admin = await dss.login("dssadmin", "dssadmin")
+    await dss.revoke_token(tokens.by_share["share0"], admin)
+    await dss.logout(admin)
+    assert len(sim.sessions.sessions) == 2  # the dSS keeps the revoked token's session
+    clock.advance(11)
+    mark = len(sim.calls)
+    with pytest.raises(ShareEnded):
+        await upstream.call("share0", "zone", "callScene", {"id": "989", "sceneNumber": "5"})
+    paths = [c.path for c in sim.calls[mark:]]
+    assert paths == ["/json/property/getString", "/json/system/logout"]
+    assert ended == ["share0"]
+    assert not upstream.has_session("share0")
+    assert len(sim.sessions.sessions) == 1
+    assert await name_of(upstream, "share1") == "Haus Muster"  # others are untouched
 
 
 async def test_concurrent_calls_of_a_revoked_share_all_end(
-    dss: DssClient, sim: Simulator, clock: FakeClock, tokens: Tokens
+    dss: DssClient, sim: Simulator, clock: FakeClock, tokens: Tokens, watched: Watched
 ) -> None:
-    ended: list[str] = []
-
-    async def revoked(share_id: str) -> None:
-        ended.append(share_id)
-
-    upstream = ShareUpstream(dss, clock, tokens.of, on_token_revoked=revoked)
-    try:
-        await name_of(upstream, "share0")
-        admin = await dss.login("dssadmin", "dssadmin")
-        await dss.revoke_token(tokens.by_share["share0"], admin)
-        await dss.logout(admin)
-        clock.advance(11)
-        mark = len(sim.calls)
-        results = await asyncio.gather(
-            *(upstream.call("share0", "apartment", "getName", {}) for _ in range(5)),
-            return_exceptions=True,
-        )
-        assert all(isinstance(r, ShareEnded) for r in results), results
-        assert ended == ["share0"]
-        assert property_reads(sim, mark) == 1
-        assert logins(sim) == 1  # nobody tried the revoked token again
-        assert len(sim.sessions.sessions) == 0
-    finally:
-        await upstream.close_all()
+    upstream, ended = watched.upstream, watched.ended
+    await name_of(upstream, "share0")
+    admin = await dss.login("dssadmin", "dssadmin")
+    await dss.revoke_token(tokens.by_share["share0"], admin)
+    await dss.logout(admin)
+    clock.advance(11)
+    mark = len(sim.calls)
+    results = await asyncio.gather(
+        *(upstream.call("share0", "apartment", "getName", {}) for _ in range(5)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, ShareEnded) for r in results), results
+    assert ended == ["share0"]
+    assert property_reads(sim, mark) == 1
+    assert logins(sim) == 1  # nobody tried the revoked token again
+    assert len(sim.sessions.sessions) == 0
 
 
 async def test_a_failing_check_does_not_end_the_share(
-    dss: DssClient, sim: Simulator, clock: FakeClock, tokens: Tokens
+    dss: DssClient, sim: Simulator, clock: FakeClock, tokens: Tokens, watched: Watched
 ) -> None:
-    ended: list[str] = []
-
-    async def revoked(share_id: str) -> None:
-        ended.append(share_id)
-
-    upstream = ShareUpstream(dss, clock, tokens.of, on_token_revoked=revoked)
-    try:
-        await name_of(upstream, "share0")
-        clock.advance(11)
-        sim.unreachable = True
-        with pytest.raises(DssUnavailable):
-            await upstream.call("share0", "apartment", "getName", {})
-        sim.unreachable = False
-        assert await name_of(upstream, "share0") == "Haus Muster"
-        assert ended == []
-    finally:
-        await upstream.close_all()
+    upstream, ended = watched.upstream, watched.ended
+    await name_of(upstream, "share0")
+    clock.advance(11)
+    sim.unreachable = True
+    with pytest.raises(DssUnavailable):
+        await upstream.call("share0", "apartment", "getName", {})
+    sim.unreachable = False
+    assert await name_of(upstream, "share0") == "Haus Muster"
+    assert ended == []
 
 
 # -- no dSS session is ever forgotten without a logout ----------------------------------------
