@@ -8,3 +8,12 @@ class DssFail(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+class DssCrash(Exception):
+    """The real dSS would have crashed here (e.g. a NULL node dereference): the connection
+    drops without an answer and the process restarts."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

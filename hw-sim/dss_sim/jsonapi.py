@@ -9,7 +9,7 @@ from aiohttp import web
 
 from dss_sim.auth import request_token
 from dss_sim.envelope import failure, json_response, success
-from dss_sim.errors import DssFail
+from dss_sim.errors import DssCrash, DssFail
 from dss_sim.handlers import CLASSES, Ctx
 from dss_sim.keys import SIM
 from dss_sim.params import BODY_LIMIT, Params
@@ -43,6 +43,12 @@ async def handle_json(request: web.Request) -> web.StreamResponse:
         text = success(result, ctx.message)
     except DssFail as exc:
         text, status = failure(exc.message), exc.status
+    except DssCrash as exc:
+        sim.crash(f"{cls_name}/{method}", exc.reason)
+        transport = request.transport
+        if transport is not None:
+            transport.abort()
+        raise asyncio.CancelledError from None  # no answer: the process is gone
     except Exception as exc:  # the dSS answers uncaught exceptions with 500 and what()
         log.exception("handler %s/%s failed", cls_name, method)
         text, status = failure(str(exc) or type(exc).__name__), 500

@@ -9,6 +9,7 @@ from typing import Any
 
 from dss_sim.clock import RealClock, SimClock
 from dss_sim.config import SimConfig
+from dss_sim.effects import Effect, EffectKind, EffectLog
 from dss_sim.events import Event, EventBus
 from dss_sim.model import Apartment, Device, Zone, load_apartment
 from dss_sim.properties import PropNode, find
@@ -40,6 +41,8 @@ class Simulator:
         self.config = config or SimConfig()
         self.clock: SimClock = clock or RealClock()
         self.calls: list[RecordedCall] = []
+        self.effects = EffectLog()
+        self.crashes = 0
         self.unreachable = False
         self.latency_ms = self.config.latency_ms
         self.started_at = self.clock.monotonic()
@@ -65,6 +68,16 @@ class Simulator:
         self.security.restart()
         self.events.clear()
         self.started_at = self.clock.monotonic()
+
+    def crash(self, call: str, reason: str) -> None:
+        """The dSS process died: recorded as an effect, then everything a restart loses is lost
+        (the caller drops the connection)."""
+        self.crashes += 1
+        self.effects.record(Effect(EffectKind.CRASH, call, detail=reason))
+        self.restart()
+
+    def record(self, effect: Effect) -> None:
+        self.effects.record(effect)
 
     def sweep(self) -> None:
         for token in self.sessions.sweep():
