@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dss_sim.errors import DssCrash, DssFail
-from dss_sim.properties import PropertyTypeError, PropNode, create_below, resolve_below
+from dss_sim.properties import (
+    PropertyTypeError,
+    PropNode,
+    canonical_path,
+    create_below,
+    resolve_below,
+)
 from dss_sim.sessions import new_token
 
 log = logging.getLogger(__name__)
@@ -51,6 +57,11 @@ def _string(node: PropNode) -> str:
     if node.type != "string" or not isinstance(node.value, str):
         raise DssFail(str(PropertyTypeError(node)), 500)
     return node.value
+
+
+def _paths_into(paths: list[str] | None, nodes: list[PropNode]) -> None:
+    if paths is not None:
+        paths.extend(canonical_path(n) for n in nodes)
 
 
 class Security:
@@ -120,9 +131,17 @@ class Security:
         entry.set("applicationName", application_name)
         return token
 
-    def enable(self, token: str, user: str, touched: list[PropNode] | None = None) -> bool:
-        """`Security::enableToken`; every node it creates, sets or flags goes to `touched`."""
-        written = touched if touched is not None else []
+    def enable(self, token: str, user: str, touched: list[str] | None = None) -> bool:
+        """`Security::enableToken`; the path of every node it creates, sets, flags or removes
+        goes to `touched`."""
+        written: list[PropNode] = []
+        try:
+            return self._enable(token, user, written, touched)
+        finally:
+            _paths_into(touched, written)
+
+    def _enable(self, token: str, user: str, written: list[PropNode],
+                touched: list[str] | None) -> bool:
         tokens = create_below(self.node, "applicationTokens", written)
         pending = create_below(tokens, "pending", written)
         enabled = create_below(tokens, "enabled", written)
@@ -134,7 +153,7 @@ class Security:
         entry = self._archived(create_below(enabled, token, written), written)
         self._archived(entry.set("token", token), written)
         name_node = create_below(entry, "applicationName", written)
-        source_name = resolve_below(source, "applicationName") if source.children else None
+        source_name = resolve_below(source, "applicationName")
         if source_name is None:
             raise DssCrash(f"enableToken '{token}': the pending node has no applicationName "
                            "and the NULL node was dereferenced")
@@ -142,8 +161,10 @@ class Security:
         self._archived(name_node, written)
         self._archived(entry.set("user", user or ADMIN), written)
         if source.parent is pending:
-            pending.remove_child(source)
             written.append(source)
+            _paths_into(touched, written)
+            written.clear()
+            pending.remove_child(source)
         self._save()
         return True
 
@@ -153,16 +174,18 @@ class Security:
         written.append(node)
         return node
 
-    def revoke(self, token: str, touched: list[PropNode] | None = None) -> bool:
+    def revoke(self, token: str, touched: list[str] | None = None) -> bool:
         """`Security::revokeToken`: whatever `applicationTokens/enabled/<token>` names is looked
         up; only a direct child of `enabled` is really removed, but any match answers ok."""
-        written = touched if touched is not None else []
+        written: list[PropNode] = []
         enabled = create_below(self.node, "applicationTokens/enabled", written)
         found = resolve_below(self.node, "applicationTokens/enabled/" + token)
+        if found is not None and found.parent is enabled:
+            written.append(found)
+        _paths_into(touched, written)
         if found is None:
             return False
         if found.parent is enabled:
-            written.append(found)
             enabled.remove_child(found)
             self._save()
         return True

@@ -9,7 +9,7 @@ from dss_sim.envelope import COOKIE_REVOKE, COOKIE_SET, JsonValue
 from dss_sim.errors import DssFail
 from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape
 from dss_sim.localtime import time_info
-from dss_sim.properties import EmptyNameError, PropNode, canonical_path
+from dss_sim.properties import EmptyNameError
 from dss_sim.tree import DISTRO, VERSION
 
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
@@ -79,7 +79,7 @@ async def enable_token(ctx: Ctx) -> None:
         raise DssFail("Please let the user validate your tokens")
     # security.cpp enableToken: the token is a property path below applicationTokens/pending.
     token = ctx.need("applicationToken", "Need parameter 'applicationToken'")
-    touched: list[PropNode] = []
+    touched: list[str] = []
     try:
         enabled = ctx.sim.security.enable(token, ctx.session.user, touched)
     except EmptyNameError as exc:
@@ -95,7 +95,7 @@ async def revoke_token(ctx: Ctx) -> None:
         raise DssFail("Must be logged-in")
     # security.cpp revokeToken: looks up applicationTokens/enabled/<token>, unfiltered.
     token = ctx.need("applicationToken", "Need parameter 'applicationToken'")
-    touched: list[PropNode] = []
+    touched: list[str] = []
     try:
         revoked = ctx.sim.security.revoke(token, touched)
     finally:
@@ -105,10 +105,9 @@ async def revoke_token(ctx: Ctx) -> None:
     ctx.sim.raise_event("ApplicationTokenDeleted", {"ApplicationToken": token})
 
 
-def _record_writes(ctx: Ctx, call: str, nodes: list[PropNode]) -> None:
+def _record_writes(ctx: Ctx, call: str, paths: list[str]) -> None:
     seen: set[str] = set()
-    for node in nodes:
-        path = canonical_path(node)
+    for path in paths:
         if path not in seen:
             seen.add(path)
             ctx.sim.record(Effect(EffectKind.WRITE, call, path=path))
