@@ -348,3 +348,35 @@ async def test_browse_is_unescaped_and_missing_nodes_are_empty(
     missing = await dss.get("/browse/no/such/node")
     assert missing.status == 200
     assert "<h1>/no/such/node</h1><ul></ul>" in missing.text
+
+
+# structurerequesthandler.cpp zoneAddDevice/addZone/removeZone: parameters and what they change
+async def test_structure_calls_parse_like_the_dss(
+    dss: DssHttp, token: str, sim: Simulator, structure: Structure
+) -> None:
+    light = structure.light
+    mark = sim.effects.mark()
+    await dss.ok("/json/structure/addZone?zoneID=0x7d0", token)  # 2000
+    await dss.ok("/json/structure/addZone?zoneID=2000", token)  # allocateZone keeps it
+    assert await dss.fail("/json/structure/addZone?zoneID=-1", token) == (
+        "No or invalid zone id specified")
+    assert await dss.fail("/json/structure/zoneAddDevice?zone=0&dsuid=" + light["dSUID"],
+                          token) == "Could not move device: invalid zone id given!"
+    assert await dss.fail("/json/structure/zoneAddDevice?zone=x&dsuid=" + light["dSUID"],
+                          token, status=500) == "strToInt: Could not parse value: 'x'"
+    moved = await dss.ok(f"/json/structure/zoneAddDevice?zone=%2B2000&deviceID={light['id']}",
+                         token)
+    assert [d["dSUID"] for d in moved["movedDevices"]] == [light["dSUID"]]
+    assert await dss.fail("/json/structure/removeZone?zoneID=2000", token) == (
+        "Cannot delete a non-empty zone")
+    assert [(e.call, e.zone, e.device) for e in sim.effects.since(mark)] == [
+        ("structure/addZone", 2000, None), ("structure/addZone", 2000, None),
+        ("structure/zoneAddDevice", 2000, light["dSUID"])]
+
+
+# deviceinterfacerequesthandler.cpp pushSensorValue: the source id is parsed first
+async def test_push_sensor_value_parses_the_source_id(dss: DssHttp, token: str) -> None:
+    url = "/json/apartment/pushSensorValue?groupID=1&sensorType=9&sensorValue=20"
+    await dss.ok(url + "&sourceDSID=zz" + "0" * 22, token)
+    assert await dss.fail(url + "&sourceDSID=abc", token, status=500) == (
+        "can not convert from string, invalid dSID")

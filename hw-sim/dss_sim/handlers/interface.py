@@ -11,6 +11,7 @@ from dss_sim.actions import Target, target_fields
 from dss_sim.effects import EffectKind
 from dss_sim.errors import DssFail
 from dss_sim.handlers.base import Ctx, Handler
+from dss_sim.params import str2dsid, str2dsuid
 
 Resolver = Callable[[Ctx], Target]
 MAX_SCENE = 127  # SceneHelper::isInRange(scene, 0): the interface verbs always pass zone 0
@@ -128,6 +129,12 @@ def verbs(resolve: Resolver) -> dict[str, Handler]:
 
     async def push_sensor(ctx: Ctx) -> None:
         target = resolve(ctx)
+        # dsidOrDsuid2dsuid(sourceDSID, sourceDSUID) when either is given; it throws (500)
+        source_dsuid, source_dsid = ctx.params.text("sourceDSUID"), ctx.params.text("sourceDSID")
+        if source_dsuid and str2dsuid(source_dsuid) is None:
+            raise DssFail("can not convert from string, invalid dSUID", 500)
+        if not source_dsuid and source_dsid and str2dsid(source_dsid) is None:
+            raise DssFail("can not convert from string, invalid dSID", 500)
         if ctx.params.int_def("sensorType", -1) == -1 or not ctx.params.text("sensorValue"):
             raise DssFail("Need valid parameter 'sensorType' and 'sensorValue'")
         act(ctx, target, None, "pushSensorValue")
