@@ -380,3 +380,16 @@ async def test_push_sensor_value_parses_the_source_id(dss: DssHttp, token: str) 
     await dss.ok(url + "&sourceDSID=zz" + "0" * 22, token)
     assert await dss.fail(url + "&sourceDSID=abc", token, status=500) == (
         "can not convert from string, invalid dSID")
+
+
+# devicerequesthandler.cpp setConfig: value is checked before class and index
+async def test_set_config_checks_value_first(
+    dss: DssHttp, token: str, sim: Simulator, structure: Structure
+) -> None:
+    url = f"/json/device/setConfig?dsuid={structure.light['dSUID']}"
+    assert await dss.fail(url + "&class=999&index=999&value=999", token) == (
+        "Invalid or missing parameter 'value'")
+    mark = sim.effects.mark()
+    await dss.ok(url + "&class=%2B3&index=0x1&value=0101", token)
+    assert [(e.kind, e.detail) for e in sim.effects.since(mark)] == [
+        (EffectKind.CONFIG, "class=3 index=1")]

@@ -11,7 +11,7 @@ from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape
 from dss_sim.handlers.interface import verbs
 from dss_sim.localtime import local
 from dss_sim.model import STANDARD_GROUPS, Device, dsid_to_dsuid
-from dss_sim.params import parse_int, str2dsid, str2dsuid
+from dss_sim.params import str2dsid, str2dsuid
 
 
 def prepare(ctx: Ctx, method: str) -> None:
@@ -55,8 +55,8 @@ def _dev(ctx: Ctx) -> Device:
 
 
 def _byte(ctx: Ctx, name: str, message: str) -> int:
-    value = parse_int(ctx.params.get(name))
-    if value is None or not 0 <= value <= 255:
+    value = ctx.params.int_def(name, -1)  # strToIntDef(..., -1), then 0..UCHAR_MAX
+    if not 0 <= value <= 255:
         raise DssFail(message)
     return value
 
@@ -124,8 +124,8 @@ async def get_output_value(ctx: Ctx) -> JsonValue:
 
 async def set_output_value(ctx: Ctx) -> None:
     offset = _byte(ctx, "offset", "Invalid or missing parameter 'offset'")
-    value = parse_int(ctx.params.get("value"))
-    if value is None or not 0 <= value <= 65535:
+    value = ctx.params.int_def("value", -1)
+    if not 0 <= value <= 65535:
         raise DssFail("Invalid or missing parameter 'value'")
     if offset == 0:
         _dev(ctx).value = min(value, 255)
@@ -134,7 +134,7 @@ async def set_output_value(ctx: Ctx) -> None:
 
 async def get_sensor_value(ctx: Ctx) -> JsonValue:
     dev = _dev(ctx)
-    index = parse_int(ctx.params.get("sensorIndex"))
+    index = ctx.params.int_or_none("sensorIndex")
     if index is None or not 0 <= index < max(1, len(dev.sensors)) or not dev.sensors:
         raise DssFail("Invalid or missing parameter 'sensorIndex'")
     return {"sensorIndex": index, "sensorValue": dev.sensors[index][1]}
@@ -142,7 +142,7 @@ async def get_sensor_value(ctx: Ctx) -> JsonValue:
 
 async def get_sensor_type(ctx: Ctx) -> JsonValue:
     dev = _dev(ctx)
-    index = parse_int(ctx.params.get("sensorIndex"))
+    index = ctx.params.int_or_none("sensorIndex")
     if index is None or not 0 <= index < len(dev.sensors):
         raise DssFail("Invalid or missing parameter 'sensorIndex'")
     return {"sensorIndex": index, "sensorType": dev.sensors[index][0]}
@@ -166,9 +166,9 @@ async def get_config(ctx: Ctx) -> JsonValue:
 
 
 async def set_config(ctx: Ctx) -> None:
+    value = _byte(ctx, "value", "Invalid or missing parameter 'value'")  # the dSS checks it first
     cls = _byte(ctx, "class", "Invalid or missing parameter 'class'")
     index = _byte(ctx, "index", "Invalid or missing parameter 'index'")
-    value = _byte(ctx, "value", "Invalid or missing parameter 'value'")
     _dev(ctx).config[(cls, index)] = value
     _config(ctx, detail=f"class={cls} index={index}")
 
