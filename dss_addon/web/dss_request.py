@@ -96,7 +96,8 @@ def _source(method: str, query_string: str, body: bytes) -> str:
     if method != "POST":
         raise _Refusal(f"a body on a {_method_name(method)} request")
     text = _ascii(body)
-    if query_string and _meaningful(read_form(query_string)) != _meaningful(read_form(text)):
+    in_query = _meaningful(read_form(query_string))
+    if in_query and in_query != _meaningful(read_form(text)):
         # The dSS reads only the body; a client that also puts other parameters in the query
         # means something the dSS will not do.
         raise _Refusal("a POST body and a query string that differ")
