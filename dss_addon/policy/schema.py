@@ -24,7 +24,7 @@ BYTE = ParamType(Kind.INT, maximum=255)
 TIMEOUT = ParamType(Kind.INT, minimum=-1)
 SCENE = ParamType(Kind.SCENE, maximum=255)
 GROUP = ParamType(Kind.GROUP, maximum=255)
-ZONE = ParamType(Kind.ZONE, maximum=65535)
+ZONE = ParamType(Kind.ZONE)  # non-negative; an unknown zone is the dSS's to report
 DSUID = ParamType(Kind.DSUID)
 DSID = ParamType(Kind.DSID)
 BOOL = ParamType(Kind.BOOL)
