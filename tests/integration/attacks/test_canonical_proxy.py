@@ -220,3 +220,18 @@ async def test_a_refusal_is_audited_without_the_value(
     assert len(denied) == 2
     assert all(e.reason.startswith("non-canonical request: ") for e in denied)
     assert secret[:12] not in repr(entries)
+
+
+async def test_the_configurator_gets_only_canonical_query_parameters(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    helper = await open_share(http, stack, level="configure")
+    mark = len(stack.sim.calls)
+    status, _ = await exact(helper, "GET", "/s/dss/index.html?lang=de&_dc=17&token=abc")
+    pages = [c for c in stack.sim.calls[mark:] if c.path == "/index.html"]
+    assert [c.query for c in pages] == ["lang=de"], status
+    for query in ("lang=%3Cscript%3E", "lang=de&lang=en", "lang=d%zz", "callback=x", "a=%+9"):
+        mark = len(stack.sim.calls)
+        status, _ = await exact(helper, "GET", f"/s/dss/index.html?{query}")
+        assert status == 403, query
+        assert not [c for c in stack.sim.calls[mark:] if c.path == "/index.html"], query
