@@ -27,7 +27,13 @@ GROUP = ParamType(Kind.GROUP, maximum=255)
 ZONE = ParamType(Kind.ZONE)  # non-negative; an unknown zone is the dSS's to report
 DSUID = ParamType(Kind.DSUID)
 DSID = ParamType(Kind.DSID)
+# `true`/`false` only where the handler compares with "true" or reads getParameter<bool> (which
+# takes 0/1/true/false); flags read with strToIntDef are 0/1 integers (BIT): to them "false" is
+# no number, and for applyNow an unparsable value means *true* (the default).
 BOOL = ParamType(Kind.BOOL)
+BIT = ParamType(Kind.INT, maximum=1)
+# apartment/getDevices?unassigned: any non-empty value switches it on, "false" included.
+PRESENT = ParamType(Kind.INT, minimum=1, maximum=1)
 DECIMAL = ParamType(Kind.DECIMAL)
 NAME = ParamType(Kind.TEXT, max_length=100)
 TEXT = ParamType(Kind.TEXT, max_length=1000)
@@ -123,7 +129,7 @@ _APARTMENT: dict[str, Params] = {
             "getSensorValues",
         ),
     ),
-    "getDevices": {"unassigned": BOOL, "showHidden": BOOL},
+    "getDevices": {"unassigned": PRESENT, "showHidden": BOOL},
     "setName": {"newName": NAME},
     **{m: {**_GROUP, **p} for m, p in _VERBS.items()},
 }
@@ -264,13 +270,13 @@ _DEVICE_CALLS: dict[str, Params] = {
         "buttonNumber": INT,
         "clickType": INT,
     },
-    "setOutputChannelValue": {**_DEVICE, "applyNow": BOOL, "channelvalues": CHANNEL_VALUES},
+    "setOutputChannelValue": {**_DEVICE, "applyNow": BIT, "channelvalues": CHANNEL_VALUES},
     "setOutputChannelSceneValue2": {**_DEVICE, "sceneNumber": SCENE, "channels": JSON},
     "setOutputChannelDontCareFlag": {
         **_DEVICE,
         "sceneNumber": SCENE,
         "channels": CHANNELS,
-        "dontCare": BOOL,
+        "dontCare": BIT,
     },
     "setValvePwmMode": {
         **_DEVICE,
@@ -298,12 +304,12 @@ _DEVICE_CALLS: dict[str, Params] = {
     "setFloor": {**_DEVICE, "floor": SIGNED},
     "setOutputAfterImpulse": {**_DEVICE, "output": WORD},
     "setMaxMotionTime": {**_DEVICE, "seconds": INT},
-    "setVisibility": {**_DEVICE, "visibility": BOOL},
+    "setVisibility": {**_DEVICE, "visibility": BIT},
     "setSwitchThreshold": {**_DEVICE, "threshold": INT},
     "setTemperatureOffset": {**_DEVICE, "offset": SIGNED},
-    "setConsumptionVisualization": {**_DEVICE, "value": BOOL},
+    "setConsumptionVisualization": {**_DEVICE, "value": BIT},
     **{m: {**_DEVICE, **p} for m, p in _VERBS.items()},
-    "setOutputChannelValue2": {**_DEVICE, "applyNow": BOOL, "channels": JSON},
+    "setOutputChannelValue2": {**_DEVICE, "applyNow": BIT, "channels": JSON},
 }
 
 _METERING: dict[str, Params] = {
@@ -355,7 +361,7 @@ _STRUCTURE: dict[str, Params] = {
     },
     "clusterSetName": {"clusterID": GROUP, "newName": NAME},
     "clusterSetColor": {"clusterID": GROUP, "newColor": INT, "configuration": JSON},
-    "clusterSetConfigLock": {"clusterID": GROUP, "lock": BOOL},
+    "clusterSetConfigLock": {"clusterID": GROUP, "lock": BIT},
 }
 
 _PROPERTY: dict[str, Params] = {

@@ -73,7 +73,7 @@ async def test_no_spelling_of_another_zone_reaches_it(
     [
         ("setSceneValue", "sceneID=65&value=255"),
         ("setSceneMode", "sceneID=72&dontCare=1"),
-        ("setOutputChannelDontCareFlag", "sceneNumber=68&channels=brightness&dontCare=true"),
+        ("setOutputChannelDontCareFlag", "sceneNumber=68&channels=brightness&dontCare=1"),
         ("getSceneValue", "sceneID=76"),
     ],
 )
