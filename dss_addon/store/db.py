@@ -58,7 +58,7 @@ class Database:
 
     @asynccontextmanager
     async def _transaction(
-        self, *, write: bool = True, affects_access: bool = True
+        self, *, write: bool = True, affects_access: bool = True, mark: bool = False
     ) -> AsyncIterator[aiosqlite.Connection]:
         """write=True: BEGIN IMMEDIATE takes the write lock up front, so another connection
         waits (busy timeout) instead of failing half-way with SQLITE_BUSY on upgrade.
@@ -78,7 +78,7 @@ class Database:
                         await self._insert_audit(self._conn, buffered)
                     yield self._conn
                     if write:
-                        await self._write_mark(force=affects_access)
+                        await self._write_mark(force=affects_access or mark)
                 except BaseException:
                     self._audit.put_back(buffered)
                     await self._conn.rollback()  # a no-op when no transaction is open
@@ -97,8 +97,9 @@ class Database:
                     # was cached before this write is not used afterwards.
                     self.generation += 1
 
-    async def _write_buffered(self) -> None:
-        async with self._transaction(affects_access=False):
+    async def _write_buffered(self, *, mark: bool = False) -> None:
+        """mark: write the clock's high-water mark even if it was written a moment ago."""
+        async with self._transaction(affects_access=False, mark=mark):
             pass  # the transaction itself takes the buffered rows
 
     async def _write_mark(self, *, force: bool) -> None:

@@ -90,7 +90,7 @@ class Store(Database):
             await self._audit.stop()
             # Writes what is left and the clock's mark; a full disk gives up the reserve
             # rather than the audit rows.
-            await self._with_reserve(self._write_buffered)
+            await self._with_reserve(lambda: self._write_buffered(mark=True))
         finally:
             await self._conn.close()
 
