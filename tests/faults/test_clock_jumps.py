@@ -12,10 +12,11 @@ import aiohttp
 
 from dss_addon.clock import BUILD_DATE, SteadyClock
 from dss_addon.store.db import MARK_EVERY
+from dss_addon.web.share_keys import SESSION_COOKIE
 from tests.faults.clocks import JumpingClock
 from tests.support.clock import DEFAULT_START
 from tests.support.owner import owner_client, read
-from tests.support.share_site import SESSION_COOKIE, create_share, open_share, redeem
+from tests.support.share_site import create_share, open_share, redeem
 from tests.support.shares import OWNER, open_service, share_request
 from tests.support.stack import running_stack
 
