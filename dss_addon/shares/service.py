@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import hmac
 import logging
 from collections.abc import Collection
@@ -373,10 +374,14 @@ class ShareService:
                 session_id=session.id,
                 client=session.client,
             )
-            await self._store.end_session(session.id, last_seen_at=last_seen, audit=expired)
+            with contextlib.suppress(StoreError):  # expired in any case; a full disk waits
+                await self._store.end_session(session.id, last_seen_at=last_seen, audit=expired)
             raise NotAuthenticated("This session has expired.")
         if self._seen.mark(session, now):
-            await self._store.touch_session(session.id, now)
+            try:
+                await self._store.touch_session(session.id, now)
+            except StoreError as err:  # bookkeeping only: the request goes on (disk full)
+                log.info("recording the use of session %s failed: %s", session.id, err.code)
         return self._revoked.apply(record.share), replace(session, last_seen_at=now)
 
     async def end_by_helper(self, cookie: str, *, client: str) -> Share:

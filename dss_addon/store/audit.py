@@ -59,8 +59,8 @@ class AuditBuffer:
             del self._rows[:-MAX_BUFFERED]
             self._pending.set()
 
-    def __len__(self) -> int:
-        return len(self._rows)
+    def waiting(self) -> list[AuditEntry]:
+        return list(self._rows)
 
     def start(self) -> None:
         if self._task is None:

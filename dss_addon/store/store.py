@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -342,6 +343,10 @@ class Store(Database):
         await self._audit.flush()
 
     async def audit_log(self, share_id: str) -> list[AuditEntry]:
-        await self.flush()
+        """The rows on disk, then those still waiting in memory (when the disk refuses them,
+        the owner still sees what happened)."""
+        with contextlib.suppress(StoreError):
+            await self.flush()
         sql = f"SELECT {AUDIT_COLUMNS} FROM audit WHERE share_id = ? ORDER BY id"  # noqa: S608
-        return [rows.audit_from_row(row) for row in await self._fetchall(sql, (share_id,))]
+        stored = [rows.audit_from_row(row) for row in await self._fetchall(sql, (share_id,))]
+        return stored + [entry for entry in self._audit.waiting() if entry.share_id == share_id]
