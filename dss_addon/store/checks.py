@@ -52,8 +52,11 @@ async def check_intact(conn: aiosqlite.Connection, path: Path) -> None:
         problems = [str(err)]
     if problems == ["ok"]:
         return
-    log.error("integrity check of %s failed: %s", path, "; ".join(problems))
+    # One row may hold several lines ("*** in database main ***", then one per page).
+    lines = [line.strip() for row in problems for line in row.splitlines()]
+    found = [line for line in lines if line and not line.startswith("***")] or ["unknown"]
+    log.error("integrity check of %s failed: %s", path, "; ".join(found))
     raise StoreError(
-        f"the database {path} is damaged (SQLite: {problems[0]}); restore it from a backup"
+        f"the database {path} is damaged (SQLite: {found[0]}); restore it from a backup"
         f" or {MOVE_AWAY}"
     )
