@@ -189,3 +189,34 @@ async def test_a_configure_share_cannot_set_the_states_of_unlisted_addons(
     mark = stack.sim.effects.mark()
     await exact(helper, "GET", f"/json/state/set?addon={addon}&name=alarm1&value=active")
     assert [e.path for e in stack.sim.effects.since(mark) if e.kind is EffectKind.CONFIG] == []
+
+
+TADO_PASSWORD = "/scripts/tado/config/password"
+
+
+# Property reads under /scripts are open to every configure share (rules.py
+# PROPERTY_CONFIGURE_READ_PREFIXES), for every add-on, listed for shares or not, and for
+# zone-restricted shares too; only the remote-connectivity subtree is blocked. Add-ons keep
+# their secrets there: the tado add-on (zynick/digitalstrom-addon-tado, scripts/config.js)
+# stores the homeowner's tado account as Property.setSavedProperty('config/username') and
+# 'config/password' (XOR with a key that ships in the add-on: plain text in effect).
+@pytest.mark.xfail(
+    strict=True, reason="configure shares read every add-on's /scripts data, passwords included"
+)
+@pytest.mark.parametrize(
+    ("method", "param"),
+    [
+        ("getString", f"path={TADO_PASSWORD}"),
+        ("query", "query=/scripts/tado/config(*)"),
+        ("query", "query=/scripts/tado/*(*)"),
+    ],
+)
+async def test_a_room_configure_share_cannot_read_an_addons_stored_password(
+    stack: Stack, http: aiohttp.ClientSession, method: str, param: str
+) -> None:
+    await owner_call(stack, "property", "setString", {"path": TADO_PASSWORD, "value": "xor-pw"})
+    helper = await open_share(http, stack, level="configure", zones=[KUECHE])
+    mark = stack.sim.effects.mark()
+    await exact(helper, "GET", f"/json/property/{method}?{param}")
+    reads = [e.path for e in stack.sim.effects.since(mark) if e.kind is EffectKind.READ]
+    assert not [p for p in reads if p.startswith("/scripts/tado/config")]
