@@ -185,6 +185,8 @@ async def test_a_room_share_cannot_read_another_room_through_the_meter_alias(
 async def test_a_configure_share_cannot_set_the_states_of_unlisted_addons(
     stack: Stack, http: aiohttp.ClientSession, addon: str
 ) -> None:
+    # A state the add-on registered (the dSS refuses states nobody registered).
+    stack.sim.tree().set(f"/usr/addon-states/{addon}/alarm1/state", "inactive")
     helper = await open_share(http, stack, level="configure")
     mark = stack.sim.effects.mark()
     await exact(helper, "GET", f"/json/state/set?addon={addon}&name=alarm1&value=active")
