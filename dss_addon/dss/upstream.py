@@ -102,7 +102,8 @@ class ShareUpstream:
         self._on_token_revoked = on_token_revoked
         self._sessions: dict[str, _Session] = {}
         self._login_lock = asyncio.Lock()
-        self._topology: tuple[float, Topology] | None = None
+        self._topology: tuple[int, float, Topology] | None = None  # (read number, time, value)
+        self._topology_reads = 0
         self._topology_lock = asyncio.Lock()
         self._closed = False
 
@@ -140,14 +141,27 @@ class ShareUpstream:
 
         return await self._with_session(share_id, op)
 
-    async def topology(self, share_id: str) -> Topology:
-        """The installation's zones and devices, shared by all shares, at most 60 s old."""
+    async def topology(self, share_id: str, *, fresh: bool = False) -> Topology:
+        """The installation's zones and devices, shared by all shares, at most 60 s old.
+
+        `fresh=True` returns a read that began after this call did (an older one may predate a
+        change the caller must see, such as the owner moving a device out of a shared room).
+        Concurrent fresh requests share one read: a caller that waited for the lock while such a
+        read ran takes its answer.
+        """
+        asked = self._topology_reads  # reads begun so far
         async with self._topology_lock:
             cached = self._topology
-            if cached is not None and self._clock.monotonic() - cached[0] < self._topology_ttl:
-                return cached[1]
+            if cached is not None:
+                read_number, read_at, topology = cached
+                if fresh and read_number > asked:
+                    return topology
+                if not fresh and self._clock.monotonic() - read_at < self._topology_ttl:
+                    return topology
+            self._topology_reads += 1
+            read_number, read_at = self._topology_reads, self._clock.monotonic()
             topology = await self._with_session(share_id, self._structure)
-            self._topology = (self._clock.monotonic(), topology)
+            self._topology = (read_number, read_at, topology)
             return topology
 
     def invalidate_topology(self) -> None:

@@ -12,6 +12,7 @@ from dss_addon.dss.client import RawReply
 from dss_addon.errors import AccessDenied, ShareEnded
 from dss_addon.policy import DssCall, Target, Topology, decide
 from dss_addon.policy.model import Decision
+from dss_addon.policy.rules import VIEW_CALLS
 from dss_addon.runtime import Runtime
 from dss_addon.shares.audit import AuditEvent
 from dss_addon.shares.model import USABLE_STATES, Share, ShareSession, share_state
@@ -107,6 +108,18 @@ async def authorize(
 
 
 async def _decide(runtime: Runtime, share: Share, session: ShareSession, call: DssCall) -> Decision:
+    """Decided first without a topology (that only ever denies more), then, for the classes
+    whose decision depends on it, with the cached one (at most a minute old).
+
+    A zone-restricted share's call that acts (anything beyond the view level) and passed on the
+    cached topology is decided once more on a topology read now: the owner may have moved a
+    device out of the shared room, or renamed rooms, directly on the dSS a moment ago, and the
+    dSS raises no event for that in every firmware. Why verify per action rather than follow
+    the dSS's events: it needs no standing event subscription (a dSS session held for good out
+    of the home's 30), it cannot miss an event across a dSS restart, and actions come at the
+    pace of a person clicking; reads keep the cached topology (what they return was readable a
+    minute ago). The read is shared by concurrent actions (ShareUpstream.topology).
+    """
     settings, now = runtime.settings, runtime.clock.now()
 
     def decide_with(topology: Topology) -> Decision:
@@ -124,7 +137,15 @@ async def _decide(runtime: Runtime, share: Share, session: ShareSession, call: D
     decision = decide_with(_NO_TOPOLOGY)
     if decision.allowed or call.target is not Target.JSON or call.klass not in _TOPOLOGY_CLASSES:
         return decision
-    return decide_with(await runtime.upstream.topology(share.id))
+    decision = decide_with(await runtime.upstream.topology(share.id))
+    if decision.allowed and share.zones and acts(call):
+        decision = decide_with(await runtime.upstream.topology(share.id, fresh=True))
+    return decision
+
+
+def acts(call: DssCall) -> bool:
+    """Whether a call may change something: everything outside the view level's allow-list."""
+    return (call.klass, call.method) not in VIEW_CALLS
 
 
 async def read_limited_body(request: web.Request) -> bytes:

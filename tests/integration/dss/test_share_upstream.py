@@ -252,6 +252,32 @@ async def test_topology_is_cached_for_a_minute_and_refreshable(
     assert fetches() == 3
 
 
+async def test_a_fresh_topology_is_read_after_the_request_and_shared_by_waiters(
+    upstream: ShareUpstream, sim: Simulator
+) -> None:
+    def fetches() -> int:
+        return sum(1 for c in sim.calls if c.path == "/json/apartment/getStructure")
+
+    cached = await upstream.topology("share0")
+    sim.device("303505d7f80000000000000061fc6eb300").zone_id = 989
+    fresh = await upstream.topology("share0", fresh=True)
+    assert fetches() == 2
+    moved = fresh.device_by_dsuid("303505d7f80000000000000061fc6eb300")
+    assert moved is not None
+    assert moved.zone_id == 989
+    assert await upstream.topology("share1") is fresh  # the cache now holds the fresh read
+    assert cached is not fresh
+
+    # Five concurrent fresh requests: the first reads; the others asked while that read was
+    # already under way, so they need a later one, and share it.
+    answers = await asyncio.gather(
+        *(upstream.topology(f"share{i % 3}", fresh=True) for i in range(5))
+    )
+    assert fetches() == 4
+    assert answers[1] is answers[4]
+    assert answers[0] is not answers[1]
+
+
 async def test_topology_survives_a_dss_restart(upstream: ShareUpstream, sim: Simulator) -> None:
     await upstream.topology("share0")
     sim.restart()
