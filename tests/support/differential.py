@@ -158,7 +158,8 @@ class Harness:
             helper = await self.helper(scope)
             status, _ = await self.client.send(raw, helper.headers["Cookie"])
         effects = self.sim.effects.since(mark)
-        return Outcome(status, tuple(effects), tuple(judge_effects(scope, request, effects, self.sim)))
+        violations = judge_effects(scope, request, effects, self.sim)
+        return Outcome(status, tuple(effects), tuple(violations))
 
     async def run(self, scope: Scope, request: FuzzRequest, *, shrink: bool = True) -> Outcome:
         crashes = self.sim.crashes

@@ -103,7 +103,7 @@ CORPUS: tuple[Base, ...] = (
     _b("configure", "apartment/setName", ("newName", "Zuhause")),
     _b("configure", "apartment/saveScene", G1, ("sceneNumber", "5")),
     _b("configure", "circuit/setName", ("id", METER), ("newName", "dSM EG")),
-    _b("configure", "structure/groupSetName", ("zoneID", str(ZONE_WOHNEN)), G1, ("newName", "Licht")),
+    _b("configure", "structure/groupSetName", ("zoneID", "989"), G1, ("newName", "Licht")),
     _b("configure", "property/setString", ("path", f"/scripts/{FUZZ_ADDON}/note"), ("value", "x")),
     _b("configure", "property/setInteger", ("path", f"/scripts/{FUZZ_ADDON}/n"), ("value", "7")),
     _b("configure", "property/setBoolean", ("path", f"/scripts/{FUZZ_ADDON}/b"), ("value", "true")),

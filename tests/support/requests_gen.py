@@ -310,12 +310,18 @@ _CALLBACK = ("callback=", "callback=cb", "Callback=cb", "%63allback=cb", "callba
 _COOKIES = (f"a=1;token={TOKEN}", f" token={TOKEN}", f"; token={TOKEN}", f"token={TOKEN}",
             f"token={TOKEN}; token=", "token=")  # fmt: skip
 _INDEXES = ("[0]", "[last]", "[", "[junk", "[1]", "[-1]")
-_SEGMENTS = ("", ".", "..", "relative", ",security", ",zone990", ",system-addon-remote-connectivity",
-             ",*")  # fmt: skip
+_SEGMENTS = ("", ".", "..", "relative", ",security", ",zone990",
+             ",system-addon-remote-connectivity", ",*")  # fmt: skip
 _PATHS = ("double_slash", "dotdot", "dot", "encoded_slash", "x", "", "..")
 _HEADERS = (("X-Forwarded-For", "127.0.0.1"), ("Authorization", "Digest username=dssadmin"),
             ("Content-Type", "application/x-www-form-urlencoded"), ("Content-Type", "text/plain"),
             ("Transfer-Encoding", "identity"))  # fmt: skip
+
+
+_KINDS = ("pct", "number", "device_id", "index", "segment", "value", "value", "duplicate",
+          "rename", "case", "move", "method", "token", "callback", "cookie", "path", "header",
+          "add_dangerous")  # fmt: skip
+_ID_FORMS = ("upper", "zz", "spaces", "plus", "minus")
 
 
 def _param_names(base: Base) -> list[str]:
@@ -335,11 +341,7 @@ def _names_for(kind: str, base: Base) -> list[str]:
 
 def random_mutation(rng: random.Random, base: Base) -> Mutation:
     pos = rng.randrange(64)
-    kind = rng.choice(
-        ("pct", "number", "device_id", "index", "segment", "value", "value", "duplicate",
-         "rename", "case", "move", "method", "token", "callback", "cookie", "path", "header",
-         "add_dangerous")  # fmt: skip
-    )
+    kind = rng.choice(_KINDS)
     names = _names_for(kind, base)
     name = rng.choice(names) if names else ""
     if kind == "pct":
@@ -348,7 +350,7 @@ def random_mutation(rng: random.Random, base: Base) -> Mutation:
     if kind == "number":
         return Mutation("number", name, rng.choice(_NUMBER_FORMS), pos)
     if kind == "device_id":
-        return Mutation("device_id", name, rng.choice(("upper", "zz", "spaces", "plus", "minus")), pos)
+        return Mutation("device_id", name, rng.choice(_ID_FORMS), pos)
     if kind == "index":
         return Mutation("index", name, rng.choice(_INDEXES), pos)
     if kind == "segment":
