@@ -4,11 +4,14 @@ simulated dSS recorded judged by tests.support.effects_judge (never by the proxy
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -30,6 +33,7 @@ from tests.support.requests_gen import FuzzRequest, RawRequest
 from tests.support.share_site import Helper, open_share
 from tests.support.stack import LOOPBACK, Stack, stack_settings
 
+T = TypeVar("T")
 SCRIPT_ADDONS = frozenset({FUZZ_ADDON})
 LEVELS = ("view", "operate", "configure")
 ZONE_SETS: tuple[tuple[int, ...], ...] = ((), (ZONE_WOHNEN,), (ZONE_WOHNEN, ZONE_KUECHE))
@@ -258,3 +262,28 @@ async def running_harness(
         harness = Harness(Stack(sim, clock, runtime, sim_url, "", share_url, sim_clock), http)
         stack.push_async_callback(harness.client.close)
         yield harness
+
+
+class ThreadedHarness:
+    """A harness on its own event loop in a thread, for synchronous (hypothesis) tests."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._context = running_harness(tmp_path)
+        self.harness: Harness = self.call(self._context.__aenter__())
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def run(self, scope: Scope, request: FuzzRequest) -> Outcome:
+        return self.call(self.harness.run(scope, request))
+
+    def close(self) -> None:
+        try:
+            self.call(self._context.__aexit__(None, None, None))
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop.close()
