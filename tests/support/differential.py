@@ -165,6 +165,11 @@ class Harness:
         violations = judge_effects(scope, request, effects, self.sim)
         return Outcome(status, tuple(effects), tuple(violations))
 
+    def trim(self) -> None:
+        """Forget the simulator's call and event records (long runs; effects are bounded)."""
+        self.sim.calls.clear()
+        self.sim.events.history.clear()
+
     async def run(self, scope: Scope, request: FuzzRequest, *, shrink: bool = True) -> Outcome:
         crashes = self.sim.crashes
         outcome = await self.exchange(scope, request)

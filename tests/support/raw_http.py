@@ -12,12 +12,12 @@ TIMED_OUT = 0  # the status reported when no answer came in time (or the connect
 
 
 class RawClient:
-    def __init__(self, host: str, port: int, *, timeout: float = 3.0) -> None:
+    def __init__(self, host: str, port: int, *, timeout: float = 1.5) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self._conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     @classmethod
-    def for_url(cls, url: str, *, timeout: float = 3.0) -> RawClient:
+    def for_url(cls, url: str, *, timeout: float = 1.5) -> RawClient:
         host, _, port = url.removeprefix("http://").rstrip("/").partition(":")
         return cls(host, int(port), timeout=timeout)
 
@@ -35,15 +35,15 @@ class RawClient:
             reused = self._conn is not None
             try:
                 return await asyncio.wait_for(self._exchange(request, cookie), self.timeout)
+            except (TimeoutError, ValueError, asyncio.LimitOverrunError):  # before OSError
+                await self.close()
+                return TIMED_OUT, b""
             except (OSError, asyncio.IncompleteReadError):
                 # A kept-alive connection the server closed after its last answer (it does so
                 # after a 400): once more on a new one.
                 await self.close()
                 if not reused or attempt:
                     return TIMED_OUT, b""
-            except (TimeoutError, ValueError, asyncio.LimitOverrunError):
-                await self.close()
-                return TIMED_OUT, b""
         return TIMED_OUT, b""
 
     async def _exchange(self, request: RawRequest, cookie: str) -> tuple[int, bytes]:
