@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from dss_sim.clock import ManualClock
 from dss_sim.config import SimConfig
-from dss_sim.effects import Effect
+from dss_sim.effects import Effect, EffectKind
 from dss_sim.sim import Simulator
 
 from dss_addon.runtime import open_runtime
@@ -183,13 +183,14 @@ class Harness:
         for violation in outcome.violations:
             if violation.key() in kept or len(report.violations) >= KEEP_VIOLATIONS:
                 continue
-            minimal = await self.shrink(scope, request) if shrink else None
+            kind = violation.effect.kind
+            minimal = await self.shrink(scope, request, kind) if shrink else None
             report.violations.append(replace(violation, minimal=minimal))
             kept.add(violation.key())
         return outcome
 
-    async def shrink(self, scope: Scope, request: FuzzRequest) -> FuzzRequest:
-        """Drop mutations and parameters one at a time while some violation persists."""
+    async def shrink(self, scope: Scope, request: FuzzRequest, kind: EffectKind) -> FuzzRequest:
+        """Drop mutations and parameters one at a time while a violation of `kind` persists."""
         budget = SHRINK_BUDGET
         current, progress = request, True
         while progress and budget > 0:
@@ -198,7 +199,8 @@ class Harness:
                 if budget <= 0:
                     break
                 budget -= 1
-                if (await self.exchange(scope, candidate)).violations:
+                found = (await self.exchange(scope, candidate)).violations
+                if any(v.effect.kind is kind for v in found):
                     current, progress = candidate, True
                     break
         return current

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tests.support.differential import PROFILES, ThreadedHarness, judge_effects, running_harness
 from tests.support.effects_judge import Scope
 from tests.support.fuzz_corpus import ZONE_WOHNEN, Base
-from tests.support.requests_gen import FuzzRequest, RawRequest, generate
+from tests.support.requests_gen import FuzzRequest, Mutation, RawRequest, generate
 
 EXAMPLES_PER_PROFILE = 600
 
@@ -90,3 +90,28 @@ async def test_the_harness_can_fail_a_request_sent_straight_to_the_dss(
     assert any(e.kind is kind for e in effects), effects
     assert any(v.effect.kind is kind for v in flagged)
 
+
+
+@pytest.mark.xfail(
+    strict=True, reason="dss-sim in this tree records no effects yet (branches sim-parse/sim-props)"
+)
+async def test_a_violation_is_reported_with_a_minimal_reproduction(tmp_path: Path) -> None:
+    """An operate share's scene call judged as if the share were view-only: a violation the
+    harness must report, shrunk to the parameters the scene call needs."""
+    params = (("id", "989"), ("groupID", "1"), ("sceneNumber", "5"))
+    scene = Base("operate", "zone", "callScene", params)
+    noise = (
+        Mutation("header", "X-Forwarded-For", "127.0.0.1"),
+        Mutation("add", "unused", "1"),
+        Mutation("pct", "sceneNumber", "upper"),
+    )
+    view = Scope("view", ())
+    async with running_harness(tmp_path) as harness:
+        harness.helpers[view] = await harness.helper(Scope("operate", ()))
+        outcome = await harness.run(view, FuzzRequest(scene, noise))
+    assert outcome.violations
+    (violation,) = harness.report.violations
+    assert violation.effect.kind is EffectKind.ACTION
+    assert violation.minimal is not None
+    assert violation.minimal.mutations == ()
+    assert "VIOLATION for a view/zones=all share" in harness.report.summary()
