@@ -6,9 +6,13 @@ A differential test judges a proxy by these records alone: a request that the pr
 harmless but that the dSS executed as a panic scene shows up here as `scene 65`.
 
 Kinds:
-- `read`: a property node was read (value, type, flags, children listed, or emitted by a query);
-  `path` is the node's absolute canonical path (`/scripts/foo/bar`, no index suffixes).
-- `write`: a property node was created, set, removed or had a flag changed; `path` as above.
+- `read`: a property node was read (value, type, flags, children listed, or emitted by a query;
+  one effect per node); `path` is the node's absolute canonical path (`/scripts/foo/bar`): the
+  names as stored, joined by `/`, whatever alias the request used (`foo[0]`, `foo[last]`, a key
+  list). Same-named siblings are told apart by `[i]` for an index i > 0 only (`/test/dup[1]/x`);
+  index 0 is never written, so `/a/b` is the node a bare `/a/b` reaches.
+- `write`: a property node was created, set, removed or had a flag changed (property/* calls and
+  system/enableToken, revokeToken, which write the security tree); `path` as above.
 - `action`: an output was driven (scene called or undone, value set, blink, ...): `zone` and
   `group` for a group target (zone 0 is the whole apartment), `device` (dSUID) for a device,
   `scene` when a scene number was involved.

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 
 from dss_sim.localtime import date_string
 from dss_sim.model import Apartment, Device
-from dss_sim.properties import PropNode
-from dss_sim.security import Security
+from dss_sim.properties import PropNode, walk
 
 if TYPE_CHECKING:
     from dss_sim.sim import Simulator
@@ -48,17 +47,41 @@ def static_tree(sim: Simulator) -> PropNode:
         root.set(f"/usr/states/{name}/state", value)
     root.set("/scripts/system-addon-scene-responder/version", "1.0.5")
     root.set("/scripts/system-addon-timed-events/version", "1.2.1")
+    remote_connectivity(root)
+    root.child("system").add_child(sim.security.node)  # the live security tree
     return root
+
+
+def remote_connectivity(root: PropNode) -> None:
+    """The cloud connector's add-on data, as on a real appliance (dss-api.md §9 #17). Every
+    value is invented for the simulator; none is a real credential."""
+    base = "/scripts/system-addon-remote-connectivity"
+    root.set(f"{base}/version", "2.4.1")
+    root.set(f"{base}/token", "sim-rc-token-5d1e0c7a9b3f42e6a8c1d0f97e6b5a43")
+    root.set(f"{base}/OSPToken", "sim-osp-7f3a2c9e1b0d4e5f8a6b7c2d3e4f5a6b")
+    root.set(f"{base}/dSToken", "sim-dstoken-0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+    root.set(f"{base}/cloud/accessToken", "sim-access-c0ffee00c0ffee00c0ffee00c0ffee00")
+    root.set(f"{base}/cloud/refreshToken", "sim-refresh-deadbeefdeadbeefdeadbeefdeadbeef")
+    root.set(f"{base}/cloud/expiresAt", 1893456000)
+    root.set(f"{base}/relay/host", "relay.sim-cloud.invalid")
+    root.set(f"{base}/relay/port", 443)
+    root.set(f"{base}/relay/connected", True)
+    root.set(f"{base}/mdns/enabled", True)
 
 
 def refresh(sim: Simulator, root: PropNode) -> PropNode:
     """Replace the dynamic subtrees with fresh mirrors of the live state."""
-    root.children["apartment"] = apartment_node(sim.apartment)
+    _mirror(root.replace_child(apartment_node(sim.apartment)))
     system = root.child("system")
-    system.set("uptime", int(sim.clock.monotonic() - sim.started_at))
-    system.set("time/current", int(sim.clock.time()))
-    system.children["security"] = security_node(sim.security)
+    system.set("uptime", int(sim.clock.monotonic() - sim.started_at)).proxy = True
+    system.set("time/current", int(sim.clock.time())).proxy = True
     return root
+
+
+def _mirror(node: PropNode) -> None:
+    """Model mirrors are proxy-linked on the dSS: a write of another type is a mismatch."""
+    for _, child in walk(node):
+        child.proxy = not child.is_container
 
 
 def apartment_node(apt: Apartment) -> PropNode:
@@ -71,7 +94,7 @@ def apartment_node(apt: Apartment) -> PropNode:
         z.set("name", zone.name)
         devs = z.child("devices")
         for dev in apt.devices_in(zone.id):
-            devs.children[dev.dsuid] = device_node(dev, apt)
+            devs.add_child(device_node(dev, apt))
         groups = z.child("groups")
         for group in zone.groups.values():
             g = groups.child(f"group{group.id}")
@@ -116,27 +139,4 @@ def device_node(dev: Device, apt: Apartment) -> PropNode:
         node.set(key, value)
     if 1 in dev.groups and dev.has_output:
         node.set("status/outputs/brightness/targetValue", float(dev.value) * 100 / 255)
-    return node
-
-
-def security_node(security: Security) -> PropNode:
-    node = PropNode("security")
-    for user in security.users.values():
-        node.set(f"users/{user.name}/password", user.password)
-        node.set(f"users/{user.name}/salt", user.salt)
-        node.set(f"users/{user.name}/role", "/system/security/roles/owner")
-    node.set("users/system/password", "dummyvalue")
-    node.set("users/system/salt", "dummyvalue")
-    node.child("roles").child("owner")
-    node.child("roles").child("system")
-    tokens = node.child("applicationTokens")
-    tokens.child("pending")
-    tokens.child("enabled")
-    for token, name in security.pending.items():
-        tokens.set(f"pending/{token}/token", token)
-        tokens.set(f"pending/{token}/applicationName", name)
-    for token, info in security.enabled.items():
-        tokens.set(f"enabled/{token}/token", token)
-        tokens.set(f"enabled/{token}/applicationName", info.application_name)
-        tokens.set(f"enabled/{token}/user", info.user)
     return node

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import aiohttp
+from dss_sim.effects import EffectKind
 from dss_sim.sim import Simulator
 
 if TYPE_CHECKING:
@@ -211,3 +213,79 @@ async def test_restart_keeps_enabled_tokens_and_drops_pending_ones(
     token = await dss.login()
     message = await dss.fail(f"/json/system/enableToken?applicationToken={pending}", token)
     assert message == "Unknown token"
+
+
+# security.cpp enableToken: the token is a property path below applicationTokens/pending
+async def test_enable_token_resolves_index_suffixes_and_a_trailing_slash(
+    dss: DssHttp, token: str, sim: Simulator
+) -> None:
+    for alias in ("[0]", "[last]", "/"):
+        app_token = await request_token(dss)
+        mark = sim.effects.mark()
+        await dss.ok(f"/json/system/enableToken?applicationToken={app_token}{alias}", token)
+        await dss.ok(f"/json/system/loginApplication?loginToken={app_token}")
+        writes = {e.path for e in sim.effects.since(mark) if e.kind == EffectKind.WRITE}
+        assert f"{SECURITY}/enabled/{app_token}/user" in writes
+        assert f"{SECURITY}/pending/{app_token}" in writes  # removed
+        stored = f"{SECURITY}/enabled/{app_token}/token"
+        assert await dss.ok(f"/json/property/getString?path={stored}", token) == {
+            "value": f"{app_token}{alias}"
+        }
+
+
+# security.cpp enableToken: pToken->getProperty("applicationName") is NULL for a leaf or for
+# the pending node itself, and getStringValue() is called on it
+async def test_enable_token_with_a_path_to_a_node_without_application_name_crashes(
+    dss: DssHttp, sim: Simulator
+) -> None:
+    for suffix in ("/token", "", "/"):
+        app_token = await request_token(dss)
+        token = await dss.login()
+        value = f"{app_token}{suffix}" if suffix != "/" else "/"
+        try:
+            reply = await dss.get(f"/json/system/enableToken?applicationToken={value}",
+                                  token=token)
+        except aiohttp.ClientError:
+            pass
+        else:
+            if suffix == "":
+                assert reply.text == '{"ok":true}'
+                continue
+            # aiohttp retried the GET: the restarted dSS knows no session any more
+            assert reply.json()["message"] == "Must be logged-in"
+        assert sim.effects.items[-1].kind == EffectKind.CRASH
+        assert sim.effects.items[-1].call == "system/enableToken"
+    assert sim.crashes == 2
+
+
+# security.cpp revokeToken: getProperty("applicationTokens/enabled/" + token)
+async def test_revoke_token_resolves_the_token_as_a_path(
+    dss: DssHttp, token: str, sim: Simulator
+) -> None:
+    app_token = await dss.app_token()
+    await dss.subscribe(token, "ApplicationTokenDeleted")
+    # A path below the token answers ok and raises the event, but removes nothing.
+    await dss.ok(f"/json/system/revokeToken?applicationToken={app_token}/user", token)
+    event = await dss.wait_event(token, "ApplicationTokenDeleted")
+    assert event["properties"]["ApplicationToken"] == f"{app_token}/user"
+    await dss.ok(f"/json/system/loginApplication?loginToken={app_token}")
+    mark = sim.effects.mark()
+    await dss.ok(f"/json/system/revokeToken?applicationToken={app_token}[0]", token)
+    assert [e.path for e in sim.effects.since(mark) if e.kind == EffectKind.WRITE] == [
+        f"{SECURITY}/enabled/{app_token}"
+    ]
+    message = await dss.fail(f"/json/system/loginApplication?loginToken={app_token}")
+    assert message == "Application-Authentication failed"
+    assert await dss.fail(f"/json/system/revokeToken?applicationToken={app_token}", token) == (
+        "Unknown token"
+    )
+
+
+# security.cpp keeps tokens in the tree: a property write is what logins see
+async def test_a_token_written_through_the_property_tree_logs_in(
+    dss: DssHttp, token: str
+) -> None:
+    forged = "f" * 64
+    await dss.ok(f"/json/property/setString?path={SECURITY}/enabled/{forged}/user"
+                 "&value=dssadmin", token)
+    await dss.ok(f"/json/system/loginApplication?loginToken={forged}")

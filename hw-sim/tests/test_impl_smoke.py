@@ -14,7 +14,8 @@ from dss_sim.app import create_sim_app
 from dss_sim.clock import ManualClock
 from dss_sim.config import SimConfig
 from dss_sim.params import Params, parse_int, url_decode
-from dss_sim.properties import PropNode, query, query2
+from dss_sim.properties import PropNode
+from dss_sim.propquery import query, query2
 from dss_sim.sim import Simulator
 from pytest_aiohttp import AiohttpServer
 

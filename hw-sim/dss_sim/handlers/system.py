@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from dss_sim.effects import Effect, EffectKind
 from dss_sim.envelope import COOKIE_REVOKE, COOKIE_SET, JsonValue
 from dss_sim.errors import DssFail
 from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape
 from dss_sim.localtime import time_info
+from dss_sim.properties import EmptyNameError
 from dss_sim.tree import DISTRO, VERSION
 
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
@@ -75,18 +77,40 @@ async def enable_token(ctx: Ctx) -> None:
         raise DssFail("Must be logged-in")
     if ctx.session.is_application:
         raise DssFail("Please let the user validate your tokens")
+    # security.cpp enableToken: the token is a property path below applicationTokens/pending.
     token = ctx.need("applicationToken", "Need parameter 'applicationToken'")
-    if not ctx.sim.security.enable(token, ctx.session.user):
+    touched: list[str] = []
+    try:
+        enabled = ctx.sim.security.enable(token, ctx.session.user, touched)
+    except EmptyNameError as exc:
+        raise DssFail(str(exc), 500) from None
+    finally:
+        _record_writes(ctx, "system/enableToken", touched)
+    if not enabled:
         raise DssFail("Unknown token")
 
 
 async def revoke_token(ctx: Ctx) -> None:
     if ctx.session is None:
         raise DssFail("Must be logged-in")
+    # security.cpp revokeToken: looks up applicationTokens/enabled/<token>, unfiltered.
     token = ctx.need("applicationToken", "Need parameter 'applicationToken'")
-    if not ctx.sim.security.revoke(token):
+    touched: list[str] = []
+    try:
+        revoked = ctx.sim.security.revoke(token, touched)
+    finally:
+        _record_writes(ctx, "system/revokeToken", touched)
+    if not revoked:
         raise DssFail("Unknown token")
     ctx.sim.raise_event("ApplicationTokenDeleted", {"ApplicationToken": token})
+
+
+def _record_writes(ctx: Ctx, call: str, paths: list[str]) -> None:
+    seen: set[str] = set()
+    for path in paths:
+        if path not in seen:
+            seen.add(path)
+            ctx.sim.record(Effect(EffectKind.WRITE, call, path=path))
 
 
 async def version(ctx: Ctx) -> JsonValue:
