@@ -217,6 +217,13 @@ class Harness:
         return self.sim.effects.since(mark)
 
 
+def install_addons(sim: Simulator, addons: frozenset[str]) -> None:
+    """An add-on opened to shares is installed: its /scripts/<add-on>/ subtree exists on the
+    dSS (a share's setting below it then creates no /scripts/<add-on> node of its own)."""
+    for addon in addons:
+        sim.tree().set(f"/scripts/{addon}/version", "1.0.0")
+
+
 def generous_limits(clock: FakeClock) -> ProxyLimits:
     """Rate limits that never throttle: a flood must reach the policy, not a 429."""
     rate = RateLimiter(clock, capacity=UNLIMITED, per_second=UNLIMITED)
@@ -253,6 +260,7 @@ async def running_harness(
 
     clock, sim_clock = FakeClock(), ManualClock()
     sim = Simulator(config=SimConfig(), clock=sim_clock)
+    install_addons(sim, SCRIPT_ADDONS)
     async with AsyncExitStack() as stack:
         sim_url = await _serve(stack, create_sim_app(sim))
         settings = harness_settings(sim_url, tmp_path / "data")

@@ -14,12 +14,18 @@ from dss_sim.effects import EffectKind
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.differential import PROFILES, ThreadedHarness, judge_effects, running_harness
+from tests.support.differential import (
+    PROFILES,
+    SCRIPT_ADDONS,
+    ThreadedHarness,
+    judge_effects,
+    running_harness,
+)
 from tests.support.effects_judge import Scope
-from tests.support.fuzz_corpus import ZONE_WOHNEN, Base
+from tests.support.fuzz_corpus import RAISE_ALLOWED, ZONE_WOHNEN, Base
 from tests.support.requests_gen import FuzzRequest, Mutation, RawRequest, generate
 
-EXAMPLES_PER_PROFILE = 600
+EXAMPLES_PER_PROFILE = 400
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +44,28 @@ def _check(threaded: ThreadedHarness, scope: Scope, request: FuzzRequest) -> Non
     )
 
 
-@pytest.mark.parametrize("scope", PROFILES, ids=Scope.describe)
+# Violations the proxy in this tree still lets through, found by this test (the canonical proxy
+# is not merged yet): each is named with its reproduction, and the judge is not weakened.
+KNOWN_HOLES = {
+    Scope("configure", (), SCRIPT_ADDONS, RAISE_ALLOWED): (
+        "the proxy forwards a relative property path and the dSS crashes: "
+        "GET /json/property/setString?path=scripts/fuzz-addon/note"
+    ),
+}
+
+
+def _profiles() -> list[object]:
+    return [
+        pytest.param(scope, id=scope.describe(), marks=_known_hole(scope)) for scope in PROFILES
+    ]
+
+
+def _known_hole(scope: Scope) -> list[pytest.MarkDecorator]:
+    reason = KNOWN_HOLES.get(scope)
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+
+
+@pytest.mark.parametrize("scope", _profiles())
 def test_no_generated_request_makes_the_dss_do_what_the_share_may_not(
     threaded: ThreadedHarness, scope: Scope
 ) -> None:
@@ -70,13 +97,19 @@ RELATIVE_WRITE = RawRequest("GET", b"/json/property/setString?path=scripts/x&val
 ROOM = Scope("operate", (ZONE_WOHNEN,))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="dss-sim in this tree records no effects yet (branches sim-parse/sim-props)"
+# Until branch sim-parse lands, dss-sim records no action or config effects.
+NO_ACTION_EFFECTS = pytest.mark.xfail(
+    strict=True, reason="dss-sim in this tree records no action effects yet (branch sim-parse)"
 )
+
+
 @pytest.mark.parametrize(
     ("raw", "kind"),
-    [(PANIC, EffectKind.ACTION), (SECRETS, EffectKind.READ), (RELATIVE_WRITE, EffectKind.CRASH)],
-    ids=["panic scene", "security read", "relative write"],
+    [
+        pytest.param(PANIC, EffectKind.ACTION, id="panic scene", marks=NO_ACTION_EFFECTS),
+        pytest.param(SECRETS, EffectKind.READ, id="security read"),
+        pytest.param(RELATIVE_WRITE, EffectKind.CRASH, id="relative write"),
+    ],
 )
 async def test_the_harness_can_fail_a_request_sent_straight_to_the_dss(
     tmp_path: Path, raw: RawRequest, kind: EffectKind
@@ -92,9 +125,7 @@ async def test_the_harness_can_fail_a_request_sent_straight_to_the_dss(
 
 
 
-@pytest.mark.xfail(
-    strict=True, reason="dss-sim in this tree records no effects yet (branches sim-parse/sim-props)"
-)
+@NO_ACTION_EFFECTS
 async def test_a_violation_is_reported_with_a_minimal_reproduction(tmp_path: Path) -> None:
     """An operate share's scene call judged as if the share were view-only: a violation the
     harness must report, shrunk to the parameters the scene call needs."""
