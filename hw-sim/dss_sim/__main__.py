@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--latency-ms", type=_non_negative_int, default=0, metavar="N")
     p.add_argument("--addon-url", help="where /add-ons/dss-share/ is forwarded")
     p.add_argument("--data-dir", type=Path, help="persist security.json (and the cert) here")
+    p.add_argument("--int-width", type=int, choices=(32, 64), default=32, metavar="BITS",
+                   help="width of C long in the modelled dSS build: 32 (ARM, default) or 64")
     return p
 
 
@@ -68,7 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     config = SimConfig(password=args.password, fixture=args.fixture,
                        session_timeout=args.session_timeout, latency_ms=args.latency_ms,
-                       addon_url=args.addon_url, data_dir=args.data_dir)
+                       addon_url=args.addon_url, data_dir=args.data_dir,
+                       int_width=args.int_width)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         sim = Simulator(config)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from dss_sim.errors import DssFail
 from dss_sim.model import ON_SCENES, Device, Group, Zone
-from dss_sim.params import Params, parse_int
 from dss_sim.sim import Simulator
 
 ZERO_DSUID = "0" * 34
@@ -21,24 +21,11 @@ class GroupTarget:
 Target = GroupTarget | Device
 
 
-def scene_param(params: Params, name: str = "sceneNumber", required: bool = True) -> int | None:
-    raw = params.get(name)
-    if not raw and not required:
-        return None
-    scene = parse_int(raw)
-    if scene is None or scene == -1:
-        raise DssFail(f"Invalid sceneNumber: '{raw or ''}'")
-    if not 0 <= scene <= 127:
-        raise DssFail(f"Parameter 'sceneNumber' out of bounds ('{raw}')")
-    return scene
-
-
-def value_param(params: Params, high: int = 255) -> int:
-    raw = params.get("value")
-    value = parse_int(raw)
-    if value is None or not 0 <= value <= high:
-        raise DssFail(f"Invalid or missing parameter value: '{raw or ''}'")
-    return value
+def target_fields(target: Target) -> dict[str, Any]:
+    """The effect fields naming a target as the dSS resolved it."""
+    if isinstance(target, Device):
+        return {"device": target.dsuid}
+    return {"zone": target.zone.id, "group": target.group.id}
 
 
 def _devices(sim: Simulator, target: Target) -> list[Device]:
@@ -77,14 +64,18 @@ def _scene_props(target: Target, scene: int, origin_token: str, forced: bool) ->
 
 
 def check_access(sim: Simulator, target: Target, category: str) -> None:
-    """SceneAccess: non-manual calls on shades are blocked while fire or wind is active."""
+    """sceneaccess.cpp SceneAccess::checkAccess: anything but the category "manual" (an unknown
+    or empty category included) on shades is blocked while fire or wind is active."""
     if category == "manual":
         return
     shades = 2 in target.groups if isinstance(target, Device) else target.group.id == 2
     if not shades:
         return
-    for state in ("fire", "wind"):
-        if sim.state(state) == "active":
+    fire, wind = sim.state("fire") == "active", sim.state("wind") == "active"
+    if fire and wind:
+        raise DssFail("Execution blocked: fire and wind alarms are active", 500)
+    for state, active in (("fire", fire), ("wind", wind)):
+        if active:
             raise DssFail(f"Execution blocked: {state} is active", 500)
 
 

@@ -1,31 +1,47 @@
-"""/browse/<path>: the unauthenticated HTML property browser (a real dSS quirk)."""
+"""/browse/<path>: the unauthenticated HTML property browser (a real dSS quirk).
+
+webserver.cpp httpBrowseProperties: the path, child names and values are written into the
+HTML unescaped (reflected markup on the dSS origin), and a missing node is an empty list with
+status 200."""
 
 from __future__ import annotations
-
-from html import escape
 
 from aiohttp import web
 
 from dss_sim import properties as props
 from dss_sim.keys import SIM
+from dss_sim.properties import PropNode
+
+
+def _value(node: PropNode) -> str:
+    if node.type == "boolean":
+        return "1" if node.value else "0"  # ostream << bool
+    if node.type == "integer":
+        return str(node.value)
+    if node.type == "none":
+        return ""
+    if node.type == "string":
+        return "" if node.value is None else str(node.value)
+    return "unknown value"
+
+
+def browse_page(root: PropNode, path: str) -> str:
+    node = props.find(root, path)
+    parts = ['<html><meta http-equiv="Content-Type" content="text/html; charset=utf-8"><body>',
+             f"<h1>{path}</h1>", "<ul>"]
+    if node is not None:
+        for child in node.children.values():
+            parts.append("<li>")
+            if child.children:
+                parts.append(f'<a href="/browse{path}/{child.name}">{child.name}</a>')
+            else:
+                parts.append(child.name)
+            parts.append(f" : {child.type} : {_value(child)}")
+    parts.append("</ul></body></html>")
+    return "".join(parts)
 
 
 async def handle_browse(request: web.Request) -> web.Response:
     sim = request.app[SIM]
-    path = "/" + request.match_info.get("tail", "").strip("/")
-    node = props.find(sim.tree(), path)
-    if node is None:
-        return web.Response(status=404, text=f"Could not find node named '{path}'")
-    rows = []
-    base = path.rstrip("/")
-    for child in node.children.values():
-        link = f"/browse{base}/{child.name}"
-        value = "" if child.is_container else str(child.value)
-        rows.append(f'<tr><td><a href="{escape(link)}">{escape(child.name)}</a></td>'
-                    f"<td>{escape(props.public_type(child))}</td><td>{escape(value)}</td></tr>")
-    up = escape("/browse" + (base.rsplit("/", 1)[0] or "/"))
-    page = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{escape(path)}</title>"
-            f"</head><body><h1>{escape(path)}</h1><p><a href=\"{up}\">..</a></p>"
-            f"<table><tr><th>Name</th><th>Type</th><th>Value</th></tr>{''.join(rows)}</table>"
-            "</body></html>")
-    return web.Response(text=page, content_type="text/html")
+    path = "/" + request.match_info.get("tail", "")
+    return web.Response(text=browse_page(sim.tree(), path), content_type="text/html")

@@ -16,3 +16,6 @@ class SimConfig:
     latency_ms: int = 0  # added before every /json answer
     addon_url: str | None = None  # where /add-ons/dss-share/* is forwarded
     data_dir: Path | None = None  # enabled app tokens and the password persist here
+    # Width of C `long` in the modelled dSS build: 32 on the ARM appliance (strtol saturates at
+    # +-2**31), 64 on an x86-64 build (strtol saturates at +-2**63, then `int` wraps).
+    int_width: int = 32

@@ -21,9 +21,14 @@ async def handle_json(request: web.Request) -> web.StreamResponse:
     sim = request.app[SIM]
     path = request.match_info.get("tail", "")
     cls_name, _, method = path.partition("/")
-    body = (await request.read())[:BODY_LIMIT]
-    params = Params.from_request_parts(request.rel_url.raw_query_string, body)
-    callback = params.get("callback")
+    # webserver.cpp extractRequest: only a POST body is read (16 KiB); an empty one falls back
+    # to the query string, and the body of any other method is ignored.
+    body = (await request.read())[:BODY_LIMIT] if request.method == "POST" else b""
+    params = Params.from_request_parts(request.rel_url.raw_query_string, body,
+                                       sim.config.int_width)
+    # webserver.cpp jsonHandler: JSONP only for a non-empty callback, and only on the 200
+    # answers of a handler (not on 403/404/500).
+    callback = params.text("callback") or None
     api = CLASSES.get(cls_name)
     if api is None:
         return await _answer(request, failure("Call to unknown function"), 404, callback)
@@ -31,7 +36,7 @@ async def handle_json(request: web.Request) -> web.StreamResponse:
     session = sim.sessions.resolve(token)
     if session is None and not api.public:
         return await _answer(request, failure("not logged in"), 403, callback)
-    ctx = Ctx(sim, params, session, token, request)
+    ctx = Ctx(sim, params, session, token, request, call=f"{cls_name}/{method}")
     status = 200
     try:
         if api.prepare is not None:
@@ -60,4 +65,4 @@ async def _answer(request: web.Request, text: str, status: int, callback: str | 
     latency = request.app[SIM].latency_ms
     if latency > 0:
         await asyncio.sleep(latency / 1000)
-    return json_response(text, status, callback, cookie)
+    return json_response(text, status, callback if status == 200 else None, cookie)

@@ -75,7 +75,8 @@ async def test_websocket_greets_then_pushes_every_event(
         assert json.loads(frame.data) == {
             "name": "my.evt",
             "properties": {"a": "1"},
-            "source": {},
+            "source": {"set": ".zone(0).group(0)", "groupID": 0, "zoneID": 0,
+                       "isApartment": True, "isGroup": False, "isDevice": False},
         }
 
 

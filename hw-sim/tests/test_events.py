@@ -13,6 +13,10 @@ from dss_sim.sim import Simulator
 if TYPE_CHECKING:
     from tests.conftest import DssHttp, Structure
 
+# event.cpp Event(name): raised at the apartment (erlApartment)
+APARTMENT_SOURCE = {"set": ".zone(0).group(0)", "groupID": 0, "zoneID": 0,
+                    "isApartment": True, "isGroup": False, "isDevice": False}
+
 
 # dss-api.md §6 #44
 async def test_subscribe_needs_a_subscription_id_and_a_name(dss: DssHttp, token: str) -> None:
@@ -107,8 +111,8 @@ async def test_raised_event_reaches_the_subscriber_with_string_properties(
     event = await dss.wait_event(token, "my.evt")
     assert event == {
         "name": "my.evt",
-        "properties": {"a": "1", "b": "x=y", "location": "L"},
-        "source": {},
+        "properties": {"a": "1", "b": "x=y"},  # location is set on the event, not a property
+        "source": APARTMENT_SOURCE,
     }
     assert list(event) == ["name", "properties", "source"]
 
@@ -121,7 +125,9 @@ async def test_event_get_returns_events_in_the_documented_raw_shape(
     await asyncio.sleep(0.2)
     reply = await dss.get("/json/event/get?subscriptionID=42&timeout=2000", token=token)
     assert reply.text == (
-        '{"result":{"events":[{"name":"my.evt","properties":{"k":"v"},"source":{}}]},"ok":true}'
+        '{"result":{"events":[{"name":"my.evt","properties":{"k":"v"},"source":{"set":'
+        '".zone(0).group(0)","groupID":0,"zoneID":0,"isApartment":true,"isGroup":false,'
+        '"isDevice":false}}]},"ok":true}'
     )
 
 
@@ -265,10 +271,12 @@ async def test_events_raised_before_subscribing_are_not_delivered(dss: DssHttp, 
     assert await dss.events(token, timeout_ms=300) == []
 
 
-async def test_raised_event_location_and_context_become_properties(
+async def test_raised_event_location_and_context_are_not_properties(
     dss: DssHttp, token: str
 ) -> None:
+    # eventrequesthandler.cpp raise: Event::setLocation/setContext, not setProperty
     await dss.subscribe(token, "my.evt")
     await dss.ok("/json/event/raise?name=my.evt&location=Flur&context=test", token)
     event = await dss.wait_event(token, "my.evt")
-    assert event["properties"] == {"location": "Flur", "context": "test"}
+    assert event["properties"] == {}
+    assert event["source"] == APARTMENT_SOURCE

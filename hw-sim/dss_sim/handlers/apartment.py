@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dss_sim.actions import GroupTarget
+from dss_sim.effects import EffectKind
 from dss_sim.envelope import JsonValue
 from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape, find_group
 from dss_sim.handlers.interface import verbs
@@ -44,7 +45,9 @@ async def get_name(ctx: Ctx) -> JsonValue:
 
 
 async def set_name(ctx: Ctx) -> None:
-    ctx.sim.apartment.name = escape(ctx.need("newName", "missing parameter 'newName'"))
+    # hasParameter("newName"): an empty name is accepted
+    ctx.sim.apartment.name = escape(ctx.present("newName", "missing parameter 'newName'"))
+    ctx.effect(EffectKind.CONFIG, zone=0, detail="setName")
 
 
 async def get_consumption(ctx: Ctx) -> JsonValue:

@@ -8,10 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
+from dss_sim.effects import Effect, EffectKind
 from dss_sim.envelope import JsonValue
 from dss_sim.errors import DssFail
 from dss_sim.model import Group, Zone
-from dss_sim.params import Params, parse_int
+from dss_sim.params import Params
 from dss_sim.sessions import Session
 from dss_sim.sim import Simulator
 
@@ -26,12 +27,23 @@ class Ctx:
     cookie: str | None = None  # Set-Cookie value to send
     message: str | None = None  # message of a plain success
     target: Any = None  # set by the class's prepare step
+    call: str = ""  # "<class>/<method>", for the effects log
+
+    def effect(self, kind: EffectKind, **fields: Any) -> None:
+        """Record what the dSS resolved and did for this call."""
+        self.sim.record(Effect(kind, self.call, **fields))
 
     def need(self, name: str, message: str) -> str:
         value = self.params.get(name)
         if not value:
             raise DssFail(message)
         return value
+
+    def present(self, name: str, message: str) -> str:
+        """hasParameter, then getParameter: present (even empty) or fail with `message`."""
+        if not self.params.has(name):
+            raise DssFail(message)
+        return self.params.text(name)
 
     @property
     def origin_token(self) -> str:
@@ -73,8 +85,8 @@ def find_group(ctx: Ctx, zone: Zone, *, id_word: str) -> Group | None:
     raw = ctx.params.get("groupID")
     if not raw:
         return None
-    gid = parse_int(raw)
-    if gid is None:
+    gid = ctx.params.int_def("groupID", -1)  # strToIntDef(..., -1): "-1" is unparsable too
+    if gid == -1:
         raise DssFail(f"Could not parse group {id_word} '{raw}'")
     if gid not in zone.groups:
         raise DssFail(f"Could not find group with ID '{raw}'")

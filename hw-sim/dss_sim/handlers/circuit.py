@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 from dss_sim import metering
+from dss_sim.effects import EffectKind
 from dss_sim.envelope import JsonValue
 from dss_sim.errors import DssFail
 from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape
-from dss_sim.model import Meter
+from dss_sim.model import Meter, dsid_to_dsuid
+from dss_sim.params import str2dsid, str2dsuid
 
 
 def prepare(ctx: Ctx, method: str) -> None:
+    """circuitrequesthandler.cpp: `dsuid` (if not empty) or `id` (a dSID) through
+    dsidOrDsuid2dsuid, then the meter with that dSUID."""
     apt = ctx.sim.apartment
-    dsuid = ctx.params.get("dsuid")
-    dsid = ctx.params.get("id")
+    dsuid = ctx.params.text("dsuid")
+    dsid = ctx.params.text("id")
     if not dsuid and not dsid:
         raise DssFail("Missing parameter dsuid")
+    if dsuid:
+        key = str2dsuid(dsuid)
+        if key is None:
+            raise DssFail("can not convert from string, invalid dSUID")
+    else:
+        parsed = str2dsid(dsid)
+        if parsed is None:
+            raise DssFail("can not convert from string, invalid dSID")
+        key = dsid_to_dsuid(parsed)
+        for meter in apt.meters.values():
+            if meter.dsid == parsed:
+                key = meter.dsuid
     for meter in apt.meters.values():
-        if (dsuid and meter.dsuid == dsuid.lower()) or (not dsuid and dsid
-                                                        and meter.dsid == dsid.lower()):
+        if meter.dsuid == key:
             ctx.target = meter
             return
     raise DssFail("Could not find dSMeter with given dSUID")
@@ -33,7 +48,9 @@ async def get_name(ctx: Ctx) -> JsonValue:
 
 
 async def set_name(ctx: Ctx) -> None:
-    _meter(ctx).name = escape(ctx.need("newName", "missing parameter 'newName'"))
+    # hasParameter("newName"): an empty name is accepted
+    _meter(ctx).name = escape(ctx.present("newName", "missing parameter 'newName'"))
+    ctx.effect(EffectKind.CONFIG, device=_meter(ctx).dsuid, detail="setName")
 
 
 async def get_consumption(ctx: Ctx) -> JsonValue:

@@ -3,47 +3,49 @@
 from __future__ import annotations
 
 import hashlib
-import re
 
+from dss_sim.effects import EffectKind
 from dss_sim.envelope import JsonValue
 from dss_sim.errors import DssFail
 from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape
 from dss_sim.handlers.interface import verbs
 from dss_sim.localtime import local
 from dss_sim.model import STANDARD_GROUPS, Device, dsid_to_dsuid
-from dss_sim.params import parse_int
-
-_HEX = re.compile(r"[0-9a-fA-F]*")
+from dss_sim.params import str2dsid, str2dsuid
 
 
 def prepare(ctx: Ctx, method: str) -> None:
+    """devicerequesthandler.cpp getDeviceFromRequest: `dsuid` (if not empty) or `dsid` through
+    dsidOrDsuid2dsuid, else the first device with that `name`."""
     apt = ctx.sim.apartment
-    dsuid = ctx.params.get("dsuid")
-    dsid = ctx.params.get("dsid")
-    name = ctx.params.get("name")
-    if dsuid:
-        if len(dsuid) != 34 or not _HEX.fullmatch(dsuid):
-            raise DssFail("can not convert from string, invalid dSUID")
-        key = dsuid.lower()
-    elif dsid:
-        if len(dsid) != 24 or not _HEX.fullmatch(dsid):
-            raise DssFail("can not convert from string, invalid dSID")
-        key = dsid_to_dsuid(dsid)
-        for dev in apt.devices.values():
-            if dev.dsid == dsid.lower():
-                key = dev.dsuid
+    dsuid = ctx.params.text("dsuid")
+    dsid = ctx.params.text("dsid")
+    name = ctx.params.text("name")
+    if dsuid or dsid:
+        if dsuid:
+            key = str2dsuid(dsuid)
+            if key is None:
+                raise DssFail("can not convert from string, invalid dSUID")
+        else:
+            parsed = str2dsid(dsid)
+            if parsed is None:
+                raise DssFail("can not convert from string, invalid dSID")
+            key = dsid_to_dsuid(parsed)
+            for dev in apt.devices.values():
+                if dev.dsid == parsed:
+                    key = dev.dsuid
+        device = apt.devices.get(key)
+        if device is None:
+            raise DssFail(f"Could not find device with dsuid '{key}'")
     elif name:
         found = [d for d in apt.devices.values() if d.name == name]
         if len(found) > 1:
             raise DssFail(f"Multiple devices with name '{name}'")
         if not found:
             raise DssFail(f"Could not find device named '{name}'")
-        key = found[0].dsuid
+        device = found[0]
     else:
         raise DssFail("Need parameter name or dsuid to identify device")
-    device = apt.devices.get(key)
-    if device is None:
-        raise DssFail(f"Could not find device with dsuid '{key}'")
     ctx.target = device
 
 
@@ -53,8 +55,8 @@ def _dev(ctx: Ctx) -> Device:
 
 
 def _byte(ctx: Ctx, name: str, message: str) -> int:
-    value = parse_int(ctx.params.get(name))
-    if value is None or not 0 <= value <= 255:
+    value = ctx.params.int_def(name, -1)  # strToIntDef(..., -1), then 0..UCHAR_MAX
+    if not 0 <= value <= 255:
         raise DssFail(message)
     return value
 
@@ -67,8 +69,14 @@ async def get_name(ctx: Ctx) -> JsonValue:
     return {"name": _dev(ctx).name}
 
 
+def _config(ctx: Ctx, **fields: int | str | None) -> None:
+    ctx.effect(EffectKind.CONFIG, device=_dev(ctx).dsuid, **fields)
+
+
 async def set_name(ctx: Ctx) -> None:
-    _dev(ctx).name = escape(ctx.need("newName", "missing parameter 'newName'"))
+    # hasParameter("newName"): an empty name is accepted
+    _dev(ctx).name = escape(ctx.present("newName", "missing parameter 'newName'"))
+    _config(ctx)
 
 
 async def get_spec(ctx: Ctx) -> JsonValue:
@@ -94,12 +102,14 @@ async def add_tag(ctx: Ctx) -> None:
     tag = escape(ctx.need("tag", "missing parameter 'tag'"))
     if tag not in _dev(ctx).tags:
         _dev(ctx).tags.append(tag)
+    _config(ctx, detail=tag)
 
 
 async def remove_tag(ctx: Ctx) -> None:
     tag = escape(ctx.need("tag", "missing parameter 'tag'"))
     if tag in _dev(ctx).tags:
         _dev(ctx).tags.remove(tag)
+    _config(ctx, detail=tag)
 
 
 async def has_tag(ctx: Ctx) -> JsonValue:
@@ -114,16 +124,17 @@ async def get_output_value(ctx: Ctx) -> JsonValue:
 
 async def set_output_value(ctx: Ctx) -> None:
     offset = _byte(ctx, "offset", "Invalid or missing parameter 'offset'")
-    value = parse_int(ctx.params.get("value"))
-    if value is None or not 0 <= value <= 65535:
+    value = ctx.params.int_def("value", -1)
+    if not 0 <= value <= 65535:
         raise DssFail("Invalid or missing parameter 'value'")
     if offset == 0:
         _dev(ctx).value = min(value, 255)
+    ctx.effect(EffectKind.ACTION, device=_dev(ctx).dsuid, detail=f"offset={offset}")
 
 
 async def get_sensor_value(ctx: Ctx) -> JsonValue:
     dev = _dev(ctx)
-    index = parse_int(ctx.params.get("sensorIndex"))
+    index = ctx.params.int_or_none("sensorIndex")
     if index is None or not 0 <= index < max(1, len(dev.sensors)) or not dev.sensors:
         raise DssFail("Invalid or missing parameter 'sensorIndex'")
     return {"sensorIndex": index, "sensorValue": dev.sensors[index][1]}
@@ -131,7 +142,7 @@ async def get_sensor_value(ctx: Ctx) -> JsonValue:
 
 async def get_sensor_type(ctx: Ctx) -> JsonValue:
     dev = _dev(ctx)
-    index = parse_int(ctx.params.get("sensorIndex"))
+    index = ctx.params.int_or_none("sensorIndex")
     if index is None or not 0 <= index < len(dev.sensors):
         raise DssFail("Invalid or missing parameter 'sensorIndex'")
     return {"sensorIndex": index, "sensorType": dev.sensors[index][0]}
@@ -155,10 +166,11 @@ async def get_config(ctx: Ctx) -> JsonValue:
 
 
 async def set_config(ctx: Ctx) -> None:
+    value = _byte(ctx, "value", "Invalid or missing parameter 'value'")  # the dSS checks it first
     cls = _byte(ctx, "class", "Invalid or missing parameter 'class'")
     index = _byte(ctx, "index", "Invalid or missing parameter 'index'")
-    value = _byte(ctx, "value", "Invalid or missing parameter 'value'")
     _dev(ctx).config[(cls, index)] = value
+    _config(ctx, detail=f"class={cls} index={index}")
 
 
 async def set_output_channel_value(ctx: Ctx) -> None:
@@ -175,6 +187,7 @@ async def set_output_channel_value(ctx: Ctx) -> None:
         dev.channels[key] = number
         if key == "brightness":
             dev.value = max(0, min(255, round(number * 255 / 100)))
+    ctx.effect(EffectKind.ACTION, device=dev.dsuid, detail=raw)
 
 
 async def get_output_channel_value(ctx: Ctx) -> JsonValue:
@@ -188,20 +201,94 @@ async def get_output_channel_value(ctx: Ctx) -> JsonValue:
     return {"channels": out}
 
 
-async def not_present(ctx: Ctx) -> None:
+async def lock(ctx: Ctx) -> None:
     if not _dev(ctx).is_present:
         raise DssFail("Device is not present")
+    ctx.effect(EffectKind.ACTION, device=_dev(ctx).dsuid, detail=ctx.call.rpartition("/")[2])
+
+
+def _default_group(gid: int) -> bool:
+    return 1 <= gid <= 15 or gid == 48  # modelconst.h isDefaultGroup
+
+
+async def set_joker_group(ctx: Ctx) -> None:
+    gid = ctx.params.int_def("groupID", -1)
+    if not _default_group(gid) and not 64 <= gid <= 187:  # isGlobalAppDsGroup
+        raise DssFail("Invalid or missing parameter 'groupID'")
+    _config(ctx, group=gid)
+
+
+async def set_heating_group(ctx: Ctx) -> None:
+    gid = ctx.params.int_def("groupID", -1)
+    if not _default_group(gid):
+        raise DssFail("Invalid or missing parameter 'groupID'")
+    _config(ctx, group=gid)
+
+
+async def set_button_active_group(ctx: Ctx) -> None:
+    gid = ctx.params.int_def("groupID", -2)
+    if not -1 <= gid <= 249:  # GroupIDGlobalAppMax
+        raise DssFail("Invalid or missing parameter 'groupID'")
+    _config(ctx, group=gid)
+
+
+async def set_scene_value(ctx: Ctx) -> None:
+    scene = ctx.params.int_def("sceneID", -1)
+    if not 0 <= scene <= 127:
+        raise DssFail("Invalid or missing parameter 'sceneID'")
+    if ctx.params.has("value") or ctx.params.has("angle"):
+        value = ctx.params.int_def("value", -1)
+        angle = ctx.params.int_def("angle", -1)
+        if value < 0 and angle < 0:
+            raise DssFail("Invalid value and/or angle parameter")
+        if value > 65535:
+            raise DssFail("Invalid value parameter")
+        if angle > 255:
+            raise DssFail("Invalid angle parameter")
+        if angle != -1:
+            raise DssFail("Device does not support output angle configuration")
+        _config(ctx, scene=scene, detail=f"value={value}")
+
+
+async def set_scene_mode(ctx: Ctx) -> None:
+    scene = ctx.params.int_def("sceneID", -1)
+    if not 0 <= scene <= 255:
+        raise DssFail("Invalid or missing parameter 'sceneID'")
+    _config(ctx, scene=scene)
+
+
+async def set_binary_input_target(ctx: Ctx) -> None:
+    index = ctx.params.int_def("index", -1)
+    if index < 0:
+        raise DssFail("Invalid or missing parameter 'index'")
+    gid = ctx.params.int_def("groupId", -1)
+    if not 0 <= gid <= 249:
+        raise DssFail("Invalid or missing parameter 'groupId'")
+    _config(ctx, group=gid, detail=f"index={index}")
+
+
+async def area(ctx: Ctx) -> None:
+    scene = ctx.params.int_def("areaScene", -1)
+    if scene < 0:
+        raise DssFail("Missing parameter 'areaScene'")
+    _config(ctx, scene=scene)
+
+
+async def channel_scene_value(ctx: Ctx) -> None:
+    raise DssFail("This call is currently only supported on vDCs")
 
 
 async def configure(ctx: Ctx) -> None:
-    _dev(ctx)
+    _config(ctx, detail=ctx.call.rpartition("/")[2])
 
 
-_SETTERS = ("setJokerGroup", "setHeatingGroup", "setButtonID", "setButtonInputMode",
-            "setButtonActiveGroup", "setOutputMode", "setProgMode", "setSceneValue",
-            "setSceneMode", "setTransitionTime", "setLedMode", "addToArea", "removeFromArea",
-            "setCardinalDirection", "setWindProtectionClass", "setFloor", "setVisibility",
-            "setMaxMotionTime", "setProperty", "setCustomAction", "callAction")
+_SETTERS = ("setButtonID", "setButtonInputMode", "setOutputMode", "setProgMode",
+            "setTransitionTime", "setLedMode", "setCardinalDirection", "setWindProtectionClass",
+            "setFloor", "setVisibility", "setMaxMotionTime", "setProperty", "setCustomAction",
+            "callAction", "setBinaryInputType", "setBinaryInputId", "setAKMInputTimeouts",
+            "setAKMInputProperty", "setSensorEventTableEntry", "setOutputChannelDontCareFlag",
+            "setValvePwmMode", "setValveControlMode", "setValveTimerMode", "setValveType",
+            "setUMVRelayValue", "setBlinkConfig", "setOutputAfterImpulse")
 
 HANDLERS: dict[str, Handler] = {
     **verbs(_dev),
@@ -212,7 +299,11 @@ HANDLERS: dict[str, Handler] = {
     "getTransmissionQuality": get_transmission_quality, "getFirstSeen": get_first_seen,
     "getConfig": get_config, "getConfigWord": get_config, "setConfig": set_config,
     "setOutputChannelValue": set_output_channel_value,
-    "getOutputChannelValue": get_output_channel_value, "lock": not_present,
-    "unlock": not_present, **dict.fromkeys(_SETTERS, configure),
+    "getOutputChannelValue": get_output_channel_value, "lock": lock, "unlock": lock,
+    **dict.fromkeys(_SETTERS, configure), "setJokerGroup": set_joker_group,
+    "setHeatingGroup": set_heating_group, "setButtonActiveGroup": set_button_active_group,
+    "setSceneValue": set_scene_value, "setSceneMode": set_scene_mode,
+    "setBinaryInputTarget": set_binary_input_target, "addToArea": area,
+    "removeFromArea": area, "setOutputChannelSceneValue2": channel_scene_value,
 }
 API = ApiClass(HANDLERS, prepare=prepare)

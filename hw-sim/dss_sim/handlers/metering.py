@@ -8,7 +8,6 @@ from dss_sim.errors import DssFail
 from dss_sim.handlers.base import ApiClass, Ctx, Handler
 from dss_sim.localtime import date_string
 from dss_sim.model import Meter
-from dss_sim.params import parse_int
 
 
 async def get_resolutions(ctx: Ctx) -> JsonValue:
@@ -86,7 +85,7 @@ def _values_inputs(ctx: Ctx) -> tuple[list[Meter], str, str, int, str]:
     if not ident:
         raise DssFail("Missing parameter 'dsuid'")
     raw_res = ctx.params.text("resolution")
-    resolution = parse_int(raw_res)
+    resolution = ctx.params.int_or_none("resolution")
     if resolution is None:
         raise DssFail(f"Could not parse resolution '{raw_res}'")
     kind = ctx.params.get("type")
@@ -110,9 +109,9 @@ def _values_inputs(ctx: Ctx) -> tuple[list[Meter], str, str, int, str]:
 
 def _series(ctx: Ctx, meter: Meter, kind: str, unit: str, resolution: int) -> list[list[float]]:
     return meters.series(meter, kind, resolution, ctx.sim.clock.time(),
-                         parse_int(ctx.params.get("valueCount")),
-                         parse_int(ctx.params.get("startTime")),
-                         parse_int(ctx.params.get("endTime")), unit)
+                         ctx.params.int_or_none("valueCount"),
+                         ctx.params.int_or_none("startTime"),
+                         ctx.params.int_or_none("endTime"), unit)
 
 
 async def get_values(ctx: Ctx) -> JsonValue:

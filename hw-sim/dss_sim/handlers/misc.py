@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dss_sim.effects import EffectKind
 from dss_sim.envelope import JsonValue
 from dss_sim.errors import DssFail
 from dss_sim.handlers.base import ApiClass, Ctx
@@ -59,6 +60,7 @@ async def state_set(ctx: Ctx) -> None:
         raise DssFail(f"Not allowed or not existing system state '{name}'", 500)
     base = f"/usr/addon-states/{addon}" if addon else "/usr/states"
     ctx.sim.tree().set(f"{base}/{name}/state", value)
+    ctx.effect(EffectKind.CONFIG, path=f"{base}/{name}/state", detail=value)
 
 
 STATE = ApiClass({"set": state_set}, unknown="Unhandled function.")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dss_sim.actions import GroupTarget
+from dss_sim.effects import EffectKind
 from dss_sim.envelope import JsonValue
 from dss_sim.errors import DssFail
 from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape, find_group
 from dss_sim.handlers.interface import verbs
 from dss_sim.model import Group, Zone
-from dss_sim.params import parse_int
 
 
 @dataclass
@@ -21,11 +21,11 @@ class ZoneSelection:
 
 def prepare(ctx: Ctx, method: str) -> None:
     apt = ctx.sim.apartment
-    raw_id = ctx.params.get("id")
-    name = ctx.params.get("name")
+    raw_id = ctx.params.text("id")
+    name = ctx.params.text("name")
     if raw_id:
-        zid = parse_int(raw_id)
-        if zid is None:
+        zid = ctx.params.int_def("id", -1)  # strToIntDef(id, -1): "-1" is unparsable too
+        if zid == -1:
             raise DssFail(f"Could not parse id '{raw_id}'")
         if zid not in apt.zones:
             raise DssFail(f"Could not find zone with id '{raw_id}'")
@@ -57,14 +57,15 @@ def _need_group(ctx: Ctx) -> Group:
     return group
 
 
-def _scene_number(ctx: Ctx) -> int:
-    raw = ctx.params.get("sceneNumber")
-    scene = parse_int(raw)
-    if scene is None:
+def _scene_number(ctx: Ctx, group: Group) -> int:
+    """sceneGetName/sceneSetName: strToIntDef(-1), SceneHelper::isInRange(scene, group zone);
+    the bounds message shows the parsed number (intToString), not the raw text."""
+    scene = ctx.params.int_def("sceneNumber", -1)
+    if scene == -1:
         raise DssFail("Need valid parameter 'sceneNumber'")
     limit = 127 if _sel(ctx).zone.id == 0 else 63
     if not 0 <= scene <= limit:
-        raise DssFail(f"Parameter 'sceneNumber' out of bounds ('{raw}')")
+        raise DssFail(f"Parameter 'sceneNumber' out of bounds ('{scene}')")
     return scene
 
 
@@ -73,10 +74,13 @@ async def get_name(ctx: Ctx) -> JsonValue:
 
 
 async def set_name(ctx: Ctx) -> None:
+    # hasParameter("newName") first (an empty name is accepted), then the zone 0 check
+    ctx.present("newName", "missing parameter 'newName'")
     zone = _sel(ctx).zone
     if zone.id == 0:
         raise DssFail("changing name for zone 0 is not allowed")
-    zone.name = escape(ctx.need("newName", "missing parameter 'newName'"))
+    zone.name = escape(ctx.params.text("newName"))
+    ctx.effect(EffectKind.CONFIG, zone=zone.id, detail="setName")
 
 
 async def get_last_called_scene(ctx: Ctx) -> JsonValue:
@@ -85,14 +89,16 @@ async def get_last_called_scene(ctx: Ctx) -> JsonValue:
 
 async def scene_get_name(ctx: Ctx) -> JsonValue:
     group = _need_group(ctx)
-    return {"name": group.scene_names.get(_scene_number(ctx), "")}
+    return {"name": group.scene_names.get(_scene_number(ctx, group), "")}
 
 
 async def scene_set_name(ctx: Ctx) -> None:
     group = _need_group(ctx)
-    scene = _scene_number(ctx)
-    name = escape(ctx.params.text("newName"))
+    scene = _scene_number(ctx, group)
+    name = escape(ctx.present("newName", "missing parameter 'newName'"))
     group.scene_names[scene] = name
+    ctx.effect(EffectKind.CONFIG, zone=_sel(ctx).zone.id, group=group.id, scene=scene,
+               detail="sceneSetName")
     ctx.sim.raise_event("scene_name_changed", {
         "zone": str(_sel(ctx).zone.id), "group": str(group.id), "sceneId": str(scene),
         "newSceneName": name})
@@ -116,6 +122,7 @@ async def climate(ctx: Ctx) -> JsonValue:
 
 async def climate_set(ctx: Ctx) -> None:
     await climate(ctx)
+    ctx.effect(EffectKind.CONFIG, zone=_sel(ctx).zone.id, detail=ctx.call.rpartition("/")[2])
 
 
 HANDLERS: dict[str, Handler] = {
