@@ -102,16 +102,10 @@ RELATIVE_WRITE = RawRequest("GET", b"/json/property/setString?path=scripts/x&val
 ROOM = Scope("operate", (ZONE_WOHNEN,))
 
 
-# Until branch sim-parse lands, dss-sim records no action or config effects.
-NO_ACTION_EFFECTS = pytest.mark.xfail(
-    strict=True, reason="dss-sim in this tree records no action effects yet (branch sim-parse)"
-)
-
-
 @pytest.mark.parametrize(
     ("raw", "kind"),
     [
-        pytest.param(PANIC, EffectKind.ACTION, id="panic scene", marks=NO_ACTION_EFFECTS),
+        pytest.param(PANIC, EffectKind.ACTION, id="panic scene"),
         pytest.param(SECRETS, EffectKind.READ, id="security read"),
         pytest.param(RELATIVE_WRITE, EffectKind.CRASH, id="relative write"),
     ],
@@ -130,7 +124,6 @@ async def test_the_harness_can_fail_a_request_sent_straight_to_the_dss(
 
 
 
-@NO_ACTION_EFFECTS
 async def test_a_violation_is_reported_with_a_minimal_reproduction(tmp_path: Path) -> None:
     """An operate share's scene call judged as if the share were view-only: a violation the
     harness must report, shrunk to the parameters the scene call needs."""
