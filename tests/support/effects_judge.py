@@ -32,9 +32,12 @@ CONFIGURE_READ_PREFIXES = (*READ_PREFIXES, "/scripts")
 # Scenes 64 and up are apartment scenes (auto-standby, panic, alarms, fire, deep off...):
 # never called nor re-programmed through a share (dss-api.md §3.1).
 FIRST_APARTMENT_SCENE = 64
-# dss-api.md §3.1: groups created in every zone; 16..63 (but 48) are user groups and clusters,
-# 64 and up apartment-wide applications.
-ZONE_GROUPS = frozenset({*range(0, 13), 48})
+# Group ids that stay inside a zone, from the dSS source (src/model/modelconst.h), which says
+# more than dss-api.md §3.1: 0..15 standard groups (isDefaultGroup, 13..15 reserved), 40..47
+# zone user groups (isZoneUserGroup), 48..55 control groups (isControlGroup). Apartment-wide:
+# 16..39 user clusters (isAppUserGroup) and 64..249 global applications; 56..63 are undefined
+# and count as apartment-wide (deny by default).
+ZONE_GROUPS = frozenset({*range(0, 16), *range(40, 56)})
 SYSTEM_ADDON_PREFIX = "system-addon-"
 
 DeviceZone = Callable[[str], int | None]  # dSUID -> its zone now, None if unknown

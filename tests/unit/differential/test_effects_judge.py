@@ -95,6 +95,8 @@ def e(kind: EffectKind, **fields: object) -> Effect:
         (scope("configure", 989), e(CONFIG, device=LIGHT_989, group=1), True),
         (scope("configure", 989), e(CONFIG, device=LIGHT_989, group=48), True),
         (scope("configure", 989), e(CONFIG, device=LIGHT_989, group=16), False),
+        (scope("configure", 989), e(CONFIG, device=LIGHT_989, group=39), False),
+        (scope("configure", 989), e(CONFIG, device=LIGHT_989, group=40), True),
         (scope("configure", 989), e(CONFIG, device=LIGHT_989, group=63), False),
         (scope("configure", 989), e(CONFIG, device=LIGHT_989, group=64), False),
         (scope("configure", 989), e(CONFIG, zone=989, group=1, scene=17), True),
@@ -121,4 +123,7 @@ def test_zone_of_path_reads_only_zone_segments() -> None:
 
 
 def test_apartment_wide_groups_are_all_but_the_per_zone_ones() -> None:
-    assert [g for g in range(70) if not is_apartment_wide_group(g)] == [*range(13), 48]
+    assert [g for g in range(256) if not is_apartment_wide_group(g)] == [
+        *range(16),
+        *range(40, 56),
+    ]
