@@ -8,7 +8,7 @@ import secrets
 import ssl as ssl_module
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
@@ -17,6 +17,7 @@ from dss_addon.clock import Clock
 from dss_addon.dss.envelope import unwrap
 from dss_addon.dss.structure import parse_structure, zone_display_names
 from dss_addon.errors import BadInput, DssAuthFailed, DssRejected, DssUnavailable
+from dss_addon.policy.grammar import form_body
 from dss_addon.policy.model import Topology
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,9 @@ class DssClient:
         url = URL(f"{self._base}{path}", encoded=True)
         # Parameters travel as a form body (the dSS reads a non-empty POST body instead of the
         # query string), so passwords and session tokens never appear in a URL or access log.
-        body = urlencode(query).encode("ascii")
+        # One serialiser for every call (grammar.form_body): %XX for everything outside the
+        # unreserved set, %20 for a space, so the dSS's lenient urlDecode has one reading.
+        body = form_body(query).encode("ascii")
         if len(body) > BODY_LIMIT:
             # Percent-encoding may triple a body that was under the limit when it came in.
             raise BodyTooLarge("The request is too large for the dSS.", field="body")

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from dss_addon.policy import properties
+from dss_addon.policy.grammar import Kind, read_int, show_name
 from dss_addon.policy.model import Decision, DssCall, Target, Topology
-from dss_addon.policy.params import param, parse_dss_int, resolve_device, resolve_zone, split_path
+from dss_addon.policy.params import param, resolve_device, resolve_zone, split_path
 from dss_addon.policy.rules import (
     ALWAYS_BLOCKED_CALLS,
     ALWAYS_BLOCKED_CLASSES,
@@ -21,7 +22,9 @@ from dss_addon.policy.rules import (
     RESTRICTED_SHARE_BLOCKED_DEVICE_METHODS,
     SCENE_LIMIT,
     SCENE_METHODS,
+    ZONE_LOCAL_GROUPS,
 )
+from dss_addon.policy.schema import params_of
 from dss_addon.shares.model import (
     USABLE_STATES,
     Level,
@@ -64,7 +67,9 @@ def decide(
         _jsonp_reason(call.params)
         or _blocked_reason(call, raise_allowed)
         or _level_reason(share.level, call)
+        or _grammar_reason(call)
         or _parameter_reason(share, call, topology, script_addons)
+        or _typed_reason(share, call)
     )
     if reason:
         return Decision.deny(reason)
@@ -143,6 +148,41 @@ def _level_reason(level: Level, call: DssCall) -> str | None:
     if (call.klass, call.method) in LEVEL_CALLS[level]:
         return None
     return f"not in allow-list for level {level}"
+
+
+def _grammar_reason(call: DssCall) -> str | None:
+    """Every parameter is one the call takes, in its canonical spelling (grammar.py): the
+    proxy builds calls that way; a call built elsewhere with another spelling is refused, so
+    what follows may read the values as plain typed values."""
+    schema = params_of((call.klass, call.method))
+    if schema is None:
+        return "no parameter schema for this call"
+    for name, value in call.params.items():
+        kind = schema.get(name)
+        if kind is None:
+            return f"non-canonical request: unknown parameter {show_name(name)}"
+        if kind.canonical(value) != value:
+            return f"non-canonical request: {name} is not a valid {kind.kind}"
+    return None
+
+
+def _typed_reason(share: Share, call: DssCall) -> str | None:
+    """Rules by parameter type, for every allowed call at once (a new setter cannot forget
+    them): no apartment scenes anywhere, and for a zone-restricted share no device bound to a
+    group that reaches beyond its zone."""
+    schema = params_of((call.klass, call.method)) or {}
+    for name, value in call.params.items():
+        kind = schema[name].kind
+        if kind is Kind.SCENE and int(value) >= SCENE_LIMIT:
+            return f"scene {value} not allowed ({name})"
+        if (
+            kind is Kind.GROUP
+            and share.zones
+            and call.klass == "device"
+            and int(value) not in ZONE_LOCAL_GROUPS
+        ):
+            return f"group {value} reaches beyond a zone ({name})"
+    return None
 
 
 def _parameter_reason(
@@ -229,7 +269,7 @@ def _scene_reason(params: Mapping[str, str], *, required: bool, where: str) -> s
     raw = param(params, "sceneNumber")
     if not raw:
         return f"{where}scene number required" if required else None
-    scene = parse_dss_int(raw)
+    scene = read_int(raw)
     if scene is None:
         return f"{where}scene number unparsable"
     if scene < 0 or scene >= SCENE_LIMIT:

@@ -17,17 +17,19 @@ class Target(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class DssCall:
-    """A dSS request as the dSS itself would read it.
+    """A dSS call in the canonical grammar (grammar.py, schema.py, docs/canonical-grammar.md).
 
-    `params` must be built with dSS semantics (dss_addon/web/dss_request.py): the first
-    occurrence of a name wins, a non-empty POST body replaces the query string, %XX and +
-    decoded. The proxy forwards exactly these params, never the raw request, so
-    what was decided is what the dSS receives.
+    `params` holds canonical spellings, not raw request text: each is a pure function of its
+    typed value and back (plain decimal for integers, lowercase hex for ids, `true`/`false`),
+    so deciding on the strings is deciding on the typed values, and the proxy serialises
+    exactly these strings (grammar.form_body). Strings rather than ints keep calls hashable,
+    cheap to build in tests and the bench, and identical to what is forwarded; decide()
+    refuses any value that is not canonical for its type, so no other spelling gets through.
     """
 
     target: Target
     klass: str = ""  # e.g. "apartment" (case kept: the dSS is case-sensitive)
-    method: str = ""  # e.g. "getStructure"; may contain "/" (the dSS keeps the rest of the path)
+    method: str = ""  # e.g. "getStructure"; an identifier
     params: Mapping[str, str] = field(default_factory=dict)
     path: str = ""  # raw request path, for OTHER/CONFIGURATOR targets and for the audit log
 

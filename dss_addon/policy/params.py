@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from dss_addon.policy.grammar import read_int
 from dss_addon.policy.model import DeviceRef, Topology
 
 # C isspace() in the "C" locale: what strtol skips before the number.
@@ -22,6 +23,9 @@ _INT_MAX = 2**31 - 1
 
 def parse_dss_int(s: str) -> int | None:
     """strtol(s, &end, 0) with the dSS's "the whole string must be consumed" rule.
+
+    The dSS's reading, kept to show (and test) what the canonical grammar avoids; the policy
+    reads integers with grammar.read_int only.
 
     `0x3dd` = 989, `010` = 8, ` +5` = 5; `08`, `5 `, `0x`, `` and `1_0` are invalid (None).
     """
@@ -85,7 +89,7 @@ def resolve_zone(params: Mapping[str, str], topology: Topology) -> int | str:
     if raw_id and name:
         return "both zone id and name given"
     if raw_id:
-        zone_id = parse_dss_int(raw_id)
+        zone_id = read_int(raw_id)
         return zone_id if zone_id is not None else "unparsable zone id"
     if name:
         named = topology.zones_named(name)

@@ -407,6 +407,14 @@ RESTRICTED_SHARE_BLOCKED_DEVICE_METHODS: frozenset[str] = frozenset(
     }
 )
 
+# Group ids a device of a zone-restricted share may be bound to (every "group id" parameter of a
+# device call, schema.py): the standard application groups 1-12 that the dSS creates in every
+# zone (dss-api.md §3.1), addressed in the device's own zone. Not 0 (broadcast: zone 0 is the
+# apartment), not 16-39 (clusters, apartment-wide user groups), not 48 (the zone's temperature
+# control, driven by the heating controller, not by a device binding) and not >= 64 (apartment
+# applications: apartment ventilation, recirculation).
+ZONE_LOCAL_GROUPS: frozenset[int] = frozenset(range(1, 13))
+
 # Non-JSON targets, named in denial reasons (anything else is just "target not allowed").
 KNOWN_OTHER_TARGETS: frozenset[str] = frozenset(
     {"browse", "cgi-bin", "icons", "getLatestLogs", "websocket", "www", "json"}

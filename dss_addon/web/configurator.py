@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
 from yarl import URL
 
 from dss_addon.errors import DssUnavailable
+from dss_addon.policy.grammar import form_body
+from dss_addon.policy.model import DssCall, Target
 from dss_addon.runtime import Runtime
-from dss_addon.web.dss_request import CONFIGURATOR_PREFIX, parse_dss_request, upstream_params
-from dss_addon.web.proxy import authorize
+from dss_addon.web.dss_request import (
+    CONFIGURATOR_PREFIX,
+    Refused,
+    parse_dss_request,
+    upstream_params,
+)
+from dss_addon.web.proxy import authorize, refuse
 from dss_addon.web.share_auth import authenticate
 from dss_addon.web.share_keys import RUNTIME
 
@@ -34,8 +40,11 @@ class Page:
 async def configurator(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     raw_path = request.raw_path.partition("?")[0]
-    call = parse_dss_request("GET", raw_path, request.rel_url.raw_query_string, b"")
+    parsed = parse_dss_request("GET", raw_path, request.rel_url.raw_query_string, b"")
     share, session = await authenticate(request)
+    if isinstance(parsed, Refused):
+        refuse(request, runtime, share, session, parsed)
+    call = parsed if isinstance(parsed, DssCall) else DssCall(Target.OTHER, path=raw_path)
     await authorize(request, runtime, share, session, call)
     page = await fetch_page(runtime, call.path, upstream_params(call))
     body = page.body
@@ -45,9 +54,10 @@ async def configurator(request: web.Request) -> web.StreamResponse:
 
 
 async def fetch_page(runtime: Runtime, path: str, params: Mapping[str, str]) -> Page:
-    """`path` comes from dss_request.configurator_path: already confined and unencoded."""
+    """`path` comes from dss_request.configurator_path: already confined and unencoded;
+    `params` are canonical (plain words), serialised like every forwarded dSS call."""
     settings = runtime.settings
-    query = f"?{urlencode(params)}" if params else ""
+    query = f"?{form_body(params)}" if params else ""
     url = URL(f"{settings.dss_url}{path}{query}", encoded=True)
     try:
         async with runtime.http.get(

@@ -1,40 +1,150 @@
-"""A share-site request read exactly as the dSS would read it (dss-api.md §1.2-1.3), and the
-canonical parameters the proxy forwards instead of the raw request (pure)."""
+"""A share-site request turned into a typed, canonical dSS call, or refused (pure).
+
+The grammar is docs/canonical-grammar.md. Anything outside it is refused before the policy
+and before any dSS round trip, whatever the dSS would make of it: the proxy never has to know
+how the dSS parses a spelling it does not accept. `url_decode` and `parse_params` read a form
+the way the dSS does (dss-api.md §1.3); they are kept to check what the dSS received, never to
+decide.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
+from dss_addon.policy.grammar import PARAM_NAME, show_name
 from dss_addon.policy.model import DssCall, Target
+from dss_addon.policy.schema import params_of
 
 BODY_LIMIT = 16 * 1024  # the dSS reads at most this much body in one read
 JSON_PREFIX = "/json/"
 CONFIGURATOR_PREFIX = "/s/dss/"
 
-# Never forwarded: `token` would pick the dSS session (DESIGN.md §3 rule 5), `callback` turns the
-# answer into JSONP (the policy refuses it; stripping it again is defence in depth).
-STRIPPED_PARAMS = frozenset({"token", "callback"})
+# Read and never forwarded: `token` would pick the dSS session (DESIGN.md §3 rule 5), `_dc` is
+# the cache buster of ExtJS (the dSS configurator's toolkit) and means nothing to the dSS.
+DROPPED_PARAMS = frozenset({"token", "_dc"})
+NON_CANONICAL = "non-canonical request"
 
 _HEX = frozenset("0123456789abcdefABCDEF")
-# dSS class and method names are identifiers; the method may continue with "/segments" (the dSS
-# hands the whole rest of the path to the class).
-_SEGMENT = re.compile(r"[A-Za-z0-9_]+")
-# Parameter names every dSS handler reads are identifiers. The dSS matches names byte for byte
-# without decoding them, so "%74oken" is not "token" to it; such names can reach no handler.
-_PARAM_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+# Raw characters allowed in a query or body besides %XX escapes: printable ASCII without
+# space, '#' and the characters browsers always escape. Everything else must be %-encoded.
+_RAW_VALUE = re.compile(r"[A-Za-z0-9\-._~!$'()*,;:@/?%+=]*")
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 # The upstream web front's own areas: never reached through the configurator route.
 _CONFIGURATOR_FORBIDDEN = (
     "json", "browse", "cgi-bin", "add-ons", "websocket", "icons", "getlatestlogs", "www",
 )  # fmt: skip
 _CONFIGURATOR_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~]+")
+_CONFIGURATOR_VALUE = re.compile(r"[A-Za-z0-9_.\-]{0,64}")
 
 
-def url_decode(raw: str) -> str:
-    """`%XX` decoded, `+` as a space; a `%` not followed by two hex digits keeps `raw` as is.
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A request outside the canonical grammar. `reason` names what, never the value."""
 
-    Bytes are read as UTF-8 (invalid sequences become U+FFFD), so every value can be re-encoded:
-    the proxy forwards that text, and the dSS reads the same value the policy saw.
+    reason: str
+    path: str  # the raw request path, for the audit log
+
+
+class _Refusal(Exception):
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def parse_dss_request(method: str, path: str, query_string: str, body: bytes) -> DssCall | Refused:
+    """`path` and `query_string` are the raw (still percent-encoded) request target parts.
+
+    Bodies above BODY_LIMIT are refused by the caller before this is reached.
     """
+    try:
+        if path.startswith(CONFIGURATOR_PREFIX):
+            return _configurator_call(method, path, query_string, body)
+        if not path.startswith(JSON_PREFIX):
+            return DssCall(Target.OTHER, path=path)
+        return _json_call(method, path, query_string, body)
+    except _Refusal as refusal:
+        return Refused(f"{NON_CANONICAL}: {refusal.what}", path[:200])
+
+
+def _json_call(method: str, path: str, query_string: str, body: bytes) -> DssCall:
+    klass, sep, method_name = path[len(JSON_PREFIX) :].partition("/")
+    if not sep or not _IDENTIFIER.fullmatch(klass) or not _IDENTIFIER.fullmatch(method_name):
+        raise _Refusal("class and method must be plain identifiers")
+    raw = read_form(_source(method, query_string, body))
+    schema = params_of((klass, method_name))
+    if schema is None:
+        # Not an allowed call: the policy refuses it by name; the values are never forwarded.
+        return DssCall(Target.JSON, klass, method_name, raw, path)
+    params: dict[str, str] = {}
+    for name, value in raw.items():
+        kind = schema.get(name)
+        if kind is None:
+            raise _Refusal(f"unknown parameter {show_name(name)} for {klass}/{method_name}")
+        canonical = kind.canonical(value)
+        if canonical is None:
+            raise _Refusal(f"{name} is not a valid {kind.kind}")
+        params[name] = canonical
+    return DssCall(Target.JSON, klass, method_name, params, path)
+
+
+def _source(method: str, query_string: str, body: bytes) -> str:
+    """The one parameter source, as the dSS picks it, with every ambiguity refused."""
+    if not body:
+        return query_string
+    if method != "POST":
+        raise _Refusal(f"a body on a {_method_name(method)} request")
+    text = _ascii(body)
+    in_query = _meaningful(read_form(query_string))
+    if in_query and in_query != _meaningful(read_form(text)):
+        # The dSS reads only the body; a client that also puts other parameters in the query
+        # means something the dSS will not do.
+        raise _Refusal("a POST body and a query string that differ")
+    return text
+
+
+def _method_name(method: str) -> str:
+    return method if _IDENTIFIER.fullmatch(method) else "non-POST"
+
+
+def _meaningful(params: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in params.items() if k not in DROPPED_PARAMS}
+
+
+def _ascii(body: bytes) -> str:
+    try:
+        return body.decode("ascii")
+    except UnicodeDecodeError:
+        raise _Refusal("raw non-ASCII bytes in the body") from None
+
+
+def read_form(raw: str) -> dict[str, str]:
+    """`name=value&...` with identifier names, each once, %XX-escaped UTF-8 values (`+` is a
+    space); `token` and `_dc` dropped, `callback` (JSONP) refused. Raises _Refusal."""
+    params: dict[str, str] = {}
+    if raw == "":
+        return params
+    seen: set[str] = set()
+    for pair in raw.split("&"):
+        name, sep, value = pair.partition("=")
+        if not sep or not PARAM_NAME.fullmatch(name):
+            raise _Refusal("a parameter without an identifier name and '='")
+        if name in seen:
+            raise _Refusal(f"parameter {show_name(name)} given twice")
+        seen.add(name)
+        if name.lower() == "callback":
+            raise _Refusal("JSONP callback")
+        decoded = strict_decode(value)
+        if name not in DROPPED_PARAMS:
+            params[name] = decoded
+    return params
+
+
+def strict_decode(raw: str) -> str:
+    """`%XX` (two hex digits) and `+` as a space; the bytes must be UTF-8. Raises _Refusal."""
+    if not _RAW_VALUE.fullmatch(raw):
+        raise _Refusal("a raw character that must be percent-encoded")
     out = bytearray()
     i = 0
     while i < len(raw):
@@ -42,70 +152,29 @@ def url_decode(raw: str) -> str:
         if ch == "%":
             pair = raw[i + 1 : i + 3]
             if len(pair) != 2 or not set(pair) <= _HEX:
-                return _text(_raw_bytes(raw))
+                raise _Refusal("an invalid percent escape")
             out.append(int(pair, 16))
             i += 3
             continue
-        out += b" " if ch == "+" else _raw_bytes(ch)
+        out += b" " if ch == "+" else ch.encode("ascii")
         i += 1
-    return _text(bytes(out))
-
-
-def _raw_bytes(text: str) -> bytes:
-    """Undecodable request bytes arrive as surrogate escapes (U+DC80-U+DCFF): give them back."""
     try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # any other lone surrogate cannot come from the wire
-        return text.encode("utf-8", "replace")
+        return bytes(out).decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Refusal("a value that is not UTF-8") from None
 
 
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
-
-
-def parse_params(raw: str) -> dict[str, str]:
-    """The dSS looks up `"&" + name + "="` in `"&" + raw`: the first pair with `=` wins."""
-    params: dict[str, str] = {}
-    for pair in raw.split("&"):
-        name, sep, value = pair.partition("=")
-        if not sep or not _PARAM_NAME.fullmatch(name) or name in params:
-            continue
-        params[name] = url_decode(value)
-    return params
-
-
-def parse_dss_request(method: str, path: str, query_string: str, body: bytes) -> DssCall:
-    """`path` and `query_string` are the raw (still percent-encoded) request target parts.
-
-    Bodies above BODY_LIMIT are refused by the caller before this is reached.
-    """
-    if path.startswith(CONFIGURATOR_PREFIX):
-        return _configurator_call(path, query_string)
-    if not path.startswith(JSON_PREFIX):
-        return DssCall(Target.OTHER, path=path)
-    # Only POST bodies are read by the dSS; an empty one falls back to the query (#11669).
-    raw = body.decode("utf-8", "surrogateescape") if method == "POST" and body else query_string
-    klass, method_name = _split_json_tail(path[len(JSON_PREFIX) :])
-    if klass is None:
-        return DssCall(Target.OTHER, path=path)
-    return DssCall(Target.JSON, klass, method_name, parse_params(raw), path)
-
-
-def _split_json_tail(tail: str) -> tuple[str | None, str]:
-    # Anything but plain identifier segments (%2F, "..", "//", a trailing "/") is not a call we
-    # can name with certainty, so it becomes OTHER and the policy refuses it.
-    klass, _, method = tail.partition("/")
-    segments = method.split("/")
-    if not _SEGMENT.fullmatch(klass) or not all(_SEGMENT.fullmatch(s) for s in segments):
-        return None, ""
-    return klass, method
-
-
-def _configurator_call(path: str, query_string: str) -> DssCall:
+def _configurator_call(method: str, path: str, query_string: str, body: bytes) -> DssCall:
     upstream = configurator_path(path[len(CONFIGURATOR_PREFIX) :])
     if upstream is None:
         return DssCall(Target.OTHER, path=path)
-    return DssCall(Target.CONFIGURATOR, params=parse_params(query_string), path=upstream)
+    if body:
+        raise _Refusal(f"a body on a {_method_name(method)} configurator request")
+    params = read_form(query_string)
+    for name, value in params.items():
+        if not _CONFIGURATOR_VALUE.fullmatch(value):
+            raise _Refusal(f"configurator parameter {show_name(name)} is not a plain word")
+    return DssCall(Target.CONFIGURATOR, params=params, path=upstream)
 
 
 def configurator_path(tail: str) -> str | None:
@@ -127,5 +196,34 @@ def configurator_path(tail: str) -> str | None:
 
 
 def upstream_params(call: DssCall) -> dict[str, str]:
-    """What the proxy forwards: the decided params, minus credentials and JSONP."""
-    return {k: v for k, v in call.params.items() if k not in STRIPPED_PARAMS}
+    """What the proxy forwards: the decided canonical params (credentials were never kept)."""
+    return {k: v for k, v in call.params.items() if k not in DROPPED_PARAMS}
+
+
+def url_decode(raw: str) -> str:
+    """The dSS's reading, for checks only: `%XX` decoded, `+` as a space; a `%` not followed by
+    two hex digits keeps `raw` as is. Undecodable bytes become U+FFFD."""
+    out = bytearray()
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "%":
+            pair = raw[i + 1 : i + 3]
+            if len(pair) != 2 or not set(pair) <= _HEX:
+                return raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            out.append(int(pair, 16))
+            i += 3
+            continue
+        out += b" " if ch == "+" else ch.encode("utf-8", "surrogateescape")
+        i += 1
+    return bytes(out).decode("utf-8", "replace")
+
+
+def parse_params(raw: str) -> dict[str, str]:
+    """The dSS's reading, for checks only: the first `name=` pair wins."""
+    params: dict[str, str] = {}
+    for pair in raw.split("&"):
+        name, sep, value = pair.partition("=")
+        if sep and name not in params:
+            params[name] = url_decode(value)
+    return params

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from dss_addon.errors import DssRejected
+from dss_addon.policy.grammar import read_int
 from dss_addon.policy.model import DssCall
-from dss_addon.policy.params import parse_dss_int
 
 SUBSCRIPTION_PARAM = "subscriptionID"
 # A long poll is also bounded by this, so a proxied request never sits open for ever.
@@ -99,7 +99,7 @@ def poll_timeout_ms(params: Mapping[str, str], now: datetime, expires_at: dateti
     numbers, numbers beyond a C int (strtol clamps them, a long -> int cast may make them 0) and
     what does not parse (the dSS's parser might still read something into it)."""
     raw = params.get("timeout", "")
-    requested = parse_dss_int(raw) if raw else 0
+    requested = read_int(raw) if raw else 0
     if requested == -1:
         return -1
     remaining_ms = int((expires_at - now).total_seconds() * 1000)

@@ -16,7 +16,7 @@ from dss_addon.policy.rules import VIEW_CALLS
 from dss_addon.runtime import Runtime
 from dss_addon.shares.audit import AuditEvent
 from dss_addon.shares.model import USABLE_STATES, Share, ShareSession, share_state
-from dss_addon.web.dss_request import BODY_LIMIT, parse_dss_request, upstream_params
+from dss_addon.web.dss_request import BODY_LIMIT, Refused, parse_dss_request, upstream_params
 from dss_addon.web.event_poll import (
     POLL_GRACE_SECONDS,
     namespaced_params,
@@ -50,7 +50,8 @@ async def json_proxy(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     body = await read_limited_body(request)
     raw_path = request.raw_path.partition("?")[0]
-    call = parse_dss_request(request.method, raw_path, request.rel_url.raw_query_string, body)
+    parsed = parse_dss_request(request.method, raw_path, request.rel_url.raw_query_string, body)
+    call = parsed if isinstance(parsed, DssCall) else DssCall(Target.OTHER, path=parsed.path)
     local = LOCAL_ANSWERS.get((call.klass, call.method)) if call.target is Target.JSON else None
     if local is not None:
         return _dss_json(local)
@@ -64,6 +65,8 @@ async def json_proxy(request: web.Request) -> web.StreamResponse:
         call=call,
         client=client_of(request),
     )
+    if isinstance(parsed, Refused):
+        refuse(request, runtime, share, session, parsed)
     await authorize(request, runtime, share, session, call)
     params = namespaced_params(call, upstream_params(call), session.id)
     if (call.klass, call.method) == ("event", "get"):
@@ -82,13 +85,32 @@ async def json_proxy(request: web.Request) -> web.StreamResponse:
     )
 
 
+def refuse(
+    request: web.Request, runtime: Runtime, share: Share, session: ShareSession, refused: Refused
+) -> None:
+    """A request outside the canonical grammar: audited and refused before any dSS round
+    trip (not even a topology read), whatever the share and session."""
+    _enforce(request, runtime, share, session, refused.path, Decision.deny(refused.reason))
+
+
 async def authorize(
     request: web.Request, runtime: Runtime, share: Share, session: ShareSession, call: DssCall
 ) -> None:
     """Decide, audit, and raise ShareEnded (401) or AccessDenied (403) unless allowed."""
-    now = runtime.clock.now()
     decision = await _decide(runtime, share, session, call)
     what = f"{call.klass}/{call.method}" if call.target is Target.JSON else call.path
+    _enforce(request, runtime, share, session, what, decision)
+
+
+def _enforce(
+    request: web.Request,
+    runtime: Runtime,
+    share: Share,
+    session: ShareSession,
+    what: str,
+    decision: Decision,
+) -> None:
+    now = runtime.clock.now()
     allowed = decision.allowed
     event = AuditEvent.CALL if allowed else AuditEvent.DENIED
     runtime.shares.audit(

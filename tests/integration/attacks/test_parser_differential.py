@@ -141,15 +141,16 @@ async def test_body_and_query_together(
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS"])
-async def test_bodies_of_other_methods_are_not_parameters(
+async def test_bodies_of_other_methods_are_refused(
     stack: Stack, kueche: Helper, method: str
 ) -> None:
-    # The dSS reads a body only for POST (dss-api.md §1.3); the query is what counts here.
+    # The dSS reads a body only for POST (dss-api.md §1.3): a client that sends one with another
+    # method means something the dSS will not do, so the request is refused as a whole.
     status, _ = await _check(
         stack, kueche, method, Q, f"id={WOHNEN}&groupID=1&sceneNumber=5".encode(), headers=FORM
     )
-    assert status == 200
-    assert stack.sim.zone(KUECHE).groups[1].last_called_scene == 5
+    assert status == 403
+    assert stack.sim.zone(KUECHE).groups[1].last_called_scene == 0
 
 
 async def test_empty_post_body_falls_back_to_the_query(stack: Stack, kueche: Helper) -> None:

@@ -116,7 +116,8 @@ async def test_raw_call_forwards_a_canonical_query_and_returns_the_answer_unchan
     assert sim.calls[-1].body == f"token={owner_token}&id=989"
 
     reply = await dss.call("zone", "getName", {"id": "a b&c"}, owner_token)
-    assert sim.calls[-1].body == f"token={owner_token}&id=a+b%26c"
+    # A space travels as %20, never "+" (grammar.form_body).
+    assert sim.calls[-1].body == f"token={owner_token}&id=a%20b%26c"
 
     reply = await dss.call("apartment", "getName", {}, "0" * 64)
     assert reply.status == 403

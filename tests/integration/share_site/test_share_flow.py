@@ -139,12 +139,23 @@ async def test_post_body_parameters_are_forwarded_like_the_dss_reads_them(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
     helper = await open_share(http, stack, level="operate")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
     resp = await helper.post(
-        f"/json/zone/callScene?id={ZONE}&sceneNumber=200",
-        data=f"id={ZONE}&groupID=1&sceneNumber=0x11",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        "/json/zone/callScene?token=ignored",
+        data=f"id={ZONE}&groupID=1&sceneNumber=17",
+        headers=form,
     )
     assert resp.status == 200, await resp.text()
+    resp = await helper.get(f"/json/zone/getLastCalledScene?id={ZONE}&groupID=1")
+    assert (await resp.json())["result"]["scene"] == 17
+    # A query that says something else than the body is ambiguous: refused, nothing called
+    # (the dSS would read only the body; docs/canonical-grammar.md §1).
+    resp = await helper.post(
+        f"/json/zone/callScene?id={ZONE}&groupID=1&sceneNumber=5",
+        data=f"id={ZONE}&groupID=1&sceneNumber=18",
+        headers=form,
+    )
+    assert resp.status == 403
     resp = await helper.get(f"/json/zone/getLastCalledScene?id={ZONE}&groupID=1")
     assert (await resp.json())["result"]["scene"] == 17
 

@@ -25,9 +25,9 @@ BUDGET_SECONDS = 200e-6
 @pytest.mark.parametrize(
     "call",
     [
-        make_call("device", "callScene", dsuid=LIGHT_WOHNEN.dsuid.upper(), sceneNumber="5"),
+        make_call("device", "callScene", dsuid=LIGHT_WOHNEN.dsuid, sceneNumber="5"),
         make_call("property", "query", query="/apartment/zones/zone989/devices/*(*)"),
-        make_call("zone", "callScene", id="0x3dd", sceneNumber="5"),
+        make_call("zone", "callScene", id="989", sceneNumber="5"),
     ],
 )
 def test_decide_is_cheap(call: DssCall) -> None:

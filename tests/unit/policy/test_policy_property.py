@@ -22,6 +22,9 @@ TOPOLOGY = make_topology()
 WRITABLE_ADDONS = frozenset({"tado", "system-addon-timed-events"})
 
 
+_VALUES = {"setString": "x", "setInteger": "1", "setBoolean": "true", "setFloating": "1.5"}
+
+
 def prop(
     level: Level,
     method: str,
@@ -31,7 +34,10 @@ def prop(
 ) -> Decision:
     key = "query" if method in ("query", "query2") else "path"
     share = make_share(level=level, zones=zones)
-    call = make_call("property", method, **{key: raw, "value": "x"})
+    params = {key: raw}
+    if method in _VALUES:
+        params["value"] = _VALUES[method]
+    call = make_call("property", method, **params)
     return decide(
         share,
         make_session(share),
@@ -124,7 +130,8 @@ def test_queries_cannot_reach_blocked_subtrees(level: Level, query: str, method:
         # writes: configure only, only below /scripts/<add-on>
         (C, "setString", "/scripts/tado/config", True),
         (C, "setInteger", "/scripts/tado/n", True),
-        (C, "setBoolean", "//scripts//tado//flag", True),
+        # Empty segments are children named "" to the dSS (dss-api.md §9 #6): not canonical.
+        (C, "setBoolean", "//scripts//tado//flag", False),
         (C, "setString", "/scripts", False),
         (C, "setString", "/scripts/tado", False),
         (C, "setString", "/scripts/other-addon/config", False),

@@ -42,13 +42,15 @@ def restricted(level: Level, klass: str, method: str, **params: str) -> Decision
     ("zone_id", "allowed"),
     [
         ("989", True),
-        ("0x3dd", True),
-        ("0X3DD", True),
-        ("01735", True),
-        (" 989", True),
-        ("+989", True),
+        # Every other spelling is refused, even of an allowed zone: the dSS reads them with
+        # strtol base 0 (0x3dd = 01735 = 989), the canonical grammar does not.
+        ("0x3dd", False),
+        ("0X3DD", False),
+        ("01735", False),
+        (" 989", False),
+        ("+989", False),
         ("990", True),
-        ("0x3de", True),
+        ("0x3de", False),
         ("991", False),
         ("0x3df", False),
         ("01737", False),
@@ -73,7 +75,7 @@ def test_zone_calls_must_target_an_allowed_zone(zone_id: str, allowed: bool) -> 
     ("params", "reason"),
     [
         ({"id": "991"}, "zone 991 outside share zones"),
-        ({"id": "0x3df"}, "zone 991 outside share zones"),
+        ({"id": "0x3df"}, "non-canonical request: id is not a valid zone id"),
         ({"id": "0"}, "zone 0 (whole apartment) not allowed for a zone-restricted share"),
         ({"name": "Schlafen"}, "zone 991 outside share zones"),
         ({"id": "989", "name": "Wohnen"}, "both zone id and name given"),
@@ -94,12 +96,13 @@ def test_zone_by_name_inside_the_share() -> None:
     ("params", "allowed"),
     [
         ({"dsuid": LIGHT_WOHNEN.dsuid}, True),
-        ({"dsuid": LIGHT_WOHNEN.dsuid.upper()}, True),
+        # Ids are lowercase hex in a canonical call (the proxy lowercases what it reads).
+        ({"dsuid": LIGHT_WOHNEN.dsuid.upper()}, False),
         ({"dsid": LIGHT_WOHNEN.dsid}, True),
-        ({"dsid": LIGHT_WOHNEN.dsid.upper()}, True),
+        ({"dsid": LIGHT_WOHNEN.dsid.upper()}, False),
         ({"name": "Deckenlicht Wohnen"}, True),
         ({"dsuid": SENSOR_KUECHE.dsuid}, True),
-        ({"dsuid": BLIND_KUECHE.dsuid.upper(), "dsid": LAMP_SCHLAFEN.dsid}, True),
+        ({"dsuid": BLIND_KUECHE.dsuid, "dsid": LAMP_SCHLAFEN.dsid}, True),
         ({"dsuid": LAMP_SCHLAFEN.dsuid}, False),
         ({"dsuid": LAMP_SCHLAFEN.dsuid.upper()}, False),
         ({"dsid": LAMP_SCHLAFEN.dsid}, False),
@@ -126,7 +129,8 @@ def test_device_calls_must_target_a_device_in_an_allowed_zone(
 def test_restricted_shares_cannot_bind_a_device_in_their_zone_to_other_groups(method: str) -> None:
     # A button in the kitchen bound to an apartment-wide cluster would act on the whole home.
     share = make_share(level=Level.CONFIGURE, zones=ZONES)
-    call = make_call("device", method, dsuid=LIGHT_WOHNEN.dsuid, groupID="16")
+    param = {"addToArea": "areaScene", "setButtonID": "buttonID"}.get(method, "groupID")
+    call = make_call("device", method, dsuid=LIGHT_WOHNEN.dsuid, **{param: "16"})
     unrestricted = make_share(level=Level.CONFIGURE)
     denied = decide(
         share, make_session(share), call, NOW, topology=TOPOLOGY, idle_timeout=IDLE_TIMEOUT
@@ -156,7 +160,7 @@ def test_device_outside_reason() -> None:
         (Level.VIEW, "apartment", "getDevices", {}, True),
         (Level.VIEW, "apartment", "getCircuits", {}, True),
         (Level.VIEW, "metering", "getLatest", {"from": ".meters(all)", "type": "energy"}, True),
-        (Level.VIEW, "circuit", "getConsumption", {"dsuid": "x"}, True),
+        (Level.VIEW, "circuit", "getConsumption", {"dsuid": "30" * 17}, True),
         (Level.OPERATE, "apartment", "callScene", {"sceneNumber": "5"}, False),
         (Level.OPERATE, "apartment", "undoScene", {"sceneNumber": "5"}, False),
         (Level.CONFIGURE, "apartment", "setName", {"newName": "x"}, False),

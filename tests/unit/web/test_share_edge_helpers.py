@@ -97,13 +97,13 @@ END = DEFAULT_START + timedelta(minutes=10)
         (None, DEFAULT_START, MAX_POLL_MS),  # missing: "for ever" is capped
         ("0", DEFAULT_START, MAX_POLL_MS),
         ("1000", DEFAULT_START, 1000),
-        ("0x3e8", DEFAULT_START, 1000),
+        ("0x3e8", DEFAULT_START, MAX_POLL_MS),  # not canonical (the proxy refuses it): capped
         ("120000", DEFAULT_START, MAX_POLL_MS),
         ("30000", END - timedelta(seconds=5), 5000),  # capped to the share's end
         (None, END - timedelta(seconds=5), 5000),
         ("30000", END + timedelta(seconds=5), 1),
         ("-1", DEFAULT_START, -1),  # immediate: kept
-        ("-0x1", DEFAULT_START, -1),
+        ("-0x1", DEFAULT_START, MAX_POLL_MS),
         ("abc", DEFAULT_START, MAX_POLL_MS),  # what might the dSS read into it? Capped.
         ("99999999999", DEFAULT_START, MAX_POLL_MS),  # beyond a C int: strtol clamps
         ("99999999999", END - timedelta(seconds=1), 1000),

@@ -1,0 +1,130 @@
+"""The per-call parameter schema, and the rules that hang off parameter types.
+
+These tests iterate the schema, so a new setter that takes a scene or a group id cannot be
+added without the scene and zone rules applying to it."""
+
+from __future__ import annotations
+
+import pytest
+
+from dss_addon.policy import Decision, decide
+from dss_addon.policy.grammar import Kind
+from dss_addon.policy.rules import CONFIGURE_CALLS, ZONE_LOCAL_GROUPS, Call
+from dss_addon.policy.schema import SCHEMA
+from dss_addon.shares.model import Level
+from tests.support.builders import (
+    IDLE_TIMEOUT,
+    LIGHT_WOHNEN,
+    NOW,
+    make_call,
+    make_session,
+    make_share,
+    make_topology,
+)
+
+TOPOLOGY = make_topology()
+# Enough to name a target in each class, so that only the parameter under test can deny.
+_TARGET: dict[str, dict[str, str]] = {
+    "device": {"dsuid": LIGHT_WOHNEN.dsuid},
+    "zone": {"id": "989", "groupID": "1"},
+    "apartment": {"groupID": "1"},
+}
+
+
+def _typed(kind: Kind) -> list[tuple[Call, str]]:
+    return sorted(
+        (call, name) for call, params in SCHEMA.items() for name, t in params.items()
+        if t.kind is kind
+    )  # fmt: skip
+
+
+def _decide(call: Call, name: str, value: str, zones: tuple[int, ...] = ()) -> Decision:
+    klass, method = call
+    params = {k: v for k, v in _TARGET.get(klass, {}).items() if k in SCHEMA[call]}
+    params[name] = value
+    share = make_share(level=Level.CONFIGURE, zones=zones)
+    return decide(
+        share,
+        make_session(share),
+        make_call(klass, method, **params),
+        NOW,
+        topology=TOPOLOGY,
+        idle_timeout=IDLE_TIMEOUT,
+    )
+
+
+def test_every_allowed_call_has_a_schema_and_nothing_else_does() -> None:
+    assert set(SCHEMA) == CONFIGURE_CALLS
+
+
+def test_names_that_say_scene_or_group_are_typed_so() -> None:
+    for call, params in SCHEMA.items():
+        for name, kind in params.items():
+            lowered = name.lower()
+            if "scene" in lowered and lowered != "newname":
+                assert kind.kind is Kind.SCENE, (call, name)
+            if lowered in ("groupid", "clusterid"):
+                assert kind.kind is Kind.GROUP, (call, name)
+
+
+SCENE_PARAMS = _typed(Kind.SCENE)
+
+
+def test_the_scene_setters_are_typed() -> None:
+    expected = {
+        (("device", "setSceneValue"), "sceneID"),
+        (("device", "setSceneMode"), "sceneID"),
+        (("device", "setOutputChannelSceneValue2"), "sceneNumber"),
+        (("device", "setOutputChannelDontCareFlag"), "sceneNumber"),
+        (("device", "addToArea"), "areaScene"),
+        (("zone", "sceneSetName"), "sceneNumber"),
+        (("zone", "saveScene"), "sceneNumber"),
+        (("zone", "callScene"), "sceneNumber"),
+        (("apartment", "undoScene"), "sceneNumber"),
+    }
+    assert expected <= set(SCENE_PARAMS)
+
+
+@pytest.mark.parametrize(("call", "name"), SCENE_PARAMS)
+@pytest.mark.parametrize("scene", ["64", "65", "68", "76", "127", "255"])
+def test_apartment_scenes_are_refused_in_every_call_that_takes_a_scene(
+    call: Call, name: str, scene: str
+) -> None:
+    decision = _decide(call, name, scene)
+    assert not decision.allowed
+    assert f"scene {scene} not allowed" in decision.reason
+
+
+@pytest.mark.parametrize(("call", "name"), SCENE_PARAMS)
+def test_a_room_scene_is_not_refused_as_a_scene(call: Call, name: str) -> None:
+    decision = _decide(call, name, "5")
+    assert "scene" not in decision.reason or decision.allowed
+
+
+DEVICE_GROUP_PARAMS = [(c, n) for c, n in _typed(Kind.GROUP) if c[0] == "device"]
+
+
+def test_the_binary_input_target_is_a_group_id() -> None:
+    assert (("device", "setBinaryInputTarget"), "groupId") in DEVICE_GROUP_PARAMS
+
+
+@pytest.mark.parametrize(("call", "name"), DEVICE_GROUP_PARAMS)
+@pytest.mark.parametrize("group", ["0", "16", "39", "48", "64", "69", "255"])
+def test_zone_restricted_shares_never_bind_a_device_to_a_group_beyond_the_zone(
+    call: Call, name: str, group: str
+) -> None:
+    assert not _decide(call, name, group, zones=(989,)).allowed
+    unrestricted = _decide(call, name, group)
+    assert "reaches beyond a zone" not in unrestricted.reason
+
+
+@pytest.mark.parametrize("group", sorted(ZONE_LOCAL_GROUPS))
+def test_a_binary_input_may_target_a_group_of_its_own_zone(group: int) -> None:
+    call = ("device", "setBinaryInputTarget")
+    decision = _decide(call, "groupId", str(group), zones=(989,))
+    assert decision.allowed, decision.reason
+
+
+def test_a_binary_input_of_a_restricted_share_may_not_target_a_cluster() -> None:
+    decision = _decide(("device", "setBinaryInputTarget"), "groupId", "16", zones=(989,))
+    assert decision == Decision.deny("group 16 reaches beyond a zone (groupId)")
