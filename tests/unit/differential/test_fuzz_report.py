@@ -11,7 +11,6 @@ from tests.support.raw_http import encode
 from tests.support.requests_gen import FuzzRequest, Mutation, RawRequest
 
 
-
 def violation(call: str = "zone/callScene") -> Violation:
     request = FuzzRequest(CORPUS[0], (Mutation("value", "sceneNumber", "65"),))
     effect = Effect(EffectKind.ACTION, call, zone=0, group=0, scene=65)
