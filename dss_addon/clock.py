@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+# A wall clock earlier than this is not synchronised (a device without a battery-backed clock
+# boots in 1970 or 2000). The release process sets it to the first day of the month the version
+# is released in; 0.1.0 was built in November 2026. Raise it with every release.
+BUILD_DATE = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 class Clock(Protocol):
@@ -23,3 +28,36 @@ class SystemClock:
 
     def monotonic(self) -> float:
         return time.monotonic()
+
+
+class SteadyClock:
+    """Wall time that never runs backwards, for every share decision (DESIGN.md §3 rule 8).
+
+    now() is the later of the wall clock and the high-water mark; while the wall clock lags
+    behind the mark (it was set back), the mark keeps running on the monotonic clock, so
+    shares still expire on time. The store persists the mark, so a restart keeps it too."""
+
+    def __init__(self, inner: Clock, mark: datetime | None = None) -> None:
+        self._inner = inner
+        self._mark = mark if mark is not None else inner.now()
+        self._mark_mono = inner.monotonic()
+
+    def now(self) -> datetime:
+        wall, mono = self._inner.now(), self._inner.monotonic()
+        running = self._mark + timedelta(seconds=max(0.0, mono - self._mark_mono))
+        self._mark, self._mark_mono = max(wall, running), mono
+        return self._mark
+
+    def monotonic(self) -> float:
+        return self._inner.monotonic()
+
+    def wall(self) -> datetime:
+        """The wall clock as it is, for judging whether it can be trusted."""
+        return self._inner.now()
+
+
+
+def synchronised(clock: Clock) -> bool:
+    """False while the wall clock lies before the build date (never set since boot)."""
+    wall = clock.wall() if isinstance(clock, SteadyClock) else clock.now()
+    return wall >= BUILD_DATE

@@ -79,6 +79,19 @@ class StoreError(AddonError):
     code = "store"
 
 
+class StoreFull(StoreError):
+    """The disk (or quota) is full: SQLite answered SQLITE_FULL. Nothing was written."""
+
+    code = "store_full"
+
+
+class ClockUnsynchronised(AddonError):
+    """The wall clock lies before the build date: it was never set (no time server yet).
+    New shares and new redemptions wait until it is; nothing was changed."""
+
+    code = "clock_unsynchronised"
+
+
 class DssError(AddonError):
     code = "dss"
 

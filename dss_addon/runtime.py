@@ -21,13 +21,15 @@ from dss_addon.dss.upstream import ShareUpstream
 from dss_addon.errors import DssError, StoreError
 from dss_addon.settings import Settings
 from dss_addon.shares.service import ShareService
-from dss_addon.shares.vault import TokenVault
+from dss_addon.shares.vault import KEY_FILE, TokenVault
 from dss_addon.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
 DB_FILE = "addon.db"
 RELEASE_INTERVAL = 3600.0  # seconds between clean-ups of app tokens of ended shares
+REVOCATION_RETRY_FIRST = 1.0  # seconds; doubled up to the maximum while the disk stays full
+REVOCATION_RETRY_MAX = 30.0
 
 
 @dataclass
@@ -95,7 +97,9 @@ def prepare_data_dir(data_dir: Path) -> None:
 
 @asynccontextmanager
 async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
-    clock = clock or SystemClock()
+    """Refuses (StoreError, with what to do) a data directory it cannot trust: a foreign or
+    damaged database, a missing or replaced key while sealed app tokens exist, a key file
+    of another user that others may read."""
     await asyncio.to_thread(prepare_data_dir, settings.data_dir)
     async with AsyncExitStack() as stack:
         # No cookie jar: the dSS reads a `token` cookie before the `token` parameter, so a
@@ -103,8 +107,12 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
         http = await stack.enter_async_context(
             aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
         )
-        store = await stack.enter_async_context(open_store(settings.data_dir / DB_FILE, clock))
-        vault = await asyncio.to_thread(TokenVault.open, settings.data_dir)
+        store = await stack.enter_async_context(
+            open_store(settings.data_dir / DB_FILE, clock or SystemClock())
+        )
+        # From here on every part sees the store's clock: it never runs backwards.
+        clock = store.clock
+        vault = await open_vault(store, settings.data_dir)
         # The dSS's certificate is self-signed; verification is switched off for this one
         # client only when the settings say so, never globally.
         dss = DssClient(
@@ -139,9 +147,43 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
         )
         release_task = asyncio.create_task(_release_loop(service), name="dss-token-release")
         stack.push_async_callback(_cancel, release_task)
+        # Closed before the store: one last try to save revocations the disk refused so far.
+        stack.push_async_callback(service.persist_revocations)
+        saver = asyncio.create_task(_revocation_loop(service), name="revocation-saver")
+        stack.push_async_callback(_cancel, saver)
         log.info("runtime ready (dSS %s, data in %s)", settings.dss_url, settings.data_dir)
         yield Runtime(settings, clock, http, store, vault, dss, upstream, service)
         log.info("runtime closing")
+
+
+async def open_vault(store: Store, data_dir: Path) -> TokenVault:
+    """The key file must open the app tokens the database holds: a new key (the file was
+    deleted) or another one would leave every share answering 500, even to the owner."""
+    sealed = await store.any_app_token()
+    vault = await asyncio.to_thread(TokenVault.open, data_dir, must_exist=sealed is not None)
+    if sealed is not None and not vault.opens(sealed):
+        raise StoreError(
+            f"the key file {data_dir / KEY_FILE} does not open the dSS app tokens in the"
+            " database (was it replaced?); restore the original key file from a backup, or"
+            f" move {data_dir / DB_FILE} away to start without shares"
+        )
+    return vault
+
+
+async def _revocation_loop(service: ShareService) -> None:
+    """Saves the revocations the disk refused (they hold in memory already), retrying with a
+    growing pause until the disk takes them; sleeps while none waits."""
+    while True:
+        await service.revocations_pending.wait()
+        pause = REVOCATION_RETRY_FIRST
+        while True:
+            try:
+                if await service.persist_revocations():
+                    break
+            except Exception:
+                log.exception("saving revocations failed")
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, REVOCATION_RETRY_MAX)
 
 
 async def _release_loop(service: ShareService) -> None:

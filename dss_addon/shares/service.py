@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import hmac
 import logging
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from dss_addon.clock import Clock
+from dss_addon.clock import Clock, synchronised
 from dss_addon.errors import (
     BadInput,
+    ClockUnsynchronised,
     NotAuthenticated,
     ShareLocked,
     ShareNotFound,
+    StoreError,
     WrongPin,
 )
 from dss_addon.shares.audit import AuditEntry, AuditEvent
@@ -29,6 +32,7 @@ from dss_addon.shares.model import (
     share_state,
 )
 from dss_addon.shares.requests import ShareRequest
+from dss_addon.shares.revocations import Revocation, Revocations
 from dss_addon.shares.secrets import (
     hash_pin,
     is_valid_pin,
@@ -43,12 +47,24 @@ from dss_addon.shares.seen import LastSeen
 from dss_addon.shares.vault import TokenVault
 from dss_addon.store import ShareRecord, Store
 
-__all__ = ["AppTokens", "AuditEntry", "CreatedShare", "Owner", "Redemption", "ShareService"]
+__all__ = [
+    "AppTokens",
+    "AuditEntry",
+    "CreatedShare",
+    "Owner",
+    "Redemption",
+    "Revocation",
+    "ShareService",
+]
 
 log = logging.getLogger(__name__)
 
 MAX_TOKEN_LENGTH = 128  # secrets and cookies are 43 characters; longer input is never valid
 NOT_FOUND = "This link is unknown, expired, revoked, used up or not valid yet."
+CLOCK_NOT_SET = (
+    "The device's clock is not set (no time server reached yet): new shares cannot be"
+    " created or opened until it is."
+)
 
 
 class ShareService:
@@ -71,10 +87,13 @@ class ShareService:
         self._watchers: dict[str, asyncio.Event] = {}
         self._pin_locks: dict[str, asyncio.Lock] = {}
         self._seen = LastSeen(clock)
+        self._revoked = Revocations()
+        self.revocations_pending = asyncio.Event()  # set while a revocation waits for the disk
 
     # -- owner side -------------------------------------------------------------------------
 
     async def create(self, request: ShareRequest, owner: Owner) -> CreatedShare:
+        self._require_synchronised_clock()
         share_id, secret = new_share_id(), new_secret()
         pin = new_pin() if request.with_pin else None
         pin_hash = None if pin is None else await asyncio.to_thread(hash_pin, pin)
@@ -99,32 +118,74 @@ class ShareService:
         blob = None if app_token is None else self._vault.encrypt(app_token)
         try:
             share = await self._store.insert_share(
-                draft, secret_digest=secret_digest(secret), pin_hash=pin_hash, app_token=blob
+                draft,
+                secret_digest=secret_digest(secret),
+                pin_hash=pin_hash,
+                app_token=blob,
+                audit=self._entry(share_id, AuditEvent.CREATED, reason=f"by {owner.name}"),
             )
         except BaseException:
             if app_token is not None:
                 await self._revoke_app_token(share_id, app_token)
             raise
-        self.audit(share.id, AuditEvent.CREATED, reason=f"by {owner.name}")
         return CreatedShare(share=share, secret=secret, pin=pin)
 
     async def get(self, share_id: str) -> Share:
         share = await self._store.share(share_id)
         if share is None:
             raise ShareNotFound("No share with this id.")
-        return share
+        return self._revoked.apply(share)
 
-    async def revoke(self, share_id: str, *, actor: str) -> Share:
-        """Idempotent. Ends every session at once; a second call retries the dSS clean-up."""
-        share = await self._revoke_here(share_id, actor)
-        await self._release_app_token(share_id)
-        return share
+    async def revoke(self, share_id: str, *, actor: str) -> Revocation:
+        """Idempotent. Takes effect at once, in memory, even when the disk refuses to write it
+        (then saved is False and persist_revocations() retries); ends every session at once;
+        a second call retries the dSS clean-up."""
+        share = await self.get(share_id)
+        entry = self._entry(share_id, AuditEvent.REVOKED, reason=f"by {actor}")
+        if share_state(share, entry.at) in FINAL_STATES:
+            await self._release_app_token_quietly(share_id)
+            return Revocation(share, saved=not self._revoked.is_unsaved(share_id))
+        self._revoked.add(share_id, entry.at)
+        self._notify(share_id)
+        try:
+            share = await self._revoke_here(share_id, entry)
+        except StoreError as err:
+            log.warning("revocation of share %s not saved yet (%s); retrying", share_id, err.code)
+            self._revoked.unsaved(entry)
+            self.revocations_pending.set()
+            return Revocation(self._revoked.apply(share), saved=False)
+        await self._release_app_token_quietly(share_id)
+        return Revocation(share, saved=True)
+
+    def revocation_unsaved(self, share_id: str) -> bool:
+        """Revoked in this process, but not on disk yet (the disk refused it so far)."""
+        return self._revoked.is_unsaved(share_id)
+
+    async def persist_revocations(self) -> bool:
+        """Writes the revocations the disk refused so far; True when none is left."""
+        for entry in self._revoked.pending():
+            try:
+                await self._revoke_here(entry.share_id, entry)
+            except ShareNotFound:
+                pass
+            except StoreError as err:
+                log.info("revocation of share %s still not saved: %s", entry.share_id, err.code)
+                return False
+            self._revoked.saved(entry.share_id)
+            log.info("revocation of share %s saved", entry.share_id)
+            await self._release_app_token_quietly(entry.share_id)
+        self.revocations_pending.clear()
+        await self._store.restore_reserve()
+        return True
 
     async def app_token_revoked_in_dss(self, share_id: str) -> Share:
         """The owner revoked the share's app token in the dSS's own token list (DESIGN.md §3
         rule 6): the share ends (actor "dss", audited). The token is gone in the dSS already,
         so it is forgotten here instead of being revoked again (that would only fail)."""
-        share = await self._revoke_here(share_id, "dss")
+        entry = self._entry(share_id, AuditEvent.REVOKED, reason="by dss")
+        self._revoked.add(share_id, entry.at)
+        self._notify(share_id)
+        share = await self._revoke_here(share_id, entry)
         await self._store.set_app_token(share_id, None)
         return share
 
@@ -145,13 +206,12 @@ class ShareService:
                 ended.append(share.id)
         return ended
 
-    async def _revoke_here(self, share_id: str, actor: str) -> Share:
-        result = await self._store.revoke(share_id)
+    async def _revoke_here(self, share_id: str, entry: AuditEntry) -> Share:
+        result = await self._store.revoke(share_id, entry)
         if result is None:
             raise ShareNotFound("No share with this id.")
         share, changed = result
         if changed:
-            self.audit(share_id, AuditEvent.REVOKED, reason=f"by {actor}")
             self._notify(share_id)
         return share
 
@@ -164,11 +224,11 @@ class ShareService:
             raise BadInput("The new end must be later than the current end.", field="expires_at")
         if new_expires_at > now + self.max_lifetime:
             raise BadInput("The new end lies too far in the future.", field="expires_at")
-        extended = await self._store.extend(share_id, new_expires_at)
+        until = new_expires_at.replace(microsecond=0).isoformat()  # as stored: whole seconds
+        entry = self._entry(share_id, AuditEvent.EXTENDED, reason=f"until {until} by {actor}")
+        extended = await self._store.extend(share_id, new_expires_at, entry)
         if extended is None:  # revoked or ended meanwhile
             raise BadInput("A revoked or ended share cannot be extended.", field="expires_at")
-        until = extended.expires_at.isoformat()
-        self.audit(share_id, AuditEvent.EXTENDED, reason=f"until {until} by {actor}")
         self._notify(share_id)
         return extended
 
@@ -199,18 +259,40 @@ class ShareService:
         client: str = "",
         session_id: str = "",
     ) -> None:
-        """Never pass a secret, PIN, cookie or token here."""
+        """Buffered: for per-call rows. Never pass a secret, PIN, cookie or token here."""
         self._store.audit(
-            AuditEntry(
-                share_id=share_id,
-                at=self._clock.now(),
-                event=str(event),
+            self._entry(
+                share_id,
+                event,
                 call=call,
                 allowed=allowed,
                 reason=reason,
                 client=client,
                 session_id=session_id,
             )
+        )
+
+    def _entry(
+        self,
+        share_id: str,
+        event: str,
+        *,
+        call: str = "",
+        allowed: bool | None = None,
+        reason: str = "",
+        client: str = "",
+        session_id: str = "",
+    ) -> AuditEntry:
+        """A row written with the change it records (Store methods take it)."""
+        return AuditEntry(
+            share_id=share_id,
+            at=self._clock.now(),
+            event=str(event),
+            call=call,
+            allowed=allowed,
+            reason=reason,
+            client=client,
+            session_id=session_id,
         )
 
     async def audit_log(self, share_id: str) -> builtins.list[AuditEntry]:
@@ -230,7 +312,9 @@ class ShareService:
     async def redeem(self, secret: str, pin: str | None, *, client: str) -> Redemption:
         """Unknown, expired, revoked, ended, used-up and scheduled shares all raise the same
         ShareNotFound: the answer must not tell which secrets exist. Only a caller holding a
-        valid secret learns about the PIN (WrongPin) or the lock (ShareLocked)."""
+        valid secret learns about the PIN (WrongPin) or the lock (ShareLocked). An unset
+        clock refuses every redemption before the look-up (ClockUnsynchronised)."""
+        self._require_synchronised_clock()
         record = await self._find_by_secret(secret)
         if record is None:
             # Not audited: there is no share to attribute it to, and it would let anyone on
@@ -241,8 +325,13 @@ class ShareService:
         if record.pin_hash is not None:
             await self._check_pin(share.id, record.pin_hash, pin, client)
         cookie, session_id = new_session_token(), new_share_id()
+        opened = self._entry(share.id, AuditEvent.OPENED, client=client, session_id=session_id)
         result = await self._store.redeem(
-            share.id, session_id=session_id, token_digest=secret_digest(cookie), client=client
+            share.id,
+            session_id=session_id,
+            token_digest=secret_digest(cookie),
+            client=client,
+            audit=opened,
         )
         if result is None:  # lost a race: used up, revoked or locked meanwhile
             self._refuse_unless_redeemable(await self.get(share.id), client)
@@ -250,12 +339,12 @@ class ShareService:
             raise ShareNotFound(NOT_FOUND)
         redeemed, session = result
         self._seen.written(session)
-        self.audit(share.id, AuditEvent.OPENED, client=client, session_id=session.id)
         return Redemption(share=redeemed, session=session, cookie=cookie)
 
     async def preview(self, secret: str) -> Share:
         """What the landing page may show before redemption: the same refusals as redeem, in
         the same words, but nothing is counted or audited (link previews and reloads are free)."""
+        self._require_synchronised_clock()
         record = await self._find_by_secret(secret)
         if record is None:
             raise ShareNotFound(NOT_FOUND)
@@ -279,34 +368,38 @@ class ShareService:
         now, last_seen = self._clock.now(), self._seen.get(session)
         if now - last_seen >= self.idle_timeout:
             self._seen.forget(session.id)
-            if await self._store.end_session(session.id, last_seen_at=last_seen):
-                self.audit(
-                    session.share_id,
-                    AuditEvent.SESSION_EXPIRED,
-                    session_id=session.id,
-                    client=session.client,
-                )
+            expired = self._entry(
+                session.share_id,
+                AuditEvent.SESSION_EXPIRED,
+                session_id=session.id,
+                client=session.client,
+            )
+            with contextlib.suppress(StoreError):  # expired in any case; a full disk waits
+                await self._store.end_session(session.id, last_seen_at=last_seen, audit=expired)
             raise NotAuthenticated("This session has expired.")
         if self._seen.mark(session, now):
-            await self._store.touch_session(session.id, now)
-        return record.share, replace(session, last_seen_at=now)
+            try:
+                await self._store.touch_session(session.id, now)
+            except StoreError as err:  # bookkeeping only: the request goes on (disk full)
+                log.info("recording the use of session %s failed: %s", session.id, err.code)
+        return self._revoked.apply(record.share), replace(session, last_seen_at=now)
 
     async def end_by_helper(self, cookie: str, *, client: str) -> Share:
         """Ends the share (not just the session): the helper says the job is done."""
         share, session = await self.authenticate(cookie)
-        result = await self._store.end(share.id)
+        entry = self._entry(share.id, AuditEvent.ENDED, client=client, session_id=session.id)
+        result = await self._store.end(share.id, entry)
         if result is None:
             raise ShareNotFound("No share with this id.")
         ended, changed = result
         if changed:
-            self.audit(share.id, AuditEvent.ENDED, client=client, session_id=session.id)
             self._notify(share.id)
         self._seen.forget(session.id)
         await self._release_app_token(share.id)
         return ended
 
     async def list(self) -> builtins.list[Share]:
-        return await self._store.shares()
+        return [self._revoked.apply(share) for share in await self._store.shares()]
 
     # -- internals --------------------------------------------------------------------------
 
@@ -318,7 +411,11 @@ class ShareService:
         # The look-up is by digest (indexed); the comparison itself is constant-time.
         if record is None or not hmac.compare_digest(record.secret_digest, digest):
             return None
-        return record
+        return replace(record, share=self._revoked.apply(record.share))
+
+    def _require_synchronised_clock(self) -> None:
+        if not synchronised(self._clock):
+            raise ClockUnsynchronised(CLOCK_NOT_SET)
 
     def _refuse_unless_redeemable(self, share: Share, client: str) -> None:
         state = share_state(share, self._clock.now())
@@ -340,16 +437,17 @@ class ShareService:
                 raise ShareLocked("Too many wrong PINs: this share is locked.")
             if await asyncio.to_thread(verify_pin, pin, pin_hash):
                 return
-            failures = await self._store.record_pin_failure(share_id)
+
+            def rows(failures: int) -> list[AuditEntry]:
+                reason = f"{failures} of {PIN_MAX_FAILURES}"
+                failed = self._entry(share_id, AuditEvent.PIN_FAILED, client=client, reason=reason)
+                if failures < PIN_MAX_FAILURES:
+                    return [failed]
+                return [failed, self._entry(share_id, AuditEvent.LOCKED, client=client)]
+
+            failures = await self._store.record_pin_failure(share_id, rows)
         tries_left = max(0, PIN_MAX_FAILURES - failures)
-        self.audit(
-            share_id,
-            AuditEvent.PIN_FAILED,
-            client=client,
-            reason=f"{failures} of {PIN_MAX_FAILURES}",
-        )
         if tries_left == 0:
-            self.audit(share_id, AuditEvent.LOCKED, client=client)
             raise ShareLocked("Too many wrong PINs: this share is locked.")
         raise WrongPin("Wrong PIN.", tries_left=tries_left)
 
@@ -357,6 +455,14 @@ class ShareService:
         event = self._watchers.pop(share_id, None)
         if event is not None:
             event.set()
+
+    async def _release_app_token_quietly(self, share_id: str) -> None:
+        """After a revocation: a full disk must not turn it into an error; the hourly release
+        loop retries what did not get through."""
+        try:
+            await self._release_app_token(share_id)
+        except StoreError as err:
+            log.warning("releasing the dSS app token of share %s: %s", share_id, err.code)
 
     async def _release_app_token(self, share_id: str) -> bool:
         if self._app_tokens is None:

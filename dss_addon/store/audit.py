@@ -1,4 +1,8 @@
-"""The audit buffer: rows are appended in memory and written in batches (flash wear)."""
+"""The audit buffer: per-call rows are appended in memory and written in batches (flash wear).
+
+Rows of owner and share actions do not wait here: they are written in the transaction of the
+change they record. Every write transaction takes the buffered rows with it first, so the
+trail keeps the order in which things happened."""
 
 from __future__ import annotations
 
@@ -18,18 +22,18 @@ MAX_BUFFERED = 10_000  # if the disk keeps failing, memory must not grow without
 class AuditBuffer:
     def __init__(
         self,
-        write: Callable[[list[AuditEntry]], Awaitable[None]],
+        write: Callable[[], Awaitable[None]],
         *,
         interval: float,
         max_rows: int,
     ) -> None:
+        """write: opens a write transaction, which takes the buffered rows (see take())."""
         self._write = write
         self._interval = interval
         self._max_rows = max_rows
         self._rows: list[AuditEntry] = []
         self._pending = asyncio.Event()  # at least one row waits
         self._full = asyncio.Event()  # max_rows wait: flush now
-        self._flush_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
     def append(self, entry: AuditEntry) -> None:
@@ -41,33 +45,38 @@ class AuditBuffer:
         if len(self._rows) >= self._max_rows:
             self._full.set()
 
+    def take(self) -> list[AuditEntry]:
+        """Called inside a write transaction: its rows go to the disk with it."""
+        rows, self._rows = self._rows, []
+        self._pending.clear()
+        self._full.clear()
+        return rows
+
+    def put_back(self, rows: list[AuditEntry]) -> None:
+        """The transaction failed: the rows wait for the next one, ahead of newer rows."""
+        if rows:
+            self._rows[:0] = rows
+            del self._rows[:-MAX_BUFFERED]
+            self._pending.set()
+
+    def waiting(self) -> list[AuditEntry]:
+        return list(self._rows)
+
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="audit-flush")
 
     async def flush(self) -> None:
-        async with self._flush_lock:
-            rows, self._rows = self._rows, []
-            self._pending.clear()
-            self._full.clear()
-            if not rows:
-                return
-            try:
-                await self._write(rows)
-            except BaseException:
-                # Keep them for the next attempt, in order, ahead of rows added meanwhile.
-                self._rows[:0] = rows
-                self._pending.set()
-                raise
+        if self._rows:
+            await self._write()
 
     async def stop(self) -> None:
-        """Stops the background flush, then writes what is left."""
+        """Stops the background flush; the caller writes what is left."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self.flush()
 
     async def _run(self) -> None:
         # Sleeps on events, never polls: nothing happens while no audit row is pending.

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import aiosqlite
 
-from dss_addon.clock import Clock
+from dss_addon.clock import Clock, SteadyClock
 from dss_addon.errors import StoreError
+from dss_addon.store.checks import MOVE_AWAY, check_intact, check_ours
+from dss_addon.store.reserve import RESERVE_BYTES, RESERVE_FILE, DiskReserve
+from dss_addon.store.rows import from_ts
 from dss_addon.store.store import Store
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
+
+log = logging.getLogger(__name__)
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -35,31 +42,59 @@ def migrations() -> list[tuple[int, str]]:
 
 @asynccontextmanager
 async def open_store(
-    path: Path, clock: Clock, *, audit_interval: float = 5.0, audit_rows: int = 100
+    path: Path,
+    clock: Clock,
+    *,
+    audit_interval: float = 5.0,
+    audit_rows: int = 100,
+    reserve_bytes: int = RESERVE_BYTES,
 ) -> AsyncIterator[Store]:
     """audit_interval (seconds) and audit_rows: the audit buffer is written when either is
-    reached, and on close."""
+    reached, and on close. Refuses (StoreError) a file that is not ours or not intact; the
+    store's clock never runs behind the high-water mark stored in it."""
     scripts = await asyncio.to_thread(_prepare, path)
     try:
         conn = await aiosqlite.connect(path, isolation_level=None)
     except sqlite3.Error as err:
-        raise StoreError(f"cannot open the database {path.name}: {err}") from err
+        raise StoreError(f"cannot open the database {path}: {err}") from err
     try:
         conn.row_factory = sqlite3.Row
+        # Before anything writes to the file: a foreign or damaged one stays untouched.
+        await check_ours(conn, path)
+        await check_intact(conn, path)
         await _configure(conn)
         await _migrate(conn, scripts)
-        store = Store(conn, clock, audit_interval=audit_interval, audit_rows=audit_rows)
+        mark = await _high_water(conn)
+        reserve = DiskReserve(path.parent / RESERVE_FILE, reserve_bytes)
+        store = Store(
+            conn,
+            SteadyClock(clock, mark),
+            audit_interval=audit_interval,
+            audit_rows=audit_rows,
+            reserve=reserve,
+        )
     except sqlite3.Error as err:  # e.g. not a database, or a corrupt one
         await conn.close()
-        raise StoreError(f"cannot use the database {path.name}: {err}") from err
+        log.error("cannot use the database %s: %s", path, err)
+        raise StoreError(
+            f"cannot use the database {path} (SQLite: {err}); restore it from a backup or"
+            f" {MOVE_AWAY}"
+        ) from err
     except BaseException:
         await conn.close()
         raise
     try:
+        await store.restore_reserve()
         store.start()
         yield store
     finally:
         await store.close()
+
+
+async def _high_water(conn: aiosqlite.Connection) -> datetime | None:
+    async with conn.execute("SELECT high_water FROM clock WHERE id = 1") as cursor:
+        row = await cursor.fetchone()
+    return None if row is None or not row[0] else from_ts(int(row[0]))
 
 
 def _prepare(path: Path) -> list[tuple[int, str]]:

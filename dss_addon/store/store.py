@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 
 import aiosqlite
 
-from dss_addon.clock import Clock
-from dss_addon.errors import StoreError
+from dss_addon.clock import SteadyClock
+from dss_addon.errors import StoreError, StoreFull
 from dss_addon.shares.audit import AuditEntry
 from dss_addon.shares.model import PIN_MAX_FAILURES, Share, ShareSession
 from dss_addon.store import rows
-from dss_addon.store.audit import AuditBuffer
 from dss_addon.store.db import SELECT_SESSION, SELECT_SHARE, Database
+from dss_addon.store.reserve import DiskReserve
 from dss_addon.store.rows import AUDIT_COLUMNS, SHARE_COLUMNS, to_ts
 
+T = TypeVar("T")
 AUDIT_TEXT_MAX = 500  # bounds a row whatever a caller passes as call or reason
 SESSION_CACHE_SIZE = 4096
 
@@ -51,18 +56,25 @@ class SessionRecord:
     token_digest: bytes
 
 
+def bounded(entry: AuditEntry) -> AuditEntry:
+    return replace(entry, call=entry.call[:AUDIT_TEXT_MAX], reason=entry.reason[:AUDIT_TEXT_MAX])
+
+
 class Store(Database):
+    """Every method that changes a share takes the audit rows that record the change and
+    writes them in the same transaction: an acknowledged change always has its row."""
+
     def __init__(
         self,
         conn: aiosqlite.Connection,
-        clock: Clock,
+        clock: SteadyClock,
         *,
         audit_interval: float = 5.0,
         audit_rows: int = 100,
+        reserve: DiskReserve | None = None,
     ) -> None:
-        super().__init__(conn)
-        self._clock = clock
-        self._audit = AuditBuffer(self._write_audit, interval=audit_interval, max_rows=audit_rows)
+        super().__init__(conn, clock, audit_interval=audit_interval, audit_rows=audit_rows)
+        self.reserve = reserve
         self._closed = False
         # Every proxied request looks its session up; the add-on is the only writer of this
         # database, so a record stays true until the next write: see session_by_digest.
@@ -77,13 +89,35 @@ class Store(Database):
         self._closed = True
         try:
             await self._audit.stop()
+            # Writes what is left and the clock's mark; a full disk gives up the reserve
+            # rather than the audit rows.
+            await self._with_reserve(lambda: self._write_buffered(mark=True))
         finally:
             await self._conn.close()
+
+    async def _with_reserve(self, write: Callable[[], Awaitable[T]]) -> T:
+        """Runs a write; when the disk is full, frees the reserve and tries once more."""
+        try:
+            return await write()
+        except StoreFull:
+            if self.reserve is None or not await asyncio.to_thread(self.reserve.release):
+                raise
+        return await write()
+
+    async def restore_reserve(self) -> bool:
+        """Recreates the disk reserve if it was used; False while there is no room yet."""
+        return self.reserve is None or await asyncio.to_thread(self.reserve.ensure)
 
     # -- shares -----------------------------------------------------------------------------
 
     async def insert_share(
-        self, share: Share, *, secret_digest: bytes, pin_hash: str | None, app_token: bytes | None
+        self,
+        share: Share,
+        *,
+        secret_digest: bytes,
+        pin_hash: str | None,
+        app_token: bytes | None,
+        audit: AuditEntry,
     ) -> Share:
         """Returns the share as stored (times truncated to whole seconds)."""
         params = (
@@ -107,6 +141,7 @@ class Store(Database):
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 params,
             )
+            await self._insert_audit(conn, [bounded(audit)])
             return await self._share_in(conn, share.id)
 
     async def share(self, share_id: str) -> Share | None:
@@ -132,12 +167,21 @@ class Store(Database):
         row = await self._fetchone("SELECT app_token FROM shares WHERE id = ?", (share_id,))
         return None if row is None or row["app_token"] is None else bytes(row["app_token"])
 
+    async def any_app_token(self) -> bytes | None:
+        """One sealed app token, to prove at start-up that the key still opens them."""
+        row = await self._fetchone(
+            "SELECT app_token FROM shares WHERE app_token IS NOT NULL LIMIT 1", ()
+        )
+        return None if row is None else bytes(row["app_token"])
+
     async def set_app_token(self, share_id: str, blob: bytes | None) -> None:
         async with self._transaction() as conn:
             await conn.execute("UPDATE shares SET app_token = ? WHERE id = ?", (blob, share_id))
 
-    async def record_pin_failure(self, share_id: str) -> int:
-        """Atomic increment; returns the new count."""
+    async def record_pin_failure(
+        self, share_id: str, audit: Callable[[int], Sequence[AuditEntry]]
+    ) -> int:
+        """Atomic increment with the rows audit(new count) returns; returns the new count."""
         async with self._transaction() as conn:
             async with conn.execute(
                 "UPDATE shares SET pin_failures = pin_failures + 1 WHERE id = ?"
@@ -145,9 +189,11 @@ class Store(Database):
                 (share_id,),
             ) as cursor:
                 row = await cursor.fetchone()
-        if row is None:
-            raise StoreError("no such share")
-        return int(row[0])
+            if row is None:
+                raise StoreError("no such share")
+            failures = int(row[0])
+            await self._insert_audit(conn, [bounded(entry) for entry in audit(failures)])
+        return failures
 
     async def redeem(
         self,
@@ -156,13 +202,14 @@ class Store(Database):
         session_id: str,
         token_digest: bytes,
         client: str,
+        audit: AuditEntry,
         max_pin_failures: int = PIN_MAX_FAILURES,
     ) -> tuple[Share, ShareSession] | None:
         """Counts a redemption and opens a session, or does nothing and returns None.
 
         The guard lives in the UPDATE's WHERE clause, so it also holds across connections
         and processes: parallel requests cannot redeem a share beyond max_redemptions."""
-        now = to_ts(self._clock.now())
+        now = to_ts(self.clock.now())
         guard = {"now": now, "id": share_id, "max_failures": max_pin_failures}
         async with self._transaction() as conn:
             cursor = await conn.execute(_REDEEM, guard)
@@ -173,19 +220,25 @@ class Store(Database):
                 " client) VALUES (?, ?, ?, ?, ?, ?)",
                 (session_id, share_id, token_digest, now, now, client),
             )
+            await self._insert_audit(conn, [bounded(audit)])
             share = await self._share_in(conn, share_id)
             session = await self._session_in(conn, session_id)
         return share, session
 
-    async def revoke(self, share_id: str) -> tuple[Share, bool] | None:
-        """(share, changed); ends every session of the share. None for an unknown id."""
-        return await self._finish("revoke", share_id)
+    async def revoke(self, share_id: str, audit: AuditEntry) -> tuple[Share, bool] | None:
+        """(share, changed); ends every session of the share. None for an unknown id.
+        A full disk gives up the reserve for it: a revocation must be written."""
+        return await self._with_reserve(lambda: self._finish("revoke", share_id, audit))
 
-    async def end(self, share_id: str) -> tuple[Share, bool] | None:
-        return await self._finish("end", share_id)
+    async def end(self, share_id: str, audit: AuditEntry) -> tuple[Share, bool] | None:
+        return await self._finish("end", share_id, audit)
 
-    async def _finish(self, how: str, share_id: str) -> tuple[Share, bool] | None:
-        now = to_ts(self._clock.now())
+    async def _finish(
+        self, how: str, share_id: str, audit: AuditEntry
+    ) -> tuple[Share, bool] | None:
+        # The time of the action, not of the write: a revocation written late (disk full)
+        # keeps the moment it took effect.
+        now = to_ts(audit.at)
         async with self._transaction() as conn:
             cursor = await conn.execute(_FINISH[how], (now, share_id))
             changed = cursor.rowcount == 1
@@ -193,11 +246,15 @@ class Store(Database):
                 "UPDATE sessions SET ended_at = ? WHERE share_id = ? AND ended_at IS NULL",
                 (now, share_id),
             )
+            if changed:
+                await self._insert_audit(conn, [bounded(audit)])
             async with conn.execute(SELECT_SHARE, (share_id,)) as found:
                 row = await found.fetchone()
         return None if row is None else (rows.share_from_row(row), changed)
 
-    async def extend(self, share_id: str, expires_at: datetime) -> Share | None:
+    async def extend(
+        self, share_id: str, expires_at: datetime, audit: AuditEntry
+    ) -> Share | None:
         """None when the share is unknown, revoked or ended."""
         async with self._transaction() as conn:
             cursor = await conn.execute(
@@ -207,6 +264,7 @@ class Store(Database):
             )
             if cursor.rowcount != 1:
                 return None
+            await self._insert_audit(conn, [bounded(audit)])
             return await self._share_in(conn, share_id)
 
     # -- sessions ---------------------------------------------------------------------------
@@ -250,9 +308,15 @@ class Store(Database):
                 (at, session_id),
             )
 
-    async def end_session(self, session_id: str, *, last_seen_at: datetime | None = None) -> bool:
-        """True if this call ended it."""
-        now = to_ts(self._clock.now())
+    async def end_session(
+        self,
+        session_id: str,
+        *,
+        last_seen_at: datetime | None = None,
+        audit: AuditEntry | None = None,
+    ) -> bool:
+        """True if this call ended it (then `audit` is written with it)."""
+        now = to_ts(self.clock.now())
         seen = now if last_seen_at is None else to_ts(last_seen_at)
         async with self._transaction() as conn:
             cursor = await conn.execute(
@@ -260,7 +324,10 @@ class Store(Database):
                 " WHERE id = ? AND ended_at IS NULL",
                 (now, seen, session_id),
             )
-            return cursor.rowcount == 1
+            ended = cursor.rowcount == 1
+            if ended and audit is not None:
+                await self._insert_audit(conn, [bounded(audit)])
+            return ended
 
     async def open_sessions(self, share_id: str) -> list[ShareSession]:
         sql = f"{SELECT_SESSION} WHERE share_id = ? AND ended_at IS NULL ORDER BY created_at"
@@ -270,21 +337,16 @@ class Store(Database):
 
     def audit(self, entry: AuditEntry) -> None:
         """Cheap and synchronous: buffered, written by the background flush or flush()."""
-        self._audit.append(
-            replace(entry, call=entry.call[:AUDIT_TEXT_MAX], reason=entry.reason[:AUDIT_TEXT_MAX])
-        )
+        self._audit.append(bounded(entry))
 
     async def flush(self) -> None:
         await self._audit.flush()
 
     async def audit_log(self, share_id: str) -> list[AuditEntry]:
-        await self.flush()
+        """The rows on disk, then those still waiting in memory (when the disk refuses them,
+        the owner still sees what happened)."""
+        with contextlib.suppress(StoreError):
+            await self.flush()
         sql = f"SELECT {AUDIT_COLUMNS} FROM audit WHERE share_id = ? ORDER BY id"  # noqa: S608
-        return [rows.audit_from_row(row) for row in await self._fetchall(sql, (share_id,))]
-
-    async def _write_audit(self, entries: list[AuditEntry]) -> None:
-        async with self._transaction(affects_access=False) as conn:
-            await conn.executemany(
-                f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-                [rows.audit_params(entry) for entry in entries],
-            )
+        stored = [rows.audit_from_row(row) for row in await self._fetchall(sql, (share_id,))]
+        return stored + [entry for entry in self._audit.waiting() if entry.share_id == share_id]

@@ -47,6 +47,8 @@ _STATUS: dict[type[errors.AddonError], int] = {
     errors.DssUnavailable: 502,
     errors.DssRejected: 502,
     errors.DssAuthFailed: 502,
+    errors.ClockUnsynchronised: 503,
+    errors.StoreFull: 507,
     errors.StoreError: 500,
 }
 
@@ -64,6 +66,11 @@ _GERMAN: dict[str, str] = {
     "dss_rejected": "Der digitalSTROM-Server hat die Anfrage abgelehnt.",
     "dss_auth_failed": "Die Anmeldung am digitalSTROM-Server ist fehlgeschlagen.",
     "store": "Interner Fehler beim Speichern.",
+    "store_full": "Der Speicher des Geräts ist voll: es wurde nichts geändert.",
+    "clock_unsynchronised": (
+        "Die Uhr des Geräts ist noch nicht gestellt (kein Zeitserver erreicht): neue Freigaben"
+        " können erst danach erstellt oder geöffnet werden."
+    ),
     "internal": "Interner Fehler.",
 }
 
@@ -72,6 +79,7 @@ _ENGLISH_FALLBACK: dict[str, str] = {
     "dss_rejected": "The digitalSTROM Server refused the request.",
     "dss_auth_failed": "Logging in to the digitalSTROM Server failed.",
     "store": "Internal storage error.",
+    "store_full": "The device's storage is full: nothing was changed.",
 }
 
 

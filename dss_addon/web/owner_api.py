@@ -12,6 +12,10 @@ from dss_addon.web.owner_identity import OWNER_COOKIE, require_owner
 from dss_addon.web.owner_present import JsonObject, audit_csv, audit_json, share_json
 
 routes = web.RouteTableDef()
+REVOKED_NOT_SAVED = (
+    "Revoked now: the share can no longer be used. The storage is full; the revocation will"
+    " be saved as soon as space is available."
+)
 
 
 def share_link(request: web.Request, secret: str) -> str:
@@ -102,8 +106,15 @@ async def get_share(request: web.Request) -> web.Response:
 @routes.post("/api/shares/{id}/revoke")
 async def revoke_share(request: web.Request) -> web.Response:
     owner = require_api_mutation(request)
-    share = await context(request).runtime.shares.revoke(request.match_info["id"], actor=owner.user)
-    return web.json_response({"share": await _share_json(request, share)})
+    revocation = await context(request).runtime.shares.revoke(
+        request.match_info["id"], actor=owner.user
+    )
+    body: JsonObject = {"share": await _share_json(request, revocation.share)}
+    body["saved"] = revocation.saved
+    if not revocation.saved:
+        # It holds already (nothing of the share works any more); only the disk refused it.
+        body["message"] = REVOKED_NOT_SAVED
+    return web.json_response(body)
 
 
 @routes.post("/api/shares/{id}/extend")

@@ -95,6 +95,7 @@ async def detail_page(
     values = {
         "share": view, "audit": audit, "audit_more": max(0, len(entries) - TIMELINE_MAX),
         "presets": EXTEND_PRESETS, "errors": errors or {},
+        "revocation_unsaved": runtime.shares.revocation_unsaved(share.id),
     }
     here = f"shares/{quote(share.id, safe='')}"
     return page(request, "owner/detail.html", values, status=status, here=here)

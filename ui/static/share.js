@@ -38,6 +38,7 @@
 
   function explain(status, body) {
     if (status === 404) { return texts.notfound; }
+    if (body.error === "clock_unsynchronised") { return texts.clock; }
     if (status === 429) { return body.error === "locked" ? texts.locked : texts.busy; }
     if (status === 401) { return body.message === "Wrong PIN." ? texts.wrongpin : texts.needpin; }
     return texts.failed;

@@ -2,6 +2,7 @@ import asyncio
 from pathlib import Path
 
 from dss_addon.errors import ShareLocked, ShareNotFound, WrongPin
+from dss_addon.shares.audit import AuditEntry
 from dss_addon.shares.model import PIN_MAX_FAILURES
 from dss_addon.shares.secrets import new_session_token, new_share_id, secret_digest
 from dss_addon.store import Store, open_store
@@ -28,11 +29,14 @@ async def test_twenty_parallel_redeems_of_a_single_use_share_open_one_session(
 
 
 async def redeem_directly(store: Store, share_id: str, client: str) -> bool:
+    session_id = new_share_id()
+    opened = AuditEntry(share_id, store.clock.now(), "opened", client=client, session_id=session_id)
     result = await store.redeem(
         share_id,
-        session_id=new_share_id(),
+        session_id=session_id,
         token_digest=secret_digest(new_session_token()),
         client=client,
+        audit=opened,
     )
     return result is not None
 

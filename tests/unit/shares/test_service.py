@@ -271,11 +271,13 @@ async def test_revoke_is_idempotent_ends_sessions_and_releases_the_app_token(
     redemption = await service.redeem(created.secret, None, client="c")
     watcher = service.watch(created.share.id)
     clock.advance(60)
-    revoked = await service.revoke(created.share.id, actor="dssadmin")
+    revocation = await service.revoke(created.share.id, actor="dssadmin")
+    revoked = revocation.share
     assert revoked.revoked_at == clock.now()
+    assert revocation.saved
     assert watcher.is_set()
     again = await service.revoke(created.share.id, actor="dssadmin")
-    assert again == revoked
+    assert again == revocation
     assert app_tokens.revoked == [app_tokens.issued[0][1]]
     assert await service.app_token(created.share.id) is None
     with pytest.raises(NotAuthenticated):
@@ -289,7 +291,7 @@ async def test_a_failed_app_token_revocation_is_audited_and_retried(
 ) -> None:
     created = await service.create(share_request(clock.now()), OWNER)
     app_tokens.fail_revoke = True
-    revoked = await service.revoke(created.share.id, actor="dssadmin")
+    revoked = (await service.revoke(created.share.id, actor="dssadmin")).share
     assert share_state(revoked, clock.now()) is ShareState.REVOKED
     assert (await events(service, created.share.id))[-1] == "app_token_revoke_failed"
     assert await service.app_token(created.share.id) is not None
