@@ -1,0 +1,304 @@
+"""The differential harness: the real stack on loopback sockets, shares of every level with and
+without zones, generated requests sent raw through the share site, and every effect the
+simulated dSS recorded judged by tests.support.effects_judge (never by the proxy's own parse)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from dss_sim.clock import ManualClock
+from dss_sim.config import SimConfig
+from dss_sim.effects import Effect, EffectKind
+from dss_sim.sim import Simulator
+
+from dss_addon.runtime import open_runtime
+from dss_addon.settings import Settings
+from dss_addon.web.proxy_limits import PROXY_LIMITS, ProxyLimits
+from dss_addon.web.rate_limit import ConcurrencyLimit, RateLimiter
+from tests.support.clock import FakeClock
+from tests.support.effects_judge import Scope, judge
+from tests.support.fuzz_corpus import FUZZ_ADDON, RAISE_ALLOWED, ZONE_KUECHE, ZONE_WOHNEN
+from tests.support.raw_http import RawClient
+from tests.support.requests_gen import FuzzRequest, RawRequest
+from tests.support.share_site import Helper, open_share
+from tests.support.stack import LOOPBACK, Stack, stack_settings
+
+T = TypeVar("T")
+SCRIPT_ADDONS = frozenset({FUZZ_ADDON})
+LEVELS = ("view", "operate", "configure")
+ZONE_SETS: tuple[tuple[int, ...], ...] = ((), (ZONE_WOHNEN,), (ZONE_WOHNEN, ZONE_KUECHE))
+PROFILES: tuple[Scope, ...] = tuple(
+    Scope(level, zones, SCRIPT_ADDONS, RAISE_ALLOWED) for level in LEVELS for zones in ZONE_SETS
+)
+SHARE_MINUTES = 30 * 24 * 60
+UNLIMITED = 1e12
+SHRINK_BUDGET = 40  # requests one shrink may send
+KEEP_VIOLATIONS = 25  # distinct violations kept with their reproductions
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    scope: Scope
+    request: FuzzRequest
+    effect: Effect
+    reason: str
+    minimal: FuzzRequest | None = None
+
+    def key(self) -> tuple[str, str, str]:
+        return (self.scope.describe(), self.effect.kind, self.effect.call)
+
+    def report(self) -> str:
+        minimal = self.minimal or self.request
+        return "\n".join(
+            (
+                f"VIOLATION for a {self.scope.describe()} share: {self.reason}",
+                f"  effect: {self.effect.describe()}",
+                f"  request: {self.request.describe()}",
+                f"  minimal: {minimal.describe()}",
+                "  reproduction:",
+                *("    " + line for line in minimal.render().show().splitlines()),
+            )
+        )
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    effects: Counter[str] = field(default_factory=Counter)
+    violation_count: int = 0
+    violations: list[Violation] = field(default_factory=list)
+    crashes: int = 0
+    reopened: int = 0
+
+    def merge(self, other: Report) -> None:
+        self.sent += other.sent
+        self.statuses.update(other.statuses)
+        self.effects.update(other.effects)
+        self.violation_count += other.violation_count
+        self.crashes += other.crashes
+        self.reopened += other.reopened
+        seen = {v.key() for v in self.violations}
+        for v in other.violations:
+            if v.key() not in seen and len(self.violations) < KEEP_VIOLATIONS:
+                self.violations.append(v)
+                seen.add(v.key())
+
+    def summary(self) -> str:
+        lines = [
+            f"requests sent: {self.sent}",
+            "answers by status: "
+            + ", ".join(f"{s or 'none'}: {n}" for s, n in sorted(self.statuses.items())),
+            "effects by kind: "
+            + (", ".join(f"{k}: {n}" for k, n in sorted(self.effects.items())) or "none"),
+            f"dSS crashes: {self.crashes}, shares re-opened: {self.reopened}",
+            f"violations: {self.violation_count} ({len(self.violations)} distinct kept)",
+        ]
+        return "\n".join(lines + [v.report() for v in self.violations])
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: int
+    effects: tuple[Effect, ...]
+    violations: tuple[Violation, ...]
+
+
+def judge_effects(
+    scope: Scope, request: FuzzRequest, effects: list[Effect], sim: Simulator
+) -> list[Violation]:
+    def device_zone(dsuid: str) -> int | None:
+        device = sim.apartment.devices.get(dsuid.lower())
+        return None if device is None else device.zone_id
+
+    out = []
+    for effect in effects:
+        verdict = judge(scope, effect, device_zone)
+        if not verdict.allowed:
+            out.append(Violation(scope, request, effect, verdict.reason))
+    return out
+
+
+class Harness:
+    def __init__(self, stack: Stack, http: aiohttp.ClientSession) -> None:
+        self.stack = stack
+        self.http = http
+        self.sim = stack.sim
+        self.client = RawClient.for_url(stack.share_url)
+        self.helpers: dict[Scope, Helper] = {}
+        self.report = Report()
+
+    async def helper(self, scope: Scope) -> Helper:
+        if scope not in self.helpers:
+            self.helpers[scope] = await open_share(
+                self.http,
+                self.stack,
+                level=scope.level,
+                zones=list(scope.zones) or None,
+                minutes=SHARE_MINUTES,
+                label=f"fuzz {scope.describe()}",
+            )
+        return self.helpers[scope]
+
+    async def exchange(self, scope: Scope, request: FuzzRequest) -> Outcome:
+        """Send one request through `scope`'s share; what the dSS did, judged. Not counted."""
+        raw = request.render()
+        helper = await self.helper(scope)
+        mark = self.sim.effects.mark()
+        status, _ = await self.client.send(raw, helper.headers["Cookie"])
+        if status == 401:  # the share ended (or its session): a new one, and once more
+            del self.helpers[scope]
+            self.report.reopened += 1
+            helper = await self.helper(scope)
+            status, _ = await self.client.send(raw, helper.headers["Cookie"])
+        effects = self.sim.effects.since(mark)
+        violations = judge_effects(scope, request, effects, self.sim)
+        return Outcome(status, tuple(effects), tuple(violations))
+
+    def trim(self) -> None:
+        """Forget the simulator's call and event records (long runs; effects are bounded)."""
+        self.sim.calls.clear()
+        self.sim.events.history.clear()
+
+    async def run(self, scope: Scope, request: FuzzRequest, *, shrink: bool = True) -> Outcome:
+        crashes = self.sim.crashes
+        outcome = await self.exchange(scope, request)
+        report = self.report
+        report.sent += 1
+        report.statuses[outcome.status] += 1
+        report.effects.update(e.kind.value for e in outcome.effects)
+        report.crashes += self.sim.crashes - crashes
+        report.violation_count += len(outcome.violations)
+        kept = {v.key() for v in report.violations}
+        for violation in outcome.violations:
+            if violation.key() in kept or len(report.violations) >= KEEP_VIOLATIONS:
+                continue
+            kind = violation.effect.kind
+            minimal = await self.shrink(scope, request, kind) if shrink else None
+            report.violations.append(replace(violation, minimal=minimal))
+            kept.add(violation.key())
+        return outcome
+
+    async def shrink(self, scope: Scope, request: FuzzRequest, kind: EffectKind) -> FuzzRequest:
+        """Drop mutations and parameters one at a time while a violation of `kind` persists."""
+        budget = SHRINK_BUDGET
+        current, progress = request, True
+        while progress and budget > 0:
+            progress = False
+            for candidate in current.smaller():
+                if budget <= 0:
+                    break
+                budget -= 1
+                found = (await self.exchange(scope, candidate)).violations
+                if any(v.effect.kind is kind for v in found):
+                    current, progress = candidate, True
+                    break
+        return current
+
+    async def send_direct(self, raw: RawRequest, token: str) -> list[Effect]:
+        """Bypass the proxy: the request straight to the simulator with a dSS session token
+        (proves the judge sees what the dSS did, whatever the proxy would say)."""
+        mark = self.sim.effects.mark()
+        client = RawClient.for_url(self.stack.sim_url)
+        try:
+            await client.send(raw, f"token={token}")
+        finally:
+            await client.close()
+        return self.sim.effects.since(mark)
+
+
+def install_addons(sim: Simulator, addons: frozenset[str]) -> None:
+    """An add-on opened to shares is installed: its /scripts/<add-on>/ subtree exists on the
+    dSS (a share's setting below it then creates no /scripts/<add-on> node of its own)."""
+    for addon in addons:
+        sim.tree().set(f"/scripts/{addon}/version", "1.0.0")
+
+
+def generous_limits(clock: FakeClock) -> ProxyLimits:
+    """Rate limits that never throttle: a flood must reach the policy, not a 429."""
+    rate = RateLimiter(clock, capacity=UNLIMITED, per_second=UNLIMITED)
+    return ProxyLimits(
+        requests=rate,
+        bus_reads=RateLimiter(clock, capacity=UNLIMITED, per_second=UNLIMITED),
+        session_polls=ConcurrencyLimit(10_000),
+        share_polls=ConcurrencyLimit(10_000),
+    )
+
+
+def harness_settings(sim_url: str, data_dir: Path) -> Settings:
+    return replace(
+        stack_settings(sim_url, data_dir),
+        script_addons=SCRIPT_ADDONS,
+        raise_allowed=RAISE_ALLOWED,
+        dss_timeout=3.0,
+    )
+
+
+async def _serve(stack: AsyncExitStack, app: web.Application) -> str:
+    server = TestServer(app, host=LOOPBACK)
+    await stack.enter_async_context(server)
+    return str(server.make_url("")).rstrip("/")
+
+
+@asynccontextmanager
+async def running_harness(
+    tmp_path: Path, *, configure: Callable[[Settings], Settings] | None = None
+) -> AsyncIterator[Harness]:
+    from dss_sim.app import create_sim_app
+
+    from dss_addon.web.share_app import create_share_app
+
+    clock, sim_clock = FakeClock(), ManualClock()
+    sim = Simulator(config=SimConfig(), clock=sim_clock)
+    install_addons(sim, SCRIPT_ADDONS)
+    async with AsyncExitStack() as stack:
+        sim_url = await _serve(stack, create_sim_app(sim))
+        settings = harness_settings(sim_url, tmp_path / "data")
+        if configure is not None:
+            settings = configure(settings)
+        runtime = await stack.enter_async_context(open_runtime(settings, clock))
+        app = create_share_app(runtime)
+        app[PROXY_LIMITS] = generous_limits(clock)
+        share_url = await _serve(stack, app)
+        runtime.share_url = share_url
+        http = await stack.enter_async_context(
+            aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+        )
+        harness = Harness(Stack(sim, clock, runtime, sim_url, "", share_url, sim_clock), http)
+        stack.push_async_callback(harness.client.close)
+        yield harness
+
+
+class ThreadedHarness:
+    """A harness on its own event loop in a thread, for synchronous (hypothesis) tests."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._context = running_harness(tmp_path)
+        self.harness: Harness = self.call(self._context.__aenter__())
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def run(self, scope: Scope, request: FuzzRequest) -> Outcome:
+        return self.call(self.harness.run(scope, request))
+
+    def close(self) -> None:
+        try:
+            self.call(self._context.__aexit__(None, None, None))
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop.close()
