@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 AppTokenOf = Callable[[str], Awaitable[str | None]]
 TokenRevoked = Callable[[str], Awaitable[None]]
+LogoutListener = Callable[[str], None]  # called with the share id
 
 DSS_SESSION_LIMIT = 30
 DEFAULT_MAX_SESSIONS = 20
@@ -106,6 +107,7 @@ class ShareUpstream:
         self._topology_reads = 0
         self._topology_lock = asyncio.Lock()
         self._closed = False
+        self._logout_listeners: list[LogoutListener] = []
 
     @property
     def open_sessions(self) -> int:
@@ -140,6 +142,33 @@ class ShareUpstream:
             return reply
 
         return await self._with_session(share_id, op)
+
+    async def call_if_open(
+        self, share_id: str, klass: str, method: str, params: Mapping[str, str]
+    ) -> RawReply | None:
+        """A call in the share's open dSS session only (clean-up of state the dSS keeps per
+        session: without a session there is none to clean up, so none is opened for it).
+        None when the share has no session, or the dSS no longer knows it."""
+        session = self._sessions.get(share_id)
+        if session is None:
+            return None
+
+        async def op(token: str) -> RawReply | None:
+            reply = await self._client.call(klass, method, params, token)
+            return None if is_not_logged_in(reply.status, reply.body) else reply
+
+        try:
+            reply = await self._use(session, op)
+        except _Stale:
+            reply = None
+        if reply is None:
+            await self._logout(session)
+        return reply
+
+    def on_logout(self, listener: LogoutListener) -> None:
+        """Call `listener(share_id)` whenever a share's dSS session is logged out or dropped
+        (whatever the dSS kept for that session, event subscriptions, is gone with it)."""
+        self._logout_listeners.append(listener)
 
     async def topology(self, share_id: str, *, fresh: bool = False) -> Topology:
         """The installation's zones and devices, shared by all shares, at most 60 s old.
@@ -313,6 +342,11 @@ class ShareUpstream:
         if self._sessions.get(session.share_id) is not session:
             return
         del self._sessions[session.share_id]
+        for listener in list(self._logout_listeners):
+            try:
+                listener(session.share_id)
+            except Exception:
+                log.exception("a logout listener failed for share %s", session.share_id)
         try:
             await self._client.logout(session.token)
         except DssError as err:

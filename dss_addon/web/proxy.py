@@ -19,11 +19,13 @@ from dss_addon.shares.model import USABLE_STATES, Share, ShareSession, share_sta
 from dss_addon.web.dss_request import BODY_LIMIT, Refused, parse_dss_request, upstream_params
 from dss_addon.web.event_poll import (
     POLL_GRACE_SECONDS,
+    SUBSCRIPTION_PARAM,
     namespaced_params,
     poll_timeout_ms,
     scrub_event_answer,
     strip_namespace,
 )
+from dss_addon.web.event_subscriptions import release, sweep_now_and_then
 from dss_addon.web.proxy_limits import PROXY_LIMITS, poll_slot, throttle
 from dss_addon.web.share_auth import authenticate, client_of, read_capped
 from dss_addon.web.share_keys import RUNTIME
@@ -67,19 +69,64 @@ async def json_proxy(request: web.Request) -> web.StreamResponse:
     )
     if isinstance(parsed, Refused):
         refuse(request, runtime, share, session, parsed)
+    ledger = limits.subscriptions
+    ledger.attach(runtime.upstream)
+    sweep_now_and_then(ledger, runtime)
+    if call.target is Target.JSON and call.klass == "event":
+        reply, body = await _event_call(request, runtime, share, session, call)
+        return _json_reply(reply, body)
     await authorize(request, runtime, share, session, call)
     params = namespaced_params(call, upstream_params(call), session.id)
-    if (call.klass, call.method) == ("event", "get"):
+    reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
+    body = strip_namespace(reply.body, session.id)
+    if changes_topology(call):
+        # Names and device zones decide zone-restricted calls: the next decision must see
+        # what this call changed, not a minute-old copy.
+        runtime.upstream.invalidate_topology()
+    return _json_reply(reply, body)
+
+
+async def _event_call(
+    request: web.Request, runtime: Runtime, share: Share, session: ShareSession, call: DssCall
+) -> tuple[RawReply, bytes]:
+    """event/*: subscribe counted against the share's caps (event_subscriptions.py), get held
+    in a long-poll slot and scrubbed, unsubscribe freeing the id."""
+    limits, clock = request.app[PROXY_LIMITS], runtime.clock
+    ledger = limits.subscriptions
+    client_params = upstream_params(call)
+    sub_id = client_params.get(SUBSCRIPTION_PARAM, "")
+    params = namespaced_params(call, client_params, session.id)
+    if call.method == "subscribe":
+        # Ids nobody polls any more make room first (a reloaded page leaves its old id).
+        abandoned = ledger.take_abandoned(share.id, clock.monotonic())
+        await release(runtime.upstream, share.id, abandoned)
+        decision = await _decide(runtime, share, session, call)
+        if decision.allowed and sub_id:
+            name = client_params.get("name", "")
+            refusal = ledger.admit(share.id, session.id, sub_id, name, clock.monotonic())
+            decision = Decision.deny(refusal) if refusal else decision
+        _enforce(request, runtime, share, session, "event/subscribe", decision)
+        try:
+            reply = await runtime.upstream.call(share.id, "event", "subscribe", params)
+        finally:
+            if sub_id:
+                ledger.subscribed(share.id, session.id, sub_id, clock.monotonic())
+        return reply, strip_namespace(reply.body, session.id)
+    await authorize(request, runtime, share, session, call)
+    if call.method == "get":
         async with poll_slot(limits, share_id=share.id, session_id=session.id):
-            reply = await _long_poll(runtime, share, params)
-        body = scrub_event_answer(reply.body, session.id, share.zones)
-    else:
-        reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
-        body = strip_namespace(reply.body, session.id)
-        if changes_topology(call):
-            # Names and device zones decide zone-restricted calls: the next decision must see
-            # what this call changed, not a minute-old copy.
-            runtime.upstream.invalidate_topology()
+            with ledger.polling(share.id, session.id, sub_id, clock.monotonic()):
+                reply = await _long_poll(runtime, share, params)
+            ledger.touch(share.id, session.id, sub_id, clock.monotonic())
+        return reply, scrub_event_answer(reply.body, session.id, share.zones)
+    reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
+    if call.method == "unsubscribe":
+        # The dSS drops the whole id, whatever the name (session.cpp unsubscribeEventSubscription).
+        ledger.unsubscribed(share.id, session.id, sub_id)
+    return reply, strip_namespace(reply.body, session.id)
+
+
+def _json_reply(reply: RawReply, body: bytes) -> web.Response:
     return web.Response(
         body=body, status=reply.status, content_type="application/json", charset="utf-8"
     )

@@ -1,5 +1,6 @@
 """What one share may ask of the dSS (one small box, shared with the whole home): requests per
-share session, bus-loading reads per share, and long polls held open at once."""
+share session, bus-loading reads per share, long polls held open at once, and standing event
+subscriptions (event_subscriptions.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dss_addon.errors import RateLimited
 from dss_addon.policy import DssCall, Target
 from dss_addon.shares.audit import AuditEvent
 from dss_addon.shares.service import ShareService
+from dss_addon.web.event_subscriptions import SubscriptionLedger
 from dss_addon.web.rate_limit import ConcurrencyLimit, RateLimiter, Verdict
 
 # Any /json call, per share session: generous for a configurator page, but a flood is cut off
@@ -50,6 +52,7 @@ class ProxyLimits:
     bus_reads: RateLimiter  # keyed by share
     session_polls: ConcurrencyLimit
     share_polls: ConcurrencyLimit
+    subscriptions: SubscriptionLedger
 
     @classmethod
     def create(cls, clock: Clock) -> ProxyLimits:
@@ -58,6 +61,7 @@ class ProxyLimits:
             bus_reads=RateLimiter(clock, capacity=BUS_READ_BURST, per_second=BUS_READS_PER_SECOND),
             session_polls=ConcurrencyLimit(POLLS_PER_SESSION),
             share_polls=ConcurrencyLimit(POLLS_PER_SHARE),
+            subscriptions=SubscriptionLedger(),
         )
 
 

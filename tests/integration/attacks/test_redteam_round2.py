@@ -129,9 +129,6 @@ def _subscriptions(stack: Stack) -> int:
 # lasts (days): the dSS's memory grows without bound (a dSS11 has 128 MB) and the event
 # interpreter matches each event against every subscription. The proxy rate-limits requests,
 # but not the number of standing subscriptions.
-@pytest.mark.xfail(
-    strict=True, reason="a share may hold any number of undrained event subscriptions"
-)
 async def test_a_share_cannot_pile_up_event_subscriptions_on_the_dss(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:

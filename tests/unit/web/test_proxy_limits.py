@@ -11,7 +11,16 @@ import pytest
 
 from dss_addon.errors import DssRejected, RateLimited
 from dss_addon.policy.model import DssCall, Target
+from dss_addon.policy.rules import EVENT_SUBSCRIBE_NAMES
 from dss_addon.web.event_poll import namespace, scrub_event_answer
+from dss_addon.web.event_subscriptions import (
+    ABANDONED_AFTER,
+    MAX_IDS_PER_SESSION,
+    MAX_IDS_PER_SHARE,
+    SWEEP_INTERVAL,
+    Released,
+    SubscriptionLedger,
+)
 from dss_addon.web.proxy_limits import (
     BUS_READ_BURST,
     POLLS_PER_SESSION,
@@ -159,3 +168,61 @@ async def test_poll_slots_are_capped_per_session_and_share_and_released() -> Non
     await asyncio.gather(*tasks)
     assert limits.share_polls.in_use("share") == 0
     assert limits.session_polls.in_use("one") == 0
+
+
+# -- standing event subscriptions (event_subscriptions.SubscriptionLedger) ---------------------
+
+
+def test_the_ledger_caps_new_ids_but_not_a_standing_one() -> None:
+    ledger = SubscriptionLedger()
+    for i in range(MAX_IDS_PER_SESSION):
+        assert ledger.admit("share", "a", str(i), "callScene", 0.0) == ""
+        ledger.subscribed("share", "a", str(i), 0.0)
+    assert "session" in ledger.admit("share", "a", "new", "callScene", 0.0)
+    assert ledger.admit("share", "a", "0", "buttonClick", 0.0) == ""  # the same id: no new one
+    assert ledger.count("share", "a") == MAX_IDS_PER_SESSION
+    for i in range(MAX_IDS_PER_SHARE - MAX_IDS_PER_SESSION):
+        assert ledger.admit("share", "b", str(i), "callScene", 0.0) == ""
+    assert "share" in ledger.admit("share", "c", "1", "callScene", 0.0)
+    assert ledger.count("share") == MAX_IDS_PER_SHARE
+    assert ledger.admit("other", "d", "1", "callScene", 0.0) == ""  # per share
+
+
+def test_unsubscribe_and_logout_free_ids_but_not_a_subscribe_in_flight() -> None:
+    ledger = SubscriptionLedger()
+    ledger.admit("share", "a", "1", "callScene", 0.0)
+    ledger.subscribed("share", "a", "1", 0.0)
+    ledger.admit("share", "a", "2", "callScene", 0.0)  # still in flight
+    ledger.forget_share("share")  # the dSS session was logged out
+    assert ledger.count("share") == 1  # "2" may land in the next dSS session
+    ledger.subscribed("share", "a", "2", 0.0)
+    ledger.unsubscribed("share", "a", "2")
+    assert ledger.count("share") == 0
+    assert ledger.shares() == []
+
+
+def test_abandoned_ids_are_taken_but_polled_ones_stay() -> None:
+    ledger = SubscriptionLedger()
+    for sub_id in ("polled", "idle", "touched"):
+        ledger.admit("share", "a", sub_id, "callScene", 0.0)
+        ledger.subscribed("share", "a", sub_id, 0.0)
+    later = ABANDONED_AFTER + 1
+    ledger.touch("share", "a", "touched", later - 1)
+    with ledger.polling("share", "a", "polled", 0.0):
+        taken = ledger.take_abandoned("share", later)
+    assert taken == [Released("a", "idle", "callScene")]
+    assert sorted(r.sub_id for r in ledger.take_share("share")) == ["polled", "touched"]
+    assert ledger.count("share") == 0
+
+
+def test_the_event_names_per_id_are_bounded_by_the_allow_list() -> None:
+    # The dSS keeps a set of names per id (EventSubscriptionSession::subscribe); the policy
+    # admits only the allow-list's names, so a set holds at most that many.
+    assert len(EVENT_SUBSCRIBE_NAMES) <= 32
+
+
+def test_a_sweep_is_due_at_most_every_interval() -> None:
+    ledger = SubscriptionLedger()
+    assert ledger.sweep_due(0.0)
+    assert not ledger.sweep_due(SWEEP_INTERVAL - 1)
+    assert ledger.sweep_due(SWEEP_INTERVAL)
