@@ -115,6 +115,31 @@ async def test_view_share_shows_no_switches_and_job_done_ends_it(
     assert problems == []
 
 
+async def test_reloading_the_overview_keeps_one_event_subscription(
+    stack: Stack, browser: Browser
+) -> None:
+    """The share site caps the subscription ids a session may hold: a page reloaded a dozen
+    times must keep working and hold one id on the dSS, not one per load."""
+    created = await create_share(stack, level="operate", zones=[KUECHE])
+    page, problems = await phone_page(browser)
+    await page.goto(f"{stack.share_url}/s/#{created.secret}")
+    await page.click("#open")
+    await page.wait_for_url(re.compile(r"/s/app"))
+    for _ in range(12):
+        await page.reload()
+        await expect(page.locator("article.zone")).to_have_count(1)
+
+    def subscription_ids() -> set[str]:
+        return {sub for subs in stack.sim.events.subscriptions.values() for sub in subs}
+
+    await eventually(lambda: len(subscription_ids()) == 1)
+    kitchen = page.locator("article.zone", has_text="Küche")
+    await kitchen.get_by_role("button", name="Licht an").click()
+    await expect(page.locator("#events li").first).to_contain_text("callScene")
+    assert len(subscription_ids()) == 1
+    assert problems == []
+
+
 async def test_unknown_link_explains_itself(stack: Stack, browser: Browser) -> None:
     page, _ = await phone_page(browser)
     await page.goto(f"{stack.share_url}/s/#{'x' * 43}")

@@ -8,7 +8,20 @@
   const zonesAllowed = JSON.parse(root.dataset.zones || "[]");
   const canOperate = root.dataset.operate === "yes";
   const $ = (id) => document.getElementById(id);
-  const subscriptionID = String(1000 + Math.floor(Math.random() * 9000));
+  // One subscription id per browser tab, kept across reloads: the share site caps the ids a
+  // session may hold, and a reload must not use up a new one each time.
+  const subscriptionID = (function () {
+    const key = "dss-share-subscription";
+    try {
+      const kept = window.sessionStorage.getItem(key);
+      if (kept && /^[0-9]{4}$/.test(kept)) { return kept; }
+      const made = String(1000 + Math.floor(Math.random() * 9000));
+      window.sessionStorage.setItem(key, made);
+      return made;
+    } catch (e) {
+      return String(1000 + Math.floor(Math.random() * 9000));
+    }
+  })();
   let ended = false;
   const zoneNames = {};
 
