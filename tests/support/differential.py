@@ -23,6 +23,7 @@ from dss_sim.sim import Simulator
 
 from dss_addon.runtime import open_runtime
 from dss_addon.settings import Settings
+from dss_addon.web.event_subscriptions import SubscriptionLedger
 from dss_addon.web.proxy_limits import PROXY_LIMITS, ProxyLimits
 from dss_addon.web.rate_limit import ConcurrencyLimit, RateLimiter
 from tests.support.clock import FakeClock
@@ -232,6 +233,8 @@ def generous_limits(clock: FakeClock) -> ProxyLimits:
         bus_reads=RateLimiter(clock, capacity=UNLIMITED, per_second=UNLIMITED),
         session_polls=ConcurrencyLimit(10_000),
         share_polls=ConcurrencyLimit(10_000),
+        # Kept as in production: the cap on standing subscriptions is a defence under test.
+        subscriptions=SubscriptionLedger(),
     )
 
 
