@@ -304,8 +304,9 @@ def stage_wheels(wheels: Iterable[Path], site: Path) -> None:
     for wheel in wheels:
         with zipfile.ZipFile(wheel) as archive:
             for info in archive.infolist():
-                if info.is_dir() or info.filename.split("/", 1)[0].endswith(".data"):
-                    continue
+                parts = info.filename.split("/")
+                if info.is_dir() or parts[0].endswith(".data") or "tests" in parts[1:-1]:
+                    continue  # wheels' data folders and their own test suites
                 target = site / info.filename
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(archive.read(info))
