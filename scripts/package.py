@@ -46,6 +46,8 @@ CONFFILE = "etc/dss-share.conf"
 DATA_DIR = "/usr/share/dss/add-ons-data/dss-share"
 EXTRA_REQUIREMENTS = ("tzdata", "idna")  # tzdata: the appliance has no zoneinfo database
 MANYLINUX_GLIBC = (17, 24, 26, 27, 28, 31)  # wheels needing at most glibc 2.31
+# lighttpd (Debian's 1.4.69, not the dSS's 1.4.32) lets the tests validate the edited config.
+WEB_FRONT_DEBS = ("lighttpd", "libcrypt1", "libnettle8", "libpcre2-8-0", "libxxhash0")
 RUNTIME_DEBS = (
     "libc6", "libgcc-s1", "zlib1g", "libexpat1", "libssl3", "libsqlite3-0", "libffi8",
     "python3.11-minimal", "libpython3.11-minimal", "libpython3.11-stdlib",
@@ -80,12 +82,14 @@ class Arch:
 ARCHES = {
     "armhf": Arch(
         "armhf", "armv7l", "arm-linux-gnueabihf", "ld-linux-armhf.so.3",
-        root_debs=("busybox-static",),
+        root_debs=("busybox-static", "libc6", *WEB_FRONT_DEBS),
         extra_debs=("python3-cffi-backend",),  # PyPI has no armv7 cffi wheel
     ),
     "arm64": Arch(
         "arm64", "aarch64", "aarch64-linux-gnu", "ld-linux-aarch64.so.1",
-        root_debs=("busybox-static", "python3-minimal", *RUNTIME_DEBS, "libstdc++6"),
+        root_debs=(
+            "busybox-static", "python3-minimal", *RUNTIME_DEBS, "libstdc++6", *WEB_FRONT_DEBS
+        ),
         extra_debs=("libstdc++6",),  # frozenlist's aarch64 wheel is C++
     ),
 }

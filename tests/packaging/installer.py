@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.packaging.support import CHROOT
+from tests.packaging.support import CHROOT, DEVICE_PATH
 
 INFO = "var/lib/opkg-add-ons/info"
 SCRIPTS = ("preinst", "postinst", "prerm", "postrm")
@@ -94,7 +94,7 @@ class Installer:
         self.log.append(" ".join((name, script.name.rsplit(".", 1)[-1], *args)))
         done = subprocess.run(
             [CHROOT, str(self.root), "/bin/sh", inside, *args],
-            capture_output=True, text=True, timeout=120, check=False,
+            capture_output=True, text=True, timeout=120, check=False, env={"PATH": DEVICE_PATH},
         )  # fmt: skip
         if done.returncode != 0:
             raise RuntimeError(f"{inside} {' '.join(args)} failed:\n{done.stdout}{done.stderr}")

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARCHES = ("armhf", "arm64")
 BUILD_TIMEOUT = 600
 CHROOT = shutil.which("chroot", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin") or "chroot"
+DEVICE_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"  # what runit and opkg give their children
 EPOCH = 1767225600  # SOURCE_DATE_EPOCH for the tests' builds: the tree may be uncommitted
 VERSION = str(json.loads((ROOT / "addon.json").read_text("utf-8"))["version"])
 

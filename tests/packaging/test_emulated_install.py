@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import tarfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,7 +24,15 @@ import aiohttp
 import pytest
 
 from tests.packaging.installer import Installer, ar_members
-from tests.packaging.support import ARCHES, CHROOT, Built, emulated_root, needs_root
+from tests.packaging.support import (
+    ARCHES,
+    CHROOT,
+    DEVICE_PATH,
+    ROOT,
+    Built,
+    emulated_root,
+    needs_root,
+)
 from tests.support.processes import command, process, ready_line, text_of
 
 PASSWORD = "Haus-Muster-7391"
@@ -95,7 +104,7 @@ async def service(root: Path, log: Path) -> AsyncIterator[list[str]]:
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
             CHROOT, str(root), "/etc/runit/dss-share/run",
-            stdout=asyncio.subprocess.PIPE, stderr=out, env={"PATH": "/usr/bin:/bin"},
+            stdout=asyncio.subprocess.PIPE, stderr=out, env={"PATH": DEVICE_PATH},
         )  # fmt: skip
         lines: list[str] = []
         try:
@@ -164,6 +173,39 @@ async def first_run(http: aiohttp.ClientSession, sim_url: str, ports: Ports) -> 
         assert resp.status == 403, await resp.text()
 
 
+def assert_lighttpd_accepts(root: Path) -> None:
+    """Debian's lighttpd (1.4.69) in the emulated root parses the edited config."""
+    check = [CHROOT, str(root), "/usr/sbin/lighttpd", "-t", "-f", "/etc/lighttpd.conf"]
+    done = subprocess.run(check, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Syntax OK" in done.stdout
+
+
+def tree(root: Path) -> list[tuple[str, int, float]]:
+    return sorted(
+        (str(p), p.lstat().st_size, p.lstat().st_mtime) for p in root.rglob("*")
+    )
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_device_check_names_the_package_and_changes_nothing(arch: str, tmp_path: Path) -> None:
+    needs_root()
+    root = emulated_root(tmp_path / "root", arch)
+    check = root / "device-check"
+    check.write_bytes((ROOT / "scripts/device-check").read_bytes())
+    (root / "etc/runit").mkdir(parents=True, exist_ok=True)
+    before = tree(root)
+    done = subprocess.run([CHROOT, str(root), "/bin/sh", "/device-check"],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert tree(root) == before
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Nehmen Sie dss-share_<Version>_{arch}.ipk" in done.stdout
+    assert f"Take dss-share_<version>_{arch}.ipk" in done.stdout
+    assert "lighttpd/1.4" in done.stdout  # Debian's lighttpd in the emulated root
+    python = "3.11 – wird verwendet" if arch == "arm64" else "keins"
+    assert python in done.stdout
+
+
 @pytest.mark.parametrize("arch", ARCHES)
 async def test_install_run_upgrade_remove_purge(built: Built, arch: str, tmp_path: Path) -> None:
     needs_root()
@@ -196,6 +238,7 @@ async def test_install_run_upgrade_remove_purge(built: Built, arch: str, tmp_pat
             lighttpd = (root / "etc/lighttpd.conf").read_text("utf-8")
             assert lighttpd.count("# BEGIN dss-share") == 1  # re-applied, not added twice
             assert f'"port" => {ports.owner}' in lighttpd
+            assert_lighttpd_accepts(root)
             front = sim_url + "/add-ons/dss-share"
             headers = await owner_session(http, front)
             assert "Elektro Emuliert" in await list_labels(http, front, headers)
