@@ -3,7 +3,8 @@ Python 3.11, on armhf none) by the opkg-like installer, its runit `run` script s
 qemu (chroot) against a native dss-sim on free loopback ports: the owner page through the
 simulator's web front and under --path-prefix, a share created, redeemed and used (one call
 allowed, one refused); then upgrade from the previous version keeps shares and the changed
-conffile, remove keeps the data and takes the web front block out, purge deletes the data."""
+conffile, a replaced lighttpd.conf (firmware update) gets the block back at the next start,
+remove keeps the data and takes the web front block out, purge deletes the data."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ PASSWORD = "Haus-Muster-7391"
 JSON_HEADERS = {"Content-Type": "application/json"}
 START_WITHIN = 240.0  # seconds: Python and cryptography imported under emulation
 DATA = "usr/share/dss/add-ons-data/dss-share"
+ORIGINAL_LIGHTTPD = (Path(__file__).parent / "lighttpd.conf").read_text("utf-8")
 ALLOWED = "/json/apartment/getStructure"
 REFUSED = "/json/property/getString?path=/system/security/users/dssadmin/password"
 
@@ -234,6 +236,8 @@ async def test_install_run_upgrade_remove_purge(built: Built, arch: str, tmp_pat
             "dss-share postrm upgrade 0.1.0", "dss-share postinst configure 0.0.9",
         ]  # fmt: skip
         assert (root / "etc/dss-share.conf").read_text("utf-8") == conf_before
+        # A firmware update replaces the web server's config: the next start restores the block.
+        (root / "etc/lighttpd.conf").write_text(ORIGINAL_LIGHTTPD, "utf-8")
         async with service(root, tmp_path / "run-2.log"):
             lighttpd = (root / "etc/lighttpd.conf").read_text("utf-8")
             assert lighttpd.count("# BEGIN dss-share") == 1  # re-applied, not added twice
@@ -246,8 +250,7 @@ async def test_install_run_upgrade_remove_purge(built: Built, arch: str, tmp_pat
     assert (root / DATA).is_dir()
     assert any((root / DATA).iterdir())
     assert not (root / "usr/lib/dss-share").exists()
-    assert (root / "etc/lighttpd.conf").read_text("utf-8") == (
-        Path(__file__).parent / "lighttpd.conf").read_text("utf-8")  # fmt: skip
+    assert (root / "etc/lighttpd.conf").read_text("utf-8") == ORIGINAL_LIGHTTPD
     opkg.purge("dss-share")
     assert not (root / DATA).exists()
     assert not (root / "etc/dss-share.conf").exists()
