@@ -195,8 +195,16 @@ class Apt:
     def download(self, spec: str, dest: Path) -> Path:
         self.update()
         with tempfile.TemporaryDirectory() as tmp:
-            _run(["apt-get", *self._options(), "download", spec], cwd=tmp,
-                 stdout=subprocess.DEVNULL)  # fmt: skip
+            try:
+                _run(["apt-get", *self._options(), "download", spec], cwd=tmp,
+                     stdout=subprocess.DEVNULL)  # fmt: skip
+            except subprocess.CalledProcessError:
+                # Debian's archive keeps only current versions: after a point release the
+                # pins must move on (and the tests show whether the new ones still work).
+                raise SystemExit(
+                    f"package: {spec} ({self.arch.name}) is not in Debian's archive any more; "
+                    "run `scripts/package lock` to pin the current versions"
+                ) from None
             (got,) = Path(tmp).glob("*.deb")
             dest.mkdir(parents=True, exist_ok=True)
             return Path(shutil.move(got, dest / got.name))
