@@ -19,7 +19,9 @@ from dss_addon.settings import Settings, settings_from_options
 
 PROG = "dss-addon"
 EXIT_USAGE = 2
-CLI_OPTIONS = ("dss_url", "data_dir", "owner_listen", "share_listen", "public_url")
+CLI_OPTIONS = (
+    "dss_url", "data_dir", "owner_listen", "share_listen", "public_url", "path_prefix",
+)
 CLI_FLAGS = ("http", "dss_insecure")
 
 
@@ -42,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--owner-listen", metavar="HOST:PORT", help="owner site (plain HTTP)")
     run.add_argument("--share-listen", metavar="HOST:PORT", help="share site")
     run.add_argument("--public-url", help="how helpers reach the share site (share links)")
+    run.add_argument(
+        "--path-prefix",
+        metavar="/PATH",
+        help="the owner site also answers below this path (a web front that cannot strip it)",
+    )
     run.add_argument(
         "--http",
         action=argparse.BooleanOptionalAction,

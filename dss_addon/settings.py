@@ -3,6 +3,7 @@ turns already-read values into a Settings object or a clear error."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -44,6 +45,9 @@ class Settings:
     owner_identity_ttl: float = 10.0  # seconds an owner's dSS token check is cached
     dss_timeout: float = 10.0  # seconds for an ordinary dSS call
     ui_dir: Path = field(default=UI_DIR)
+    # Where the web front forwards the owner site without stripping the path (the dSS's
+    # lighttpd 1.4.32 cannot): "/add-ons/dss-share". The owner site answers there and at /.
+    path_prefix: str = ""
 
     def share_base_url(self, bound: Listen | None = None) -> str:
         """Base URL for share links: the configured public URL, else the share listener."""
@@ -69,6 +73,24 @@ def parse_url(value: str, *, option: str) -> str:
     if parts.query or parts.fragment:
         raise BadInput(f"{option}: the URL must not have a query or fragment", field=option)
     return value.rstrip("/")
+
+
+PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def parse_path_prefix(value: str, *, option: str) -> str:
+    """"/add-ons/dss-share" (a trailing slash is dropped; "" or "/" mean none). Plain path
+    segments only: the prefix is matched against the raw request path."""
+    prefix = value.rstrip("/")
+    if not prefix:
+        return ""
+    segments = prefix.split("/")
+    if segments[0] or not all(
+        PREFIX_SEGMENT.fullmatch(s) and s not in {".", ".."} for s in segments[1:]
+    ):
+        raise BadInput(f"{option}: expected a path like /add-ons/dss-share, got {value!r}",
+                       field=option)  # fmt: skip
+    return prefix
 
 
 def _as_str(options: Mapping[str, object], key: str) -> str | None:
@@ -100,6 +122,9 @@ def settings_from_options(options: Mapping[str, object]) -> Settings:
     share = _as_str(options, "share_listen")
     if share:
         kwargs["share_listen"] = parse_listen(share, option="--share-listen")
+    prefix = _as_str(options, "path_prefix")
+    if prefix:
+        kwargs["path_prefix"] = parse_path_prefix(prefix, option="--path-prefix")
     public = _as_str(options, "public_url")
     if public:
         kwargs["public_url"] = parse_url(public, option="--public-url")

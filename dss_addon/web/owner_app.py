@@ -3,7 +3,11 @@ front forwards /add-ons/dss-share/ here. The share site never serves any of thes
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+from yarl import URL
 
 from dss_addon.runtime import Runtime
 from dss_addon.web import owner_api, owner_create, owner_pages
@@ -25,8 +29,10 @@ def create_owner_app(runtime: Runtime) -> web.Application:
     # Order matters: errors outermost so that every failure (also of identification) gets
     # one translation; security headers wrap the translated error pages too; identity last,
     # right before the handler.
+    prefix = runtime.settings.path_prefix
     app = web.Application(
         middlewares=[
+            *([strip_prefix_middleware(prefix)] if prefix else []),
             error_middleware(),
             security_headers_middleware(OWNER_FRAME_ANCESTORS),
             identity_middleware(identifier),
@@ -35,8 +41,51 @@ def create_owner_app(runtime: Runtime) -> web.Application:
     )
     app[OWNER_CONTEXT] = OwnerContext(runtime, identifier, CsrfGuard())
     app[TEMPLATES] = Templates(runtime.settings.ui_dir)
-    app.add_routes(owner_api.routes)
-    app.add_routes(owner_pages.routes)
-    app.add_routes(owner_create.routes)
+    tables = (owner_api.routes, owner_pages.routes, owner_create.routes)
+    for table in tables:
+        app.add_routes(table)
     app.router.add_static("/static/", runtime.settings.ui_dir / "static")
+    if prefix:
+        add_prefixed_routes(app, prefix, tables, runtime.settings.ui_dir / "static")
     return app
+
+
+def add_prefixed_routes(
+    app: web.Application,
+    prefix: str,
+    tables: tuple[web.RouteTableDef, ...],
+    static: Path,
+) -> None:
+    """The same routes once more below `prefix`, for a web front that forwards the full path
+    (lighttpd 1.4.32's mod_proxy cannot strip it). The pages link relatively, so they work
+    under either root."""
+    for table in tables:
+        for route in table:
+            if not isinstance(route, web.RouteDef):
+                raise TypeError(f"unexpected route definition {route!r}")
+            app.router.add_route(route.method, prefix + route.path, route.handler, **route.kwargs)
+    app.router.add_static(prefix + "/static/", static)
+
+    async def to_root(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPMovedPermanently(prefix + "/")
+
+    app.router.add_get(prefix, to_root)
+
+
+def strip_prefix_middleware(prefix: str) -> Middleware:
+    """Outermost: below the prefix, every later step (errors, identity, the views and their
+    relative links) sees the path as if the site were served at /; routing already matched."""
+
+    @web.middleware
+    async def strip(request: web.Request, handler: Handler) -> web.StreamResponse:
+        raw = request.rel_url.raw_path
+        if raw.startswith(prefix + "/"):
+            inner = URL.build(
+                path=raw[len(prefix):],
+                query_string=request.rel_url.raw_query_string,
+                encoded=True,
+            )
+            request = request.clone(rel_url=inner)
+        return await handler(request)
+
+    return strip
