@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from dss_addon.policy import properties
-from dss_addon.policy.grammar import Kind, read_int, show_name
+from dss_addon.policy.grammar import ALWAYS_SENT, Kind, read_int, show_name
 from dss_addon.policy.model import Decision, DssCall, Target, Topology
 from dss_addon.policy.params import param, resolve_device, resolve_zone, split_path
 from dss_addon.policy.rules import (
@@ -168,9 +168,13 @@ def _grammar_reason(call: DssCall) -> str | None:
 
 def _typed_reason(share: Share, call: DssCall) -> str | None:
     """Rules by parameter type, for every allowed call at once (a new setter cannot forget
-    them): no apartment scenes anywhere, and for a zone-restricted share no device bound to a
-    group that reaches beyond its zone."""
+    them): no apartment scenes anywhere, for a zone-restricted share no device bound to a
+    group that reaches beyond its zone, and every device-interface verb with its (non-manual)
+    category."""
     schema = params_of((call.klass, call.method)) or {}
+    for name, param_type in schema.items():
+        if param_type.kind in ALWAYS_SENT and name not in call.params:
+            return f"{name} required ({param_type.kind})"
     for name, value in call.params.items():
         kind = schema[name].kind
         if kind is Kind.SCENE and int(value) >= SCENE_LIMIT:
@@ -198,7 +202,7 @@ def _parameter_reason(
         if zones and method not in APARTMENT_READS:
             return "apartment-wide action not allowed for a zone-restricted share"
         if method in SCENE_METHODS:
-            return _scene_reason(params, required=True, where="apartment ")
+            return _scene_reason(params, where="apartment ")
         return None
     if klass == "property":
         return properties.allowed(method, params, share.level, zones, script_addons)
@@ -233,10 +237,7 @@ def _zone_reason(
             if reason:
                 return reason
     if is_scene:
-        # Zone 0 is the whole apartment: its undoScene without a number may undo a panic.
-        required = method != "undoScene" or zone_id == 0
-        where = "apartment " if zone_id == 0 else ""
-        return _scene_reason(params, required=required, where=where)
+        return _scene_reason(params, where="apartment " if zone_id == 0 else "")
     return None
 
 
@@ -250,7 +251,7 @@ def _device_reason(
         if reason:
             return reason
     if method in SCENE_METHODS:
-        return _scene_reason(params, required=method != "undoScene", where="")
+        return _scene_reason(params, where="")
     return None
 
 
@@ -265,10 +266,13 @@ def _device_zone_reason(
     return None
 
 
-def _scene_reason(params: Mapping[str, str], *, required: bool, where: str) -> str | None:
+def _scene_reason(params: Mapping[str, str], *, where: str) -> str | None:
+    """Every scene call names its scene, undoScene included: without one
+    (deviceinterfacerequesthandler.cpp undoScene: strToIntDef(sceneNumber, -1) == -1) the dSS
+    undoes whatever the target called last, an apartment scene (panic, fire, alarm) included."""
     raw = param(params, "sceneNumber")
     if not raw:
-        return f"{where}scene number required" if required else None
+        return f"{where}scene number required"
     scene = read_int(raw)
     if scene is None:
         return f"{where}scene number unparsable"

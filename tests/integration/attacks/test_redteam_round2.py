@@ -30,10 +30,6 @@ async def _panic(stack: Stack) -> None:
 # deviceinterfacerequesthandler.cpp undoScene: strToIntDef(sceneNumber, -1) == -1 ->
 # interface->undoSceneLast(): whatever the target called last is undone, an apartment scene
 # (panic, fire, alarm) included. The policy requires a number only for zone 0.
-@pytest.mark.xfail(
-    strict=True,
-    reason="undoScene without sceneNumber on a room or device undoes the apartment's panic scene",
-)
 @pytest.mark.parametrize(
     "target",
     [
@@ -79,10 +75,6 @@ async def _wind(stack: Stack) -> None:
 # wind and fire protections of the blinds (group 2) only hold against timer/algorithm/unknown
 # calls: a remote share that sends no category (or category=manual) drives the awnings out in
 # a storm, or the shades down during a fire, as if someone stood at the switch.
-@pytest.mark.xfail(
-    strict=True,
-    reason="a share's blind call is 'manual' to the dSS and passes the wind/fire protection",
-)
 @pytest.mark.parametrize(
     "target",
     [
