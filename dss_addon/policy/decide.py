@@ -49,7 +49,8 @@ def decide(
     script_addons: frozenset[str] = _NO_RAISE,
 ) -> Decision:
     """Decide one call. `raise_allowed` lists event names (or `prefix*`) event/raise may use;
-    `script_addons` the add-ons whose settings (/scripts/<add-on>/) configure shares may write.
+    `script_addons` the add-ons whose data (/scripts/<add-on>/) configure shares may read and
+    write, and whose states (state/set?addon=) they may set.
 
     The order matters only for the reason given: every check can deny on its own, and the call
     is allowed only if none does.
@@ -212,8 +213,22 @@ def _parameter_reason(
         return None
     if zones and klass in RESTRICTED_SHARE_BLOCKED_CLASSES:
         return f"{klass}/* not allowed for a zone-restricted share"
+    if klass == "state":
+        return _addon_state_reason(params, script_addons)
     if zones and klass == "circuit" and method not in CIRCUIT_READS:
         return "circuit changes not allowed for a zone-restricted share"
+    return None
+
+
+def _addon_state_reason(params: Mapping[str, str], script_addons: frozenset[str]) -> str | None:
+    """state/set with an `addon` sets any state that add-on provides (staterequesthandler.cpp
+    set checks its white list of system states only when `addon` is empty;
+    Apartment::getState(addon, name)): only for add-ons the owner listed, like their
+    /scripts settings, never a system add-on. Without `addon`, the dSS's own white list holds.
+    """
+    addon = param(params, "addon")
+    if addon and (addon.startswith("system-addon-") or addon not in script_addons):
+        return "add-on not in the share allow-list"
     return None
 
 

@@ -419,3 +419,47 @@ def test_device_interface_verbs_carry_the_algorithm_category(
         extra = {"sceneNumber": "5"}
     call = _verb(method, dsuid=LIGHT_WOHNEN.dsuid, **extra, **params)
     assert run(make_share(level=OP), call).allowed is allowed
+
+
+# --- state/set of add-on states ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("addon", "allowed"),
+    [
+        ("tado", True),
+        ("", True),  # the dSS's own white list of system states decides
+        ("other-addon", False),
+        ("system-addon-user-defined-states", False),
+        ("system-addon-scene-responder", False),
+    ],
+)
+def test_state_set_only_for_listed_add_ons(addon: str, allowed: bool) -> None:
+    params = {"name": "heating_system" if not addon else "alarm1", "value": "active"}
+    if addon:
+        params["addon"] = addon
+    share = make_share(level=C)
+    decision = decide(
+        share,
+        make_session(share),
+        make_call("state", "set", **params),
+        NOW,
+        topology=TOPOLOGY,
+        idle_timeout=IDLE_TIMEOUT,
+        script_addons=frozenset({"tado", "system-addon-user-defined-states"}),
+    )
+    assert decision.allowed is allowed, decision.reason
+
+
+def test_state_set_is_refused_for_a_zone_restricted_share() -> None:
+    share = make_share(level=C, zones=(989,))
+    decision = decide(
+        share,
+        make_session(share),
+        make_call("state", "set", addon="tado", name="alarm1", value="active"),
+        NOW,
+        topology=TOPOLOGY,
+        idle_timeout=IDLE_TIMEOUT,
+        script_addons=frozenset({"tado"}),
+    )
+    assert decision == Decision.deny("state/* not allowed for a zone-restricted share")
