@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from dss_addon.policy import properties
-from dss_addon.policy.grammar import Kind, read_int, show_name
+from dss_addon.policy.grammar import ALWAYS_SENT, Kind, read_int, show_name
 from dss_addon.policy.model import Decision, DssCall, Target, Topology
 from dss_addon.policy.params import param, resolve_device, resolve_zone, split_path
 from dss_addon.policy.rules import (
@@ -49,7 +49,8 @@ def decide(
     script_addons: frozenset[str] = _NO_RAISE,
 ) -> Decision:
     """Decide one call. `raise_allowed` lists event names (or `prefix*`) event/raise may use;
-    `script_addons` the add-ons whose settings (/scripts/<add-on>/) configure shares may write.
+    `script_addons` the add-ons whose data (/scripts/<add-on>/) configure shares may read and
+    write, and whose states (state/set?addon=) they may set.
 
     The order matters only for the reason given: every check can deny on its own, and the call
     is allowed only if none does.
@@ -168,9 +169,13 @@ def _grammar_reason(call: DssCall) -> str | None:
 
 def _typed_reason(share: Share, call: DssCall) -> str | None:
     """Rules by parameter type, for every allowed call at once (a new setter cannot forget
-    them): no apartment scenes anywhere, and for a zone-restricted share no device bound to a
-    group that reaches beyond its zone."""
+    them): no apartment scenes anywhere, for a zone-restricted share no device bound to a
+    group that reaches beyond its zone, and every device-interface verb with its (non-manual)
+    category."""
     schema = params_of((call.klass, call.method)) or {}
+    for name, param_type in schema.items():
+        if param_type.kind in ALWAYS_SENT and name not in call.params:
+            return f"{name} required ({param_type.kind})"
     for name, value in call.params.items():
         kind = schema[name].kind
         if kind is Kind.SCENE and int(value) >= SCENE_LIMIT:
@@ -198,7 +203,7 @@ def _parameter_reason(
         if zones and method not in APARTMENT_READS:
             return "apartment-wide action not allowed for a zone-restricted share"
         if method in SCENE_METHODS:
-            return _scene_reason(params, required=True, where="apartment ")
+            return _scene_reason(params, where="apartment ")
         return None
     if klass == "property":
         return properties.allowed(method, params, share.level, zones, script_addons)
@@ -208,8 +213,22 @@ def _parameter_reason(
         return None
     if zones and klass in RESTRICTED_SHARE_BLOCKED_CLASSES:
         return f"{klass}/* not allowed for a zone-restricted share"
+    if klass == "state":
+        return _addon_state_reason(params, script_addons)
     if zones and klass == "circuit" and method not in CIRCUIT_READS:
         return "circuit changes not allowed for a zone-restricted share"
+    return None
+
+
+def _addon_state_reason(params: Mapping[str, str], script_addons: frozenset[str]) -> str | None:
+    """state/set with an `addon` sets any state that add-on provides (staterequesthandler.cpp
+    set checks its white list of system states only when `addon` is empty;
+    Apartment::getState(addon, name)): only for add-ons the owner listed, like their
+    /scripts settings, never a system add-on. Without `addon`, the dSS's own white list holds.
+    """
+    addon = param(params, "addon")
+    if addon and (addon.startswith("system-addon-") or addon not in script_addons):
+        return "add-on not in the share allow-list"
     return None
 
 
@@ -233,10 +252,7 @@ def _zone_reason(
             if reason:
                 return reason
     if is_scene:
-        # Zone 0 is the whole apartment: its undoScene without a number may undo a panic.
-        required = method != "undoScene" or zone_id == 0
-        where = "apartment " if zone_id == 0 else ""
-        return _scene_reason(params, required=required, where=where)
+        return _scene_reason(params, where="apartment " if zone_id == 0 else "")
     return None
 
 
@@ -250,7 +266,7 @@ def _device_reason(
         if reason:
             return reason
     if method in SCENE_METHODS:
-        return _scene_reason(params, required=method != "undoScene", where="")
+        return _scene_reason(params, where="")
     return None
 
 
@@ -265,10 +281,13 @@ def _device_zone_reason(
     return None
 
 
-def _scene_reason(params: Mapping[str, str], *, required: bool, where: str) -> str | None:
+def _scene_reason(params: Mapping[str, str], *, where: str) -> str | None:
+    """Every scene call names its scene, undoScene included: without one
+    (deviceinterfacerequesthandler.cpp undoScene: strToIntDef(sceneNumber, -1) == -1) the dSS
+    undoes whatever the target called last, an apartment scene (panic, fire, alarm) included."""
     raw = param(params, "sceneNumber")
     if not raw:
-        return f"{where}scene number required" if required else None
+        return f"{where}scene number required"
     scene = read_int(raw)
     if scene is None:
         return f"{where}scene number unparsable"

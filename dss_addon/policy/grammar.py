@@ -68,9 +68,22 @@ class Kind(StrEnum):
     CHANNEL_VALUES = "channel value list"
     JSON = "JSON document"
     METER_SET = "meter set"
+    CATEGORY = "scene access category"
 
 
 INTEGER_KINDS = frozenset({Kind.INT, Kind.SCENE, Kind.GROUP, Kind.ZONE})
+
+# The scene access category of a device-interface verb (sceneaccess.cpp): the dSS takes a call
+# without one as "manual" (deviceinterfacerequesthandler.cpp getCategory), and
+# SceneAccess::checkAccess never blocks manual calls, so the wind and fire protections of the
+# blinds would not hold against a share. A remote helper is not a person at the switch: the
+# only canonical category is "algorithm". A client's "timer" means the same to checkAccess and
+# is normalised to it; "manual" (and anything else) is refused.
+CATEGORY_ALGORITHM = "algorithm"
+_CATEGORIES = frozenset({CATEGORY_ALGORITHM, "timer"})
+# Parameters every canonical call of their type carries: the value the proxy adds when the
+# client leaves one out (and decide() refuses a call without it).
+ALWAYS_SENT: Mapping[Kind, str] = {Kind.CATEGORY: CATEGORY_ALGORITHM}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +135,10 @@ def _decimal(text: str) -> str | None:
     if not _DECIMAL.fullmatch(text) or (text.startswith("-") and float(text) == 0):
         return None
     return text
+
+
+def _category(text: str) -> str | None:
+    return CATEGORY_ALGORITHM if text in _CATEGORIES else None
 
 
 def _pattern(pattern: re.Pattern[str]) -> Callable[[str], str | None]:
@@ -236,6 +253,7 @@ _CANONICAL: Mapping[Kind, Callable[[str], str | None]] = {
     Kind.CHANNEL_VALUES: _channel_values,
     Kind.JSON: _json,
     Kind.METER_SET: _meter_set,
+    Kind.CATEGORY: _category,
 }
 
 

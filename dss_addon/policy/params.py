@@ -134,6 +134,20 @@ def query_prefix(raw: str) -> tuple[tuple[str, ...], bool] | None:
     return tuple(names), is_open
 
 
+def query_parts(raw: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every part of a (canonical) property query as (name, property list): `*` names match
+    any child, a `*` property list reads every value below the matched node. Parts the
+    grammar refuses never get here; `key(p),key2(q)` lists are refused by it too."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for part in raw.split("/"):
+        if not part:
+            continue
+        name, _, rest = part.partition("(")
+        props = tuple(p for p in rest.rstrip(")").split(",") if p) if rest else ()
+        out.append((name, props))
+    return tuple(out)
+
+
 def zone_segment_id(segment: str) -> int | None:
     """`zone989` -> 989; only the canonical spelling the dSS uses in its tree."""
     digits = segment[4:]

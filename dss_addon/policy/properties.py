@@ -1,10 +1,31 @@
-"""Rules for property/* calls: which parts of the dSS property tree a share may read or write."""
+"""Rules for property/* calls: which parts of the dSS property tree a share may read or write.
+
+- Secrets: a name that looks like one (SECRET_WORDS, case-insensitive, as or in any segment,
+  query part or query property list) is never read nor written, whatever the prefix.
+- /scripts (add-on data, configure shares only): reads and writes only below
+  /scripts/<add-on>/ of an add-on the owner listed (`script_addons`), never a system add-on,
+  never for a zone-restricted share. Reads there name what they read: no wildcard parts and no
+  `(*)` property lists (a `(*)` on a node with a `password` child would read it).
+  `getChildren` of a listed add-on's node shows child names and types only, never values.
+- Zone-restricted shares read /apartment only below /apartment/zones/zone<allowed>/, plus the
+  apartment's own node, its name and the zone list's node (names only, no wildcard below):
+  everything else there (the dSMeters, whose `zones/<id>` entries are aliases of whole zone
+  nodes, zone.cpp Zone::addToDSMeter) may show another room. Below /usr, such a share reads a
+  state's own values but not its `device/<dsuid>` or `dSMeter/<dsuid>` entries (aliases of
+  the providing device's node, state.cpp), which may sit in another room.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dss_addon.policy.params import param, query_prefix, split_path, zone_segment_id
+from dss_addon.policy.params import (
+    param,
+    query_parts,
+    query_prefix,
+    split_path,
+    zone_segment_id,
+)
 from dss_addon.policy.rules import (
     LEVEL_READ_PREFIXES,
     PROPERTY_BLOCKED_PREFIXES,
@@ -18,6 +39,28 @@ from dss_addon.policy.rules import (
 from dss_addon.shares.model import Level
 
 PATH_METHODS = PROPERTY_PATH_READ_METHODS | PROPERTY_WRITE_METHODS | PROPERTY_QUERY_METHODS
+
+# Parts of names under which add-ons keep secrets (the tado add-on stores the homeowner's
+# account as /scripts/tado/config/password): matched case-insensitively anywhere in a name.
+SECRET_WORDS: tuple[str, ...] = (
+    "password",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "credential",
+    "auth",
+    "cert",
+    "private",
+    "cookie",
+    "session",
+)
+# How deep a zone-restricted share reads below /usr: a state's own values
+# (/usr/states/<name>/<value>, /usr/addon-states/<add-on>/<name>/<value>), never what its
+# `device`/`dSMeter` aliases lead to.
+_USR_DEPTH: Mapping[Path, int] = {("usr", "states"): 4, ("usr", "addon-states"): 5}
 
 
 def _under(names: Path, prefix: Path) -> bool:
@@ -79,12 +122,56 @@ def allowed(
     if isinstance(reached, str):
         return reached
     names, is_open = reached
+    parts = _parts(method, params)
+    if any(_secret(name) for name, props in parts for name in (name, *props)):
+        return "property names that look like secrets are blocked"
     if method in PROPERTY_WRITE_METHODS:
         return _write_reason(names, zones, script_addons)
     if not any(_under(names, p) for p in LEVEL_READ_PREFIXES[level]):
         return f"property path not in read allow-list for level {level}"
+    if names[:1] == ("scripts",):
+        return _script_read_reason(names, is_open, parts, zones, script_addons)
     if zones:
-        return _zone_scope(names, is_open, zones)
+        return _zone_scope(names, is_open, parts, zones)
+    return None
+
+
+def _parts(method: str, params: Mapping[str, str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """What a call names: (name, property list) per query part, or the path's segments."""
+    if method in PROPERTY_QUERY_METHODS:
+        return query_parts(param(params, "query"))
+    return tuple((name, ()) for name in split_path(param(params, "path")) or ())
+
+
+def _secret(name: str) -> bool:
+    low = name.lower()
+    return any(word in low for word in SECRET_WORDS)
+
+
+def _addon_reason(names: Path, script_addons: frozenset[str]) -> str | None:
+    addon = names[1]
+    if addon.startswith("system-addon-") or addon not in script_addons:
+        return "add-on not in the share allow-list"
+    return None
+
+
+def _script_read_reason(
+    names: Path,
+    is_open: bool,
+    parts: tuple[tuple[str, tuple[str, ...]], ...],
+    zones: tuple[int, ...],
+    script_addons: frozenset[str],
+) -> str | None:
+    """Add-on data: only a listed add-on's, only what the call names."""
+    if zones:
+        return "add-on data is not readable by a zone-restricted share"
+    if len(names) < 3:
+        return "property reads allowed only below /scripts/<add-on>/"
+    reason = _addon_reason(names, script_addons)
+    if reason:
+        return reason
+    if is_open or any("*" in props for _, props in parts):
+        return "property wildcard under /scripts not allowed"
     return None
 
 
@@ -99,21 +186,30 @@ def _write_reason(names: Path, zones: tuple[int, ...], script_addons: frozenset[
         return "property writes allowed only under /scripts/<add-on>/"
     if zones:
         return "add-on settings are not writable by a zone-restricted share"
-    addon = names[1]
-    if addon.startswith("system-addon-") or addon not in script_addons:
-        return "add-on not in the share write allow-list"
-    return None
+    return _addon_reason(names, script_addons)
 
 
-def _zone_scope(names: Path, is_open: bool, zones: tuple[int, ...]) -> str | None:
-    """For a zone-restricted share, reads below /apartment/zones must name an allowed zone."""
+def _zone_scope(
+    names: Path,
+    is_open: bool,
+    parts: tuple[tuple[str, tuple[str, ...]], ...],
+    zones: tuple[int, ...],
+) -> str | None:
+    """A zone-restricted share's reads: below /apartment only its zones' nodes, below /usr
+    only the states' own values (see the module docstring)."""
+    for prefix, depth in _USR_DEPTH.items():
+        if _under(names, prefix) and len(parts) > depth:
+            return "property path below a state not allowed for a zone-restricted share"
     if names[:1] != ("apartment",):
         return None
-    if len(names) == 1 or (len(names) == 2 and names[1] == "zones"):
+    rest = names[1:]
+    if rest in ((), ("zones",)):
         return "property wildcard over zones not allowed" if is_open else None
-    if names[1] != "zones":
-        return None
-    zone_id = zone_segment_id(names[2])
+    if rest == ("name",):
+        return "property wildcard over zones not allowed" if is_open else None
+    if rest[0] != "zones":
+        return f"property path /apartment/{rest[0]} not allowed for a zone-restricted share"
+    zone_id = zone_segment_id(rest[1])
     if zone_id is None:
         return "property path names no zone"
     if zone_id == 0 or zone_id not in zones:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from dss_addon.policy.grammar import INT_MIN, Kind, ParamType
+from dss_addon.policy.grammar import ALWAYS_SENT, INT_MIN, Kind, ParamType
 from dss_addon.policy.rules import CONFIGURE_CALLS, Call
 
 Params = Mapping[str, ParamType]
@@ -47,13 +47,15 @@ CHANNELS = ParamType(Kind.CHANNELS)
 CHANNEL_VALUES = ParamType(Kind.CHANNEL_VALUES)
 JSON = ParamType(Kind.JSON)
 METER_SET = ParamType(Kind.METER_SET)
+CATEGORY = ParamType(Kind.CATEGORY)
 
 _DEVICE = {"dsuid": DSUID, "dsid": DSID, "name": NAME}
 _ZONE = {"id": ZONE, "name": NAME}
 _GROUP = {"groupID": GROUP, "groupName": NAME}
 _CIRCUIT = {"id": DSID, "dsuid": DSUID}
-# deviceinterfacerequesthandler.cpp: every verb reads `category` (getCategory).
-_VERB = {"category": WORD}
+# deviceinterfacerequesthandler.cpp: every verb reads `category` (getCategory); the canonical
+# call always carries it, as "algorithm" (grammar.CATEGORY_ALGORITHM).
+_VERB = {"category": CATEGORY}
 _SCENE_VERB = {**_VERB, "sceneNumber": SCENE}
 _VERBS: Mapping[str, Params] = {
     "turnOn": _VERB,
@@ -423,3 +425,14 @@ SCHEMA: Mapping[Call, Params] = _table()
 
 def params_of(call: Call) -> Params | None:
     return SCHEMA.get(call)
+
+
+def with_always_sent(call: Call, params: Mapping[str, str]) -> dict[str, str]:
+    """`params` plus the parameters every canonical call of this kind carries, where absent
+    (grammar.ALWAYS_SENT: a device-interface verb's category, "algorithm")."""
+    out = dict(params)
+    for name, kind in (params_of(call) or {}).items():
+        default = ALWAYS_SENT.get(kind.kind)
+        if default is not None and name not in out:
+            out[name] = default
+    return out

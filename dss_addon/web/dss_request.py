@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from dss_addon.policy.grammar import PARAM_NAME, show_name
 from dss_addon.policy.model import DssCall, Target
-from dss_addon.policy.schema import params_of
+from dss_addon.policy.schema import params_of, with_always_sent
 
 BODY_LIMIT = 16 * 1024  # the dSS reads at most this much body in one read
 JSON_PREFIX = "/json/"
@@ -86,6 +86,10 @@ def _json_call(method: str, path: str, query_string: str, body: bytes) -> DssCal
         if canonical is None:
             raise _Refusal(f"{name} is not a valid {kind.kind}")
         params[name] = canonical
+    # A device-interface verb always carries its category, "algorithm" unless the client sent
+    # "timer" (the same to the dSS): a missing one would be "manual" and pass the wind and
+    # fire protections of the blinds.
+    params = with_always_sent((klass, method_name), params)
     return DssCall(Target.JSON, klass, method_name, params, path)
 
 

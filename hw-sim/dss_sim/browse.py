@@ -30,12 +30,13 @@ def browse_page(root: PropNode, path: str) -> str:
     parts = ['<html><meta http-equiv="Content-Type" content="text/html; charset=utf-8"><body>',
              f"<h1>{path}</h1>", "<ul>"]
     if node is not None:
-        for child in node.children.values():
+        for entry in node.children.values():
+            child = props.resolved(entry)  # an alias shows its own name, its target's data
             parts.append("<li>")
             if child.children:
-                parts.append(f'<a href="/browse{path}/{child.name}">{child.name}</a>')
+                parts.append(f'<a href="/browse{path}/{entry.name}">{entry.name}</a>')
             else:
-                parts.append(child.name)
+                parts.append(entry.name)
             parts.append(f" : {child.type} : {_value(child)}")
     parts.append("</ul></body></html>")
     return "".join(parts)

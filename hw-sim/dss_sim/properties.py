@@ -7,6 +7,10 @@
 - A path must start with `/` (`PropertySystem::getProperty`); empty segments are looked up as
   children named "" (never found), except that one trailing `/` (and `//` as the whole rest of a
   path) means "this node" (`PropertyNode::getProperty`).
+- A node may be an alias of another (`PropertyNode::alias`): it keeps its own name and place,
+  but its children, type and value are the target's, and look-ups, creations and queries walk
+  on in the target (`m_AliasTarget`). What is read through an alias is the target: effects
+  name the target's canonical path.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class PropNode:
     index: int = 0  # m_Index among same-named siblings
     parent: PropNode | None = field(default=None, repr=False)
     proxy: bool = False  # linked to live model state: a write of another type is a mismatch
+    alias: PropNode | None = field(default=None, repr=False)  # `m_AliasTarget`
 
     @property
     def is_container(self) -> bool:
@@ -134,9 +139,22 @@ def value_type(value: PropValue) -> str:
     return "none"
 
 
+def resolved(node: PropNode) -> PropNode:
+    """The node an alias stands for (itself if it is none)."""
+    while node.alias is not None:
+        node = node.alias
+    return node
+
+
+def children_of(node: PropNode) -> Children:
+    """`getChildNodes`: an alias's children are its target's."""
+    return resolved(node).children
+
+
 def public_type(node: PropNode) -> str:
     """The type getChildren shows ("do not expose unsigned int to the UI")."""
-    return "integer" if node.type == "unsignedinteger" else node.type
+    kind = resolved(node).type
+    return "integer" if kind == "unsignedinteger" else kind
 
 
 def canonical_path(node: PropNode) -> str:
@@ -192,6 +210,7 @@ def split_index(segment: str) -> tuple[str, int]:
 
 def child_by_name(node: PropNode, segment: str) -> PropNode | None:
     """`getPropertyByName`: the same-named child with that index, or for `last` the last one."""
+    node = resolved(node)
     if not node.children:
         return None
     name, index = split_index(segment)
@@ -218,8 +237,8 @@ def resolve_below(node: PropNode, path: str) -> PropNode | None:
             return None
         node = found
         if not path:
-            return node
-    return node
+            return resolved(node)
+    return resolved(node)
 
 
 def find(root: PropNode, path: str) -> PropNode | None:
@@ -237,6 +256,7 @@ def create_below(node: PropNode, path: str, created: list[PropNode]) -> PropNode
     while path not in ("", "/"):
         rest = path
         head, path = _car_cdr(path)
+        node = resolved(node)
         nxt = child_by_name(node, head)
         if nxt is None:
             name = head[:-1] if head.endswith("+") else head
@@ -248,7 +268,7 @@ def create_below(node: PropNode, path: str, created: list[PropNode]) -> PropNode
         node = nxt
         if not path:
             break
-    return node
+    return resolved(node)
 
 
 def create(root: PropNode, path: str, created: list[PropNode]) -> PropNode | None:

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dss_sim.properties import PropNode, child_by_name
+from dss_sim.properties import PropNode, child_by_name, children_of, resolved
 
 _TRIM = " \t\n\r"
 _EMPTY_VECTOR = "vector::_M_range_check: __n (which is 0) >= this->size() (which is 0)"
@@ -142,18 +142,20 @@ Emit = Callable[[PropNode], None]
 
 
 def _add_property(obj: JsonPairs, node: PropNode, emit: Emit) -> None:
-    """`addProperty`: containers skipped; unsigned integers go out as strings (getAsString)."""
-    if node.type == "none":
+    """`addProperty`: containers skipped; unsigned integers go out as strings (getAsString).
+    An alias shows its own name and its target's value."""
+    target = resolved(node)
+    if target.type == "none":
         return
-    emit(node)
-    value = str(node.value) if node.type == "unsignedinteger" else node.value
+    emit(target)
+    value = str(target.value) if target.type == "unsignedinteger" else target.value
     obj.add(node.name, value)
 
 
 def _add_properties(part: Part, obj: JsonPairs, node: PropNode, emit: Emit) -> None:
     for name in part.props:
         if name == "*":
-            for child in node.children:
+            for child in children_of(node):
                 _add_property(obj, child, emit)
             continue
         found = child_by_name(node, name)
@@ -175,7 +177,7 @@ def _run(node: PropNode, levels: list[list[Part]], i: int, out: JsonPairs, emit:
         items: list[JsonPairs] = []
         if part.props:
             out.add(_own_name(node) if part.name == "*" else part.name, items)
-        for child in list(node.children):
+        for child in list(children_of(node)):
             if not _matches(part, child):
                 continue
             target = out
@@ -191,8 +193,8 @@ def _run(node: PropNode, levels: list[list[Part]], i: int, out: JsonPairs, emit:
 def _run2(node: PropNode, levels: list[list[Part]], i: int, out: JsonPairs, emit: Emit) -> None:
     """`runFor2`, for each key of level i."""
     for part in levels[i]:
-        for child in list(node.children):
-            if not _matches(part, child) or child.type != "none":
+        for child in list(children_of(node)):
+            if not _matches(part, child) or resolved(child).type != "none":
                 continue
             target = out
             if part.props:

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 
 VERSION = "dSS v1.43.0 (git:7e07a9d6) (sim@dss-sim)"
 DISTRO = "dSS-Sim 4.17.0 (digitalSTROM dSS-IP)"
+# States registered by add-ons (scripts' State objects, provider service = the add-on): the only
+# ones state/set?addon= may change (Apartment::getState).
+ADDON_STATES = {("tado", "heating"): "inactive",
+                ("system-addon-user-defined-states", "guests"): "inactive"}
 STATES = {"presence": "present", "hibernation": "awake", "fire": "inactive",
           "wind": "inactive", "rain": "inactive", "hail": "inactive", "alarm": "inactive",
           "alarm2": "inactive", "alarm3": "inactive", "alarm4": "inactive", "panic": "inactive",
@@ -45,6 +49,8 @@ def static_tree(sim: Simulator) -> PropNode:
     root.set("/config/webservice-api/base-url", "https://dsservices.aizo.com/")
     for name, value in STATES.items():
         root.set(f"/usr/states/{name}/state", value)
+    for (addon, name), value in ADDON_STATES.items():
+        root.set(f"/usr/addon-states/{addon}/{name}/state", value)
     root.set("/scripts/system-addon-scene-responder/version", "1.0.5")
     root.set("/scripts/system-addon-timed-events/version", "1.2.1")
     remote_connectivity(root)
@@ -118,10 +124,14 @@ def apartment_node(apt: Apartment) -> PropNode:
                            ("powerConsumption", meter.base_power),
                            ("energyMeterValue", meter.base_power * 1000)):
             m.set(key, value)
+        # zone.cpp Zone::addToDSMeter: `zones/<id>` below the dSM IS the zone's node (an
+        # alias of /apartment/zones/zone<id>), for every zone with a device on this dSM.
         mz = m.child("zones")
         for zid in sorted({d.zone_id for d in apt.devices.values()
                            if d.meter_dsuid == meter.dsuid}):
-            mz.set(f"zone{zid}/ZoneID", zid)
+            zone_node = zones.children.get(f"zone{zid}")
+            if zone_node is not None:
+                mz.add_child(PropNode(str(zid), alias=zone_node))
     return node
 
 

@@ -393,3 +393,46 @@ async def test_set_config_checks_value_first(
     await dss.ok(url + "&class=%2B3&index=0x1&value=0101", token)
     assert [(e.kind, e.detail) for e in sim.effects.since(mark)] == [
         (EffectKind.CONFIG, "class=3 index=1")]
+
+
+METER_EG = "3504175fe000000000000000000043a700"  # dSM Erdgeschoss: Wohnen, Küche, ...
+
+
+# zone.cpp Zone::addToDSMeter: `zones/<id>` below a dSM is an alias of /apartment/zones/zone<id>
+# (propertysystem.cpp PropertyNode::alias: look-ups, children, values and queries go on in the
+# target); what is read through it is the zone node, so effects name the zone's own path.
+async def test_a_meter_zone_entry_reads_as_the_zone_node(
+    dss: DssHttp, token: str, sim: Simulator
+) -> None:
+    base = f"/apartment/dSMeters/{METER_EG}/zones"
+    entries = await dss.ok(f"/json/property/getChildren?path={base}", token)
+    assert {"name": "989", "type": "none"} in entries
+    mark = sim.effects.mark()
+    assert await dss.ok(f"/json/property/getString?path={base}/989/name", token) == {
+        "value": "Wohnen"
+    }
+    found = await dss.ok(f"/json/property/query?query={base}/*(name)", token)
+    assert {"name": "Wohnen"} in found["zones"]
+    assert {"name": "Küche"} in found["zones"]
+    reads = {e.path for e in sim.effects.since(mark) if e.kind is EffectKind.READ}
+    assert "/apartment/zones/zone989/name" in reads
+    assert not [p for p in reads if p.startswith("/apartment/dSMeters")]
+    deep = await dss.ok(f"/json/property/query?query={base}/989/groups/*(name)", token)
+    assert deep == await dss.ok(
+        "/json/property/query?query=/apartment/zones/zone989/groups/*(name)", token
+    )
+
+
+# staterequesthandler.cpp set -> apartment.cpp Apartment::getState(identifier, name): an
+# add-on state nobody registered is DS_FAIL_REQUIRE("State not found", name): 500, nothing set;
+# a registered one (the fixture's tado/heating) is set.
+async def test_state_set_of_an_add_on_state_needs_a_registered_state(
+    dss: DssHttp, token: str, sim: Simulator
+) -> None:
+    reply = await dss.get("/json/state/set?addon=tado&name=nope&value=active", token=token)
+    assert reply.status == 500
+    assert reply.json()["message"] == "State not found name:nope apartment.cpp:570 "
+    mark = sim.effects.mark()
+    await dss.ok("/json/state/set?addon=tado&name=heating&value=active", token)
+    configs = [e for e in sim.effects.since(mark) if e.kind is EffectKind.CONFIG]
+    assert [e.path for e in configs] == ["/usr/addon-states/tado/heating/state"]

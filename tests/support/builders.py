@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from dss_addon.policy.model import DeviceRef, DssCall, Target, Topology
+from dss_addon.policy.schema import with_always_sent
 from dss_addon.shares.model import Level, Share, ShareSession
 from tests.support.clock import DEFAULT_START
 
@@ -99,5 +100,7 @@ def make_topology() -> Topology:
 
 
 def make_call(klass: str, method: str, /, **params: str) -> DssCall:
-    """A /json/<klass>/<method> call with the given parameters."""
-    return DssCall(Target.JSON, klass, method, params, f"/json/{klass}/{method}")
+    """A /json/<klass>/<method> call with the given parameters, completed like the proxy
+    completes a request (a device-interface verb carries category=algorithm unless given)."""
+    full = with_always_sent((klass, method), params)
+    return DssCall(Target.JSON, klass, method, full, f"/json/{klass}/{method}")

@@ -6,6 +6,7 @@ from dss_sim.effects import EffectKind
 from dss_sim.envelope import JsonValue
 from dss_sim.errors import DssFail
 from dss_sim.handlers.base import ApiClass, Ctx
+from dss_sim.properties import find
 from dss_sim.sim import SystemSubscription
 from dss_sim.views import device_json
 
@@ -58,6 +59,10 @@ async def state_set(ctx: Ctx) -> None:
     addon = ctx.params.get("addon")
     if not addon and name not in SYSTEM_STATES:
         raise DssFail(f"Not allowed or not existing system state '{name}'", 500)
+    if addon and find(ctx.sim.tree(), f"/usr/addon-states/{addon}/{name}/state") is None:
+        # apartment.cpp Apartment::getState(identifier, name): only states an add-on
+        # registered (provider service == addon); else DS_FAIL_REQUIRE("State not found", name).
+        raise DssFail(f"State not found name:{name} apartment.cpp:570 ", 500)
     base = f"/usr/addon-states/{addon}" if addon else "/usr/states"
     ctx.sim.tree().set(f"{base}/{name}/state", value)
     ctx.effect(EffectKind.CONFIG, path=f"{base}/{name}/state", detail=value)

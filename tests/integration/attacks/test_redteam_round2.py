@@ -30,10 +30,6 @@ async def _panic(stack: Stack) -> None:
 # deviceinterfacerequesthandler.cpp undoScene: strToIntDef(sceneNumber, -1) == -1 ->
 # interface->undoSceneLast(): whatever the target called last is undone, an apartment scene
 # (panic, fire, alarm) included. The policy requires a number only for zone 0.
-@pytest.mark.xfail(
-    strict=True,
-    reason="undoScene without sceneNumber on a room or device undoes the apartment's panic scene",
-)
 @pytest.mark.parametrize(
     "target",
     [
@@ -79,10 +75,6 @@ async def _wind(stack: Stack) -> None:
 # wind and fire protections of the blinds (group 2) only hold against timer/algorithm/unknown
 # calls: a remote share that sends no category (or category=manual) drives the awnings out in
 # a storm, or the shades down during a fire, as if someone stood at the switch.
-@pytest.mark.xfail(
-    strict=True,
-    reason="a share's blind call is 'manual' to the dSS and passes the wind/fire protection",
-)
 @pytest.mark.parametrize(
     "target",
     [
@@ -145,9 +137,6 @@ async def test_a_share_cannot_pile_up_event_subscriptions_on_the_dss(
 # so queries walk through it). The policy's zone scope for property reads only looks at
 # /apartment/zones/...: a share restricted to the kitchen reads the living room (names,
 # devices, groups, scene names, heating values) through the meter both rooms hang on.
-@pytest.mark.xfail(
-    strict=True, reason="zone-restricted property reads reach other zones via the dSM alias"
-)
 @pytest.mark.parametrize(
     ("method", "param"),
     [
@@ -173,9 +162,6 @@ async def test_a_room_share_cannot_read_another_room_through_the_meter_alias(
 # The property rules let a configure share write /scripts/<add-on>/ only for add-ons the owner
 # listed, never system-addon-*; state/set writes the states of every add-on, the system's own
 # included (state changes are what the owner's automations and the system add-ons react to).
-@pytest.mark.xfail(
-    strict=True, reason="state/set changes the states of any add-on, system add-ons included"
-)
 @pytest.mark.parametrize(
     "addon", ["system-addon-user-defined-states", "system-addon-scene-responder", "other-addon"]
 )
@@ -199,9 +185,6 @@ TADO_PASSWORD = "/scripts/tado/config/password"
 # their secrets there: the tado add-on (zynick/digitalstrom-addon-tado, scripts/config.js)
 # stores the homeowner's tado account as Property.setSavedProperty('config/username') and
 # 'config/password' (XOR with a key that ships in the add-on: plain text in effect).
-@pytest.mark.xfail(
-    strict=True, reason="configure shares read every add-on's /scripts data, passwords included"
-)
 @pytest.mark.parametrize(
     ("method", "param"),
     [

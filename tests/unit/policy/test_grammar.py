@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from dss_addon.policy.grammar import INTEGER_KINDS, Kind, ParamType, form_body, read_int
 from dss_addon.policy.model import DssCall, Target
-from dss_addon.policy.schema import SCHEMA
+from dss_addon.policy.schema import SCHEMA, with_always_sent
 from dss_addon.web.dss_request import parse_dss_request
 
 _HEX = "0123456789abcdef"
@@ -62,6 +62,8 @@ def values(kind: ParamType) -> st.SearchStrategy[str]:
         return st.text(_TEXTISH, max_size=min(kind.max_length, 40))
     if k is Kind.JSON:
         return _JSON.map(lambda d: json.dumps(d, separators=(",", ":"), ensure_ascii=True))
+    if k is Kind.CATEGORY:
+        return st.just("algorithm")
     if k is Kind.METER_SET:
         ids = st.lists(st.text(_HEX, min_size=34, max_size=34), min_size=1, max_size=3)
         return st.just(".meters(all)") | ids.map(lambda i: f".meters({','.join(i)})")
@@ -76,6 +78,8 @@ def canonical_calls(draw: st.DrawFn) -> DssCall:
     schema = SCHEMA[(klass, method)]
     names = draw(st.lists(st.sampled_from(sorted(schema)), unique=True)) if schema else []
     params = {name: draw(values(schema[name])) for name in names}
+    # A canonical call always carries what the proxy adds (a verb's category).
+    params = with_always_sent((klass, method), params)
     return DssCall(Target.JSON, klass, method, params, f"/json/{klass}/{method}")
 
 

@@ -281,8 +281,11 @@ def test_zone_scene_rules(params: dict[str, str], allowed: bool) -> None:
 @pytest.mark.parametrize(
     ("params", "allowed"),
     [
-        ({"id": "989"}, True),  # undo the last scene of a room
-        ({"id": "0"}, False),  # undo the last apartment scene: may be a panic
+        # Without a number the dSS undoes whatever the room called last: maybe the panic
+        # scene (an apartment scene reaches every room).
+        ({"id": "989"}, False),
+        ({"id": "0"}, False),
+        ({"id": "989", "sceneNumber": "5"}, True),
         ({"id": "989", "sceneNumber": "70"}, False),
     ],
 )
@@ -296,10 +299,10 @@ def test_zone_undo_scene(params: dict[str, str], allowed: bool) -> None:
         ("callScene", "14", True),
         ("callScene", "68", False),
         ("callScene", "", False),
-        # An empty value is no scene number in the grammar (the dSS would undo the last scene,
-        # which may be an apartment scene): only leaving the parameter out means that.
+        # Empty or absent, the dSS would undo the last scene, which may be an apartment scene.
         ("undoScene", "", False),
-        ("undoScene", None, True),
+        ("undoScene", None, False),
+        ("undoScene", "5", True),
         ("undoScene", "x", False),
     ],
 )
@@ -385,3 +388,78 @@ def test_lone_star_does_not_open_event_raise() -> None:
             raise_allowed=allow,
         )
         assert not decision.allowed
+
+
+# --- the scene access category of device-interface verbs -------------------------------------
+
+
+def _verb(method: str, **params: str) -> DssCall:
+    """A verb exactly as given: make_call would add the category the proxy adds."""
+    return DssCall(Target.JSON, "device", method, params, f"/json/device/{method}")
+
+
+@pytest.mark.parametrize(
+    ("params", "allowed"),
+    [
+        ({"category": "algorithm"}, True),
+        # Missing: the dSS would take the call as "manual", which its wind and fire
+        # protections never block (sceneaccess.cpp SceneAccess::checkAccess).
+        ({}, False),
+        ({"category": "manual"}, False),
+        ({"category": "timer"}, False),  # the proxy normalises it to "algorithm"
+        ({"category": ""}, False),
+    ],
+)
+@pytest.mark.parametrize("method", ["turnOn", "setValue", "callScene", "undoScene", "blink"])
+def test_device_interface_verbs_carry_the_algorithm_category(
+    method: str, params: dict[str, str], allowed: bool
+) -> None:
+    extra = {"value": "255"} if method == "setValue" else {}
+    if method in ("callScene", "undoScene"):
+        extra = {"sceneNumber": "5"}
+    call = _verb(method, dsuid=LIGHT_WOHNEN.dsuid, **extra, **params)
+    assert run(make_share(level=OP), call).allowed is allowed
+
+
+# --- state/set of add-on states ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("addon", "allowed"),
+    [
+        ("tado", True),
+        ("", True),  # the dSS's own white list of system states decides
+        ("other-addon", False),
+        ("system-addon-user-defined-states", False),
+        ("system-addon-scene-responder", False),
+    ],
+)
+def test_state_set_only_for_listed_add_ons(addon: str, allowed: bool) -> None:
+    params = {"name": "heating_system" if not addon else "alarm1", "value": "active"}
+    if addon:
+        params["addon"] = addon
+    share = make_share(level=C)
+    decision = decide(
+        share,
+        make_session(share),
+        make_call("state", "set", **params),
+        NOW,
+        topology=TOPOLOGY,
+        idle_timeout=IDLE_TIMEOUT,
+        script_addons=frozenset({"tado", "system-addon-user-defined-states"}),
+    )
+    assert decision.allowed is allowed, decision.reason
+
+
+def test_state_set_is_refused_for_a_zone_restricted_share() -> None:
+    share = make_share(level=C, zones=(989,))
+    decision = decide(
+        share,
+        make_session(share),
+        make_call("state", "set", addon="tado", name="alarm1", value="active"),
+        NOW,
+        topology=TOPOLOGY,
+        idle_timeout=IDLE_TIMEOUT,
+        script_addons=frozenset({"tado"}),
+    )
+    assert decision == Decision.deny("state/* not allowed for a zone-restricted share")

@@ -125,7 +125,8 @@ def test_queries_cannot_reach_blocked_subtrees(level: Level, query: str, method:
         (V, "query", "/system(*)", False),
         (V, "query", "/usr/*(*)", False),
         (C, "getString", "/scripts/tado/config", True),
-        (C, "query", "/scripts/tado/*(*)", True),
+        # Open queries under /scripts may read secrets (tado's config/password).
+        (C, "query", "/scripts/tado/*(*)", False),
         (C, "getString", "/scripts/system-addon-remote-connectivity/OSPToken", False),
         # writes: configure only, only below /scripts/<add-on>
         (C, "setString", "/scripts/tado/config", True),
@@ -157,7 +158,7 @@ def test_property_rules(level: Level, method: str, raw: str, allowed: bool) -> N
 
 def test_no_add_on_is_writable_unless_listed() -> None:
     decision = prop(C, "setString", "/scripts/tado/config", addons=frozenset())
-    assert decision == Decision.deny("add-on not in the share write allow-list")
+    assert decision == Decision.deny("add-on not in the share allow-list")
 
 
 def test_a_zone_restricted_share_never_writes_add_on_settings() -> None:
@@ -188,7 +189,22 @@ def test_property_denial_reasons(method: str, raw: str, reason: str) -> None:
         ("query2", "/apartment/zones/zone989(*)", True),
         ("getChildren", "/apartment/zones", True),
         ("getChildren", "/apartment", True),
-        ("getString", "/apartment/dSMeters/x/name", True),
+        # zone.cpp Zone::addToDSMeter: a dSM's zones/<id> is an alias of a whole zone node.
+        ("getString", "/apartment/dSMeters/x/name", False),
+        ("getString", "/apartment/dSMeters/x/zones/990/name", False),
+        ("getChildren", "/apartment/dSMeters/x/zones/990/devices", False),
+        ("query", "/apartment/dSMeters/*/zones/*(*)", False),
+        ("query", "/apartment/dSMeters(*)", False),
+        ("getString", "/apartment/name", True),
+        ("query", "/apartment(name)", True),
+        ("getString", "/apartment/clusters/x/name", False),
+        # state.cpp: a state's device/<dsuid> is an alias of the providing device's node.
+        ("query", "/usr/states/*(*)", True),
+        ("getString", "/usr/states/dev.x/device/y/name", False),
+        ("query", "/usr/states/*/device/*(*)", False),
+        ("query", "/usr/states/*/*(*)", True),
+        ("getString", "/usr/addon-states/tado/heating/state", True),
+        ("query", "/usr/addon-states/*/*/device/*(*)", False),
         ("getString", "/usr/states/presence/state", True),
         ("getString", "/apartment/zones/zone990/name", False),
         ("getString", "/apartment/zones/zone0/devices/x/name", False),
@@ -206,3 +222,70 @@ def test_zone_restricted_property_reads_must_name_an_allowed_zone(
 ) -> None:
     decision = prop(V, method, raw, zones=(989,))
     assert decision.allowed is allowed, decision.reason
+
+
+SCRIPT_READS = [
+    ("getString", "/scripts/tado/config/username", True),
+    ("getChildren", "/scripts/tado/config", True),  # names and types, never values
+    ("query", "/scripts/tado/config(username,interval)", True),
+    ("query2", "/scripts/tado/config(username)", True),
+    # secrets, in any spelling and as part of a name, as a segment or in a property list
+    ("getString", "/scripts/tado/config/password", False),
+    ("getString", "/scripts/tado/config/PassWord", False),
+    ("getString", "/scripts/tado/config/tadoPassword", False),
+    ("getString", "/scripts/tado/config/passwd", False),
+    ("getString", "/scripts/tado/apiKey", False),
+    ("getString", "/scripts/tado/cloud/accessToken", False),
+    ("getString", "/scripts/tado/clientSecret", False),
+    ("getString", "/scripts/tado/credentials/user", False),
+    ("getChildren", "/scripts/tado/password", False),
+    ("query", "/scripts/tado/config(username,password)", False),
+    ("query", "/scripts/tado/secrets(x)", False),
+    # open queries and open property lists
+    ("query", "/scripts/tado/config(*)", False),
+    ("query", "/scripts/tado/*(username)", False),
+    ("query", "/scripts/tado/*(*)", False),
+    ("query2", "/scripts/tado/config(*)", False),
+    ("query", "/scripts/*(*)", False),
+    ("query", "/scripts/*/config(username)", False),
+    # only below /scripts/<add-on>/ of a listed add-on, never a system add-on
+    ("getChildren", "/scripts", False),
+    ("getChildren", "/scripts/tado", False),
+    ("query", "/scripts/tado(version)", False),
+    ("getString", "/scripts/other-addon/config/x", False),
+    ("getString", "/scripts/system-addon-timed-events/entries/e1", False),
+    ("getString", "/scripts/system-addon-scene-responder/version", False),
+]
+
+
+@pytest.mark.parametrize(("method", "raw", "allowed"), SCRIPT_READS)
+def test_add_on_data_reads(method: str, raw: str, allowed: bool) -> None:
+    decision = prop(C, method, raw)
+    assert decision.allowed is allowed, decision.reason
+
+
+@pytest.mark.parametrize(("method", "raw", "allowed"), SCRIPT_READS)
+def test_add_on_data_is_never_read_by_a_zone_restricted_share(
+    method: str, raw: str, allowed: bool
+) -> None:
+    assert not prop(C, method, raw, zones=(989,)).allowed
+
+
+def test_add_on_data_is_readable_only_for_listed_add_ons() -> None:
+    decision = prop(C, "getString", "/scripts/tado/config/username", addons=frozenset())
+    assert decision == Decision.deny("add-on not in the share allow-list")
+
+
+@pytest.mark.parametrize(
+    ("method", "raw"),
+    [
+        ("getString", "/usr/addon-states/tado/password/state"),
+        ("query", "/usr/addon-states/tado/*(token)"),
+        ("getString", "/apartment/zones/zone989/authKey"),
+        ("setString", "/scripts/tado/config/password"),
+        ("setString", "/scripts/tado/Token"),
+    ],
+)
+def test_secret_like_names_are_refused_anywhere(method: str, raw: str) -> None:
+    decision = prop(C, method, raw)
+    assert decision == Decision.deny("property names that look like secrets are blocked")

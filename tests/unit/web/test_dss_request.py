@@ -90,8 +90,48 @@ def test_anything_not_under_json_is_other(path: str) -> None:
 
 
 def test_canonical_values_are_kept_and_ids_lowercased() -> None:
-    call = _call("GET", "/json/device/callScene", f"dsuid={KUECHE_LIGHT.upper()}&sceneNumber=5")
-    assert call.params == {"dsuid": KUECHE_LIGHT, "sceneNumber": "5"}
+    call = _call("GET", "/json/device/getSceneValue", f"dsuid={KUECHE_LIGHT.upper()}&sceneID=5")
+    assert call.params == {"dsuid": KUECHE_LIGHT, "sceneID": "5"}
+
+
+# deviceinterfacerequesthandler.cpp getCategory: no `category` is "manual", and
+# sceneaccess.cpp SceneAccess::checkAccess never blocks manual calls (wind, fire): every verb
+# is forwarded as "algorithm" (a remote helper is not a person at the switch).
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/json/device/callScene", f"dsuid={KUECHE_LIGHT}&sceneNumber=5"),
+        ("/json/device/setValue", f"dsuid={KUECHE_LIGHT}&value=255"),
+        ("/json/device/undoScene", f"dsuid={KUECHE_LIGHT}&sceneNumber=5"),
+        ("/json/zone/turnOn", "id=990&groupID=2"),
+        ("/json/zone/blink", "id=990&groupID=2"),
+        ("/json/apartment/callScene", "sceneNumber=5&groupID=2"),
+    ],
+)
+@pytest.mark.parametrize("category", [None, "algorithm", "timer"])
+def test_every_device_interface_verb_is_forwarded_as_algorithm(
+    path: str, query: str, category: str | None
+) -> None:
+    given = query if category is None else f"{query}&category={category}"
+    call = _call("GET", path, given)
+    assert call.params["category"] == "algorithm"
+    assert "category=algorithm" in form_body(upstream_params(call))
+    assert {k: v for k, v in call.params.items() if k != "category"} == dict(
+        pair.split("=") for pair in query.split("&")
+    )
+
+
+@pytest.mark.parametrize("category", ["manual", "Manual", "", "unknown", "algorithm%20"])
+def test_a_manual_or_other_category_is_refused(category: str) -> None:
+    reason = _refused(
+        "GET", "/json/zone/callScene", f"id=990&groupID=2&sceneNumber=5&category={category}"
+    )
+    assert "category is not a valid scene access category" in reason
+
+
+def test_calls_that_are_no_verbs_get_no_category() -> None:
+    call = _call("GET", "/json/zone/getName", "id=990")
+    assert call.params == {"id": "990"}
 
 
 @pytest.mark.parametrize(
