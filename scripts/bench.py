@@ -511,7 +511,12 @@ def _decide_cases(share: Share, session: ShareSession) -> list[Case]:
     return [
         (share, session, DssCall(Target.JSON, "apartment", "getName")),
         (share, session, DssCall(Target.JSON, "apartment", "getStructure")),
-        (restricted, session, DssCall(Target.JSON, "device", "turnOn", {"dsuid": device})),
+        # As the proxy builds it: every device-interface verb carries category=algorithm.
+        (
+            restricted,
+            session,
+            DssCall(Target.JSON, "device", "turnOn", {"dsuid": device, "category": "algorithm"}),
+        ),
     ]
 
 

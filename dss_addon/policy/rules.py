@@ -147,7 +147,6 @@ OPERATE_CALLS: frozenset[Call] = (
             "callScene",
             "undoScene",
             "blink",
-            "setOutputChannelValue",
         ),
     )
     # Scenes >= 64 are refused by a parameter rule (SCENE_LIMIT).
@@ -274,6 +273,11 @@ ALWAYS_BLOCKED_CALLS: frozenset[Call] = (
     | _calls(
         "device",
         (
+            # Raw channel writes skip the dSS's scene access check (devicerequesthandler.cpp
+            # setOutputChannelValue never calls SceneAccess::checkAccess): they would move a
+            # blind during a wind or fire alarm. Shares drive outputs through the verbs.
+            "setOutputChannelValue",
+            "setOutputChannelValue2",
             "setConfig",
             "setOutputValue",
             "setProgMode",

@@ -272,7 +272,6 @@ _DEVICE_CALLS: dict[str, Params] = {
         "buttonNumber": INT,
         "clickType": INT,
     },
-    "setOutputChannelValue": {**_DEVICE, "applyNow": BIT, "channelvalues": CHANNEL_VALUES},
     "setOutputChannelSceneValue2": {**_DEVICE, "sceneNumber": SCENE, "channels": JSON},
     "setOutputChannelDontCareFlag": {
         **_DEVICE,
@@ -311,7 +310,6 @@ _DEVICE_CALLS: dict[str, Params] = {
     "setTemperatureOffset": {**_DEVICE, "offset": SIGNED},
     "setConsumptionVisualization": {**_DEVICE, "value": BIT},
     **{m: {**_DEVICE, **p} for m, p in _VERBS.items()},
-    "setOutputChannelValue2": {**_DEVICE, "applyNow": BIT, "channels": JSON},
 }
 
 _METERING: dict[str, Params] = {

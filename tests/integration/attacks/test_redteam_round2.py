@@ -83,6 +83,8 @@ async def _wind(stack: Stack) -> None:
         f"/json/device/callScene?dsuid={SHADE_KUECHE}&sceneNumber=5",
         f"/json/device/setValue?dsuid={SHADE_KUECHE}&value=255",
         f"/json/zone/turnOn?id={KUECHE}&groupID=2",
+        # devicerequesthandler.cpp setOutputChannelValue: no scene access check at all.
+        f"/json/device/setOutputChannelValue?dsuid={SHADE_KUECHE}&channelvalues=brightness=100",
     ],
 )
 async def test_a_share_cannot_override_the_wind_protection_of_blinds(

@@ -74,6 +74,8 @@ def test_blocked_classes_are_blocked_for_every_method(klass: str, method: str) -
         ("property", "setFlag"),
         ("device", "setConfig"),
         ("device", "setOutputValue"),
+        ("device", "setOutputChannelValue"),
+        ("device", "setOutputChannelValue2"),
         ("device", "setProgMode"),
         ("device", "setProperty"),
         ("device", "setCustomAction"),

@@ -173,7 +173,6 @@ def test_jsonp_is_denied_at_every_level(level: Level, callback: str) -> None:
         (OP, "zone", "callScene", {"id": "989", "sceneNumber": "5"}, True),
         (OP, "zone", "blink", {"id": "989"}, True),
         (OP, "device", "turnOn", {"dsuid": LIGHT_WOHNEN.dsuid}, True),
-        (OP, "device", "setOutputChannelValue", {"dsuid": LIGHT_WOHNEN.dsuid}, True),
         (OP, "apartment", "callScene", {"sceneNumber": "5"}, True),
         (OP, "apartment", "undoScene", {"sceneNumber": "5"}, True),
         (OP, "zone", "setName", {"id": "989", "newName": "x"}, False),

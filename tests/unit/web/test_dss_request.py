@@ -220,7 +220,7 @@ def test_typed_values_outside_their_type_are_refused(path: str, query: str) -> N
         ("/json/event/get", "subscriptionID=42&timeout=-1"),
         ("/json/metering/getLatest", "type=consumption&from=.meters(all)"),
         ("/json/zone/sceneSetName", "id=990&groupID=1&sceneNumber=5&newName=K%C3%BCche+hell"),
-        ("/json/device/setOutputChannelValue", f"dsuid={KUECHE_LIGHT}&channelvalues=a=50;b=2.5"),
+        ("/json/device/getOutputChannelValue", f"dsuid={KUECHE_LIGHT}&channels=brightness;x"),
     ],
 )  # fmt: skip
 def test_canonical_calls_are_accepted(path: str, query: str) -> None:
