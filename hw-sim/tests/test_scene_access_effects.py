@@ -38,7 +38,12 @@ def _actions(sim: Simulator, mark: int) -> list[Effect]:
              "undoScene?sceneNumber=5", "undoScene?x=1", "increaseValue?x=1"],
 )  # fmt: skip
 async def test_a_device_verb_records_the_category_it_checked(
-    dss: DssHttp, token: str, sim: Simulator, structure: Structure, verb: str, suffix: str,
+    dss: DssHttp,
+    token: str,
+    sim: Simulator,
+    structure: Structure,
+    verb: str,
+    suffix: str,
     access: str,
 ) -> None:
     dsuid = structure.light["dSUID"]

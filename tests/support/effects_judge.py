@@ -122,14 +122,18 @@ def judge(scope: Scope, effect: Effect, device_zone: DeviceZone) -> Judgement:
         if not scope.at_least("operate"):
             return _deny(f"an output was driven by a {scope.level} share")
         return (
-            _scene(effect) or _undo_last(effect) or _access(effect)
-        ) or _zones(scope, effect, device_zone) or ALLOWED
+            (_scene(effect) or _undo_last(effect) or _access(effect))
+            or _zones(scope, effect, device_zone)
+            or ALLOWED
+        )
     if kind is EffectKind.CONFIG:
         if not scope.at_least("configure"):
             return _deny(f"configuration changed by a {scope.level} share")
         return (
-            _scene(effect) or _zones(scope, effect, device_zone) or _binding(scope, effect)
-        ) or _state(scope, effect) or ALLOWED
+            (_scene(effect) or _zones(scope, effect, device_zone) or _binding(scope, effect))
+            or _state(scope, effect)
+            or ALLOWED
+        )
     if kind is EffectKind.RAISE:
         if not scope.at_least("configure"):
             return _deny(f"event raised by a {scope.level} share")

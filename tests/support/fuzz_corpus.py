@@ -213,8 +213,13 @@ DANGEROUS: dict[str, tuple[str, ...]] = {
     "value": ("true", "-1", "4294967296"),
     "newName": ("<script>", ""),
     "from": (".meters(all)", ".meters(" + METER + ")"),
-    "addon": (OTHER_ADDON, "system-addon-user-defined-states", "system-addon-scene-responder",
-              FUZZ_ADDON.upper(), ""),
+    "addon": (
+        OTHER_ADDON,
+        "system-addon-user-defined-states",
+        "system-addon-scene-responder",
+        FUZZ_ADDON.upper(),
+        "",
+    ),
     # sceneaccess.cpp: manual (or no category) is never blocked by the wind/fire protection
     "category": ("manual", "timer", "", "Manual", "manual ", "algorithm"),
     "channelvalues": ("brightness=100", "shadePositionOutside=100;brightness=0"),

@@ -195,3 +195,22 @@ async def test_the_harness_goes_on_after_the_dss_crashed(tmp_path: Path) -> None
     assert outcome.status == 200
     assert not outcome.violations
     assert harness.sim.crashes == 1
+
+
+# Open finding of this harness (scripts/fuzz.py --quick, seed 1): the proxy bounds a zone share's
+# reads below /usr by the query's path parts (/usr/states/<name>/device is 4 deep, allowed),
+# but a property list reads one level further: `(*)` on a state's `device` node returns its
+# inputIndex and stateName, below the state's own values (state.cpp). Strict: it passes, and
+# must lose the mark, once the proxy refuses property lists on a state's device/dSMeter node.
+@pytest.mark.xfail(strict=True, reason="proxy: /usr/states/*/device(*) by a zone share")
+@pytest.mark.parametrize(
+    "query", ["/usr/states/*/device(*)", f"/usr/states/{SENSOR_STATE}/device(*)"]
+)
+async def test_a_room_share_cannot_read_a_states_device_entries_with_a_property_list(
+    tmp_path: Path, query: str
+) -> None:
+    room = next(p for p in PROFILES if p.level == "view" and p.zones == (ZONE_WOHNEN,))
+    request = FuzzRequest(Base("view", "property", "query", (("query", query),)))
+    async with running_harness(tmp_path) as harness:
+        outcome = await harness.run(room, request, shrink=False)
+    assert not outcome.violations, [v.reason for v in outcome.violations]
