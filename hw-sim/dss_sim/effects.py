@@ -15,7 +15,14 @@ Kinds:
   system/enableToken, revokeToken, which write the security tree); `path` as above.
 - `action`: an output was driven (scene called or undone, value set, blink, ...): `zone` and
   `group` for a group target (zone 0 is the whole apartment), `device` (dSUID) for a device,
-  `scene` when a scene number was involved.
+  `scene` when a scene number was involved; `access` is the scene access category the dSS
+  checked before it acted (sceneaccess.cpp SceneAccess::checkAccess, which only blocks the
+  shades while wind or fire is active, and never for `manual`): the verb's `category`
+  parameter as SceneAccess::stringToCategory reads it (`manual`, also when the parameter is
+  absent, deviceinterfacerequesthandler.cpp getCategory; `timer`; `algorithm`; `unknown` for
+  any other text, the empty one included), or `unchecked` for calls that never call
+  checkAccess (device/setOutputValue, setOutputChannelValue, lock, unlock). An undo of the last
+  scene (undoScene without a usable sceneNumber) has no `scene` and `detail` "last".
 - `config`: configuration changed (names, tags, scene names or scene values, device settings,
   structure): `zone`/`group`/`device` as resolved, `scene` when a scene id was programmed.
 - `raise`: `event/raise` raised an event named `detail`.
@@ -27,6 +34,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+# Effect.access of an action that skipped SceneAccess::checkAccess.
+UNCHECKED = "unchecked"
 
 
 class EffectKind(StrEnum):
@@ -49,10 +59,11 @@ class Effect:
     device: str | None = None  # dSUID, 34 lowercase hex
     scene: int | None = None
     detail: str = ""
+    access: str = ""  # `action` only: manual | timer | algorithm | unknown | unchecked
 
     def describe(self) -> str:
         parts = [f"{self.kind} by {self.call}"]
-        for name in ("path", "zone", "group", "device", "scene", "detail"):
+        for name in ("path", "zone", "group", "device", "scene", "detail", "access"):
             value = getattr(self, name)
             if value not in (None, ""):
                 parts.append(f"{name}={value}")

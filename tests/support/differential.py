@@ -28,7 +28,17 @@ from dss_addon.web.proxy_limits import PROXY_LIMITS, ProxyLimits
 from dss_addon.web.rate_limit import ConcurrencyLimit, RateLimiter
 from tests.support.clock import FakeClock
 from tests.support.effects_judge import Scope, judge
-from tests.support.fuzz_corpus import FUZZ_ADDON, RAISE_ALLOWED, ZONE_KUECHE, ZONE_WOHNEN
+from tests.support.fuzz_corpus import (
+    ADDON_CONFIG,
+    ADDON_STATE,
+    FUZZ_ADDON,
+    OTHER_ADDON,
+    RAISE_ALLOWED,
+    SENSOR_STATE,
+    STATE_ADDONS,
+    ZONE_KUECHE,
+    ZONE_WOHNEN,
+)
 from tests.support.raw_http import RawClient
 from tests.support.requests_gen import FuzzRequest, RawRequest
 from tests.support.share_site import Helper, open_share
@@ -223,6 +233,24 @@ def install_addons(sim: Simulator, addons: frozenset[str]) -> None:
     dSS (a share's setting below it then creates no /scripts/<add-on> node of its own)."""
     for addon in addons:
         sim.tree().set(f"/scripts/{addon}/version", "1.0.0")
+        for name in ADDON_CONFIG:
+            sim.tree().set(f"/scripts/{addon}/{name}", f"{addon}-{name}")
+
+
+def install_attack_fixture(sim: Simulator) -> None:
+    """What the red team's attacks need on the dSS besides the default fixture: an add-on not
+    opened to shares (with an account stored like the tado add-on's), a state provided by a
+    device with its `device/` entries (state.cpp; the alias of the device node itself is not
+    modelled by dss-sim), and registered add-on states of listed, unlisted and system add-ons
+    (state/set reaches only states an add-on registered)."""
+    install_addons(sim, frozenset({OTHER_ADDON}))
+    tree = sim.tree()
+    state = f"/usr/states/{SENSOR_STATE}"
+    for name, value in (("name", SENSOR_STATE), ("value", 1), ("state", "active"),
+                        ("device/inputIndex", 0), ("device/stateName", "contact")):  # fmt: skip
+        tree.set(f"{state}/{name}", value)
+    for addon in STATE_ADDONS:
+        tree.set(f"/usr/addon-states/{addon}/{ADDON_STATE}/state", "inactive")
 
 
 def generous_limits(clock: FakeClock) -> ProxyLimits:
@@ -264,6 +292,7 @@ async def running_harness(
     clock, sim_clock = FakeClock(), ManualClock()
     sim = Simulator(config=SimConfig(), clock=sim_clock)
     install_addons(sim, SCRIPT_ADDONS)
+    install_attack_fixture(sim)
     async with AsyncExitStack() as stack:
         sim_url = await _serve(stack, create_sim_app(sim))
         settings = harness_settings(sim_url, tmp_path / "data")

@@ -18,6 +18,17 @@ METER = "3504175fe000000000000000000043a700"
 FUZZ_ADDON = "fuzz-addon"
 RAISE_ALLOWED = frozenset({"fuzz.event", "fuzzprefix.*"})
 SUBSCRIPTION = "42"
+# What the harness installs besides (tests.support.differential.install_attack_fixture): an
+# add-on not opened to shares; both keep an account below config/ like the tado add-on does
+# (config/user, config/password); a state provided by a device (state.cpp: device/inputIndex,
+# device/stateName below the state's own values); an add-on state of the listed add-on, of the
+# unlisted one and of two system add-ons, so that state/set of each reaches the dSS.
+OTHER_ADDON = "other-addon"
+ADDON_CONFIG = ("config/user", "config/password")
+SENSOR_STATE = "fuzzsensor"
+ADDON_STATE = "fuzzstate"
+STATE_ADDONS = (FUZZ_ADDON, OTHER_ADDON, "system-addon-user-defined-states",
+                "system-addon-scene-responder")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +121,38 @@ CORPUS: tuple[Base, ...] = (
     _b("configure", "property/getString", ("path", f"/scripts/{FUZZ_ADDON}/note")),
     _b("configure", "event/raise", ("name", "fuzz.event"), ("parameter", "a=1")),
     _b("configure", "state/set", ("name", "fuzz"), ("value", "1")),
+    # the red team's vectors (tests/integration/attacks/test_redteam_round2.py), each in its
+    # legitimate form where it has one; DANGEROUS and the mutations make the attacks of them
+    _b("configure", "property/getString", ("path", f"/scripts/{FUZZ_ADDON}/config/user")),
+    _b("configure", "property/getChildren", ("path", f"/scripts/{FUZZ_ADDON}/config")),
+    _b("configure", "property/getChildren", ("path", f"/scripts/{FUZZ_ADDON}")),
+    _b("configure", "property/query", ("query", f"/scripts/{FUZZ_ADDON}/config(user)")),
+    _b("view", "property/getString", ("path", f"/apartment/dSMeters/{METER}/name")),
+    _b("view", "property/getChildren", ("path", f"/apartment/dSMeters/{METER}/zones")),
+    _b("view", "property/getChildren", ("path", f"/usr/states/{SENSOR_STATE}")),
+    _b("view", "property/getString", ("path", f"/usr/states/{SENSOR_STATE}/device/stateName")),
+    _b("view", "property/query", ("query", "/usr/states/*(state)")),
+    _b("configure", "state/set", ("addon", FUZZ_ADDON), ("name", ADDON_STATE), ("value", "1")),
+    _b("configure", "state/set", ("name", "heating_system"), ("value", "1")),
+    _b("operate", "zone/callScene", Z, ("groupID", "2"), ("sceneNumber", "5"),
+       ("category", "algorithm")),
+    _b("operate", "device/setValue", _dev(WOHNEN_BLIND), ("value", "100"), ("category", "timer")),
+    _b("operate", "apartment/turnOff", ("groupID", "2"), ("category", "algorithm")),
+    _b("operate", "zone/undoScene", Z, G1),
+    _b("operate", "device/undoScene", _dev()),
+    _b("operate", "apartment/undoScene", G1),
+    _b("operate", "device/setOutputChannelValue", _dev(WOHNEN_BLIND),
+       ("channelvalues", "brightness=50")),
+    _b("operate", "device/setOutputValue", _dev(WOHNEN_BLIND), ("offset", "0"), ("value", "100")),
+    _b("operate", "device/increaseValue", _dev(WOHNEN_BLIND)),
+    _b("operate", "zone/callSceneMin", Z, ("groupID", "2"), ("sceneNumber", "5")),
 )  # fmt: skip
 
 # What a mutation may put in place of a parameter's value, by parameter name: the targets no
 # share may reach (apartment scenes, other zones, the whole apartment, the secrets subtrees,
 # relative paths, writes outside /scripts/<add-on>/, busy polls, system events).
 DANGEROUS: dict[str, tuple[str, ...]] = {
-    "sceneNumber": ("64", "65", "74", "76", "127", "-1", "128", "4294967361"),
+    "sceneNumber": ("64", "65", "74", "76", "127", "-1", "128", "4294967361", "x", ""),
     "sceneID": ("65", "76", "127"),
     "id": ("0", str(ZONE_KUECHE), str(ZONE_SCHLAFEN), "12345", METER),
     "zoneID": ("0", str(ZONE_KUECHE)),
@@ -137,6 +173,22 @@ DANGEROUS: dict[str, tuple[str, ...]] = {
         f"/scripts/{FUZZ_ADDON}",
         "/system/security[0]/applicationTokens",
         "/usr/states/fire/state",
+        # secret-like names and add-on data outside the listed add-on
+        f"/scripts/{FUZZ_ADDON}/config/password",
+        f"/scripts/{FUZZ_ADDON}/config/PASSWORD",
+        f"/scripts/{OTHER_ADDON}/config/password",
+        f"/scripts/{OTHER_ADDON}/config/user",
+        f"/scripts/{OTHER_ADDON}/config",
+        f"/scripts/{OTHER_ADDON}",
+        "/scripts",
+        "/scripts/system-addon-timed-events/version",
+        "/scripts/system-addon-remote-connectivity/cloud/accessToken",
+        # another room through the dSM's zone alias; a state's device entries
+        f"/apartment/dSMeters/{METER}/zones/{ZONE_KUECHE}/name",
+        f"/apartment/dSMeters/{METER}/zones/{ZONE_WOHNEN}/devices",
+        f"/apartment/dSMeters/{METER}/zones/{ZONE_KUECHE}",
+        f"/usr/states/{SENSOR_STATE}/device/inputIndex",
+        f"/usr/states/{SENSOR_STATE}/device",
     ),
     "query": (
         "/system/security/*(*)",
@@ -145,11 +197,31 @@ DANGEROUS: dict[str, tuple[str, ...]] = {
         "/apartment/zones/*(*)",
         f"/apartment/zones/zone{ZONE_KUECHE}(*)",
         "/system(*)/security(*)",
+        f"/scripts/{FUZZ_ADDON}/*(*)",
+        f"/scripts/{FUZZ_ADDON}/config(*)",
+        f"/scripts/{FUZZ_ADDON}(*)",
+        f"/scripts/{OTHER_ADDON}/config(*)",
+        f"/scripts/{FUZZ_ADDON}/config(password)",
+        "/apartment/dSMeters/*/zones/*(*)",
+        f"/apartment/dSMeters/{METER}/zones/{ZONE_KUECHE}/groups/*/scenes/*(*)",
+        "/usr/states/*/device(*)",
+        f"/usr/states/{SENSOR_STATE}/device(*)",
+        "/usr/states/*(*)",
     ),
     "name": ("running", "highlevelevent", "webSessionCleanup", "fire", "fuzzprefix.x"),
     "timeout": ("-2", "-100", "-1"),
     "value": ("true", "-1", "4294967296"),
     "newName": ("<script>", ""),
     "from": (".meters(all)", ".meters(" + METER + ")"),
+    "addon": (
+        OTHER_ADDON,
+        "system-addon-user-defined-states",
+        "system-addon-scene-responder",
+        FUZZ_ADDON.upper(),
+        "",
+    ),
+    # sceneaccess.cpp: manual (or no category) is never blocked by the wind/fire protection
+    "category": ("manual", "timer", "", "Manual", "manual ", "algorithm"),
+    "channelvalues": ("brightness=100", "shadePositionOutside=100;brightness=0"),
 }
 TOKEN = "0" * 63 + "1"  # a plausible dSS session token (64 hex)

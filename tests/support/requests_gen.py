@@ -60,7 +60,7 @@ _COOKIES = (f"a=1;token={TOKEN}", f" token={TOKEN}", f"; token={TOKEN}", f"token
             f"token={TOKEN}; token=", "token=")  # fmt: skip
 _INDEXES = ("[0]", "[last]", "[", "[junk", "[1]", "[-1]")
 _SEGMENTS = ("", ".", "..", "relative", ",security", ",zone990",
-             ",system-addon-remote-connectivity", ",*")  # fmt: skip
+             ",system-addon-remote-connectivity", ",*", ",password", ",device")  # fmt: skip
 _PATHS = ("double_slash", "dotdot", "dot", "encoded_slash", "x", "", "..")
 _HEADERS = (("X-Forwarded-For", "127.0.0.1"), ("Authorization", "Digest username=dssadmin"),
             ("Content-Type", "application/x-www-form-urlencoded"), ("Content-Type", "text/plain"),
@@ -69,7 +69,7 @@ _HEADERS = (("X-Forwarded-For", "127.0.0.1"), ("Authorization", "Digest username
 
 _KINDS = ("pct", "number", "device_id", "index", "segment", "value", "value", "duplicate",
           "rename", "case", "move", "method", "token", "callback", "cookie", "path", "header",
-          "add_dangerous")  # fmt: skip
+          "add_dangerous", "category")  # fmt: skip
 _ID_FORMS = ("upper", "zz", "spaces", "plus", "minus")
 
 
@@ -120,6 +120,9 @@ def random_mutation(rng: random.Random, base: Base) -> Mutation:
         return Mutation("move", "", rng.choice(("to_body", "to_query")), pos)
     if kind == "method":
         return Mutation("method", "", rng.choice(METHODS), pos)
+    if kind == "category":  # on any verb: the scene access category the dSS checks
+        value = quote(rng.choice(DANGEROUS["category"]), safe=SAFE)
+        return Mutation("add", "category", value, pos)
     if kind == "token":
         return Mutation("add", rng.choice(_TOKEN_NAMES), TOKEN, pos)
     if kind == "callback":

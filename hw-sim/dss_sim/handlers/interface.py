@@ -22,6 +22,13 @@ def category(ctx: Ctx) -> str:
     return ctx.params.text("category") if ctx.params.has("category") else "manual"
 
 
+def access(ctx: Ctx) -> str:
+    """The category SceneAccess::checkAccess is given: SceneAccess::stringToCategory of
+    getCategory, named as categoryToString names it (anything unknown is "unknown")."""
+    text = category(ctx)
+    return text if text in ("manual", "timer", "algorithm") else "unknown"
+
+
 def scene_number(ctx: Ctx) -> int:
     """callScene/callSceneMin/saveScene: strToIntDef(sceneNumber, -1), -1 invalid, 0..127."""
     raw = ctx.params.text("sceneNumber")
@@ -35,7 +42,9 @@ def scene_number(ctx: Ctx) -> int:
 
 def verbs(resolve: Resolver) -> dict[str, Handler]:
     def act(ctx: Ctx, target: Target, scene: int | None = None, detail: str = "") -> None:
-        ctx.effect(EffectKind.ACTION, scene=scene, detail=detail, **target_fields(target))
+        """Every verb that drives an output checked the scene access category first."""
+        ctx.effect(EffectKind.ACTION, scene=scene, detail=detail, access=access(ctx),
+                   **target_fields(target))
 
     def checked(ctx: Ctx) -> Target:
         target = resolve(ctx)
@@ -115,6 +124,8 @@ def verbs(resolve: Resolver) -> dict[str, Handler]:
     async def ventilation_only(ctx: Ctx) -> None:
         target = resolve(ctx)
         if isinstance(target, actions.GroupTarget) and target.group.application_type == 10:
+            # Group::nextScene/previousScene go through callScene: checkAccess
+            actions.check_access(ctx.sim, target, category(ctx))
             act(ctx, target, None, ctx.call.rpartition("/")[2])
             return
         raise DssFail("Operation allowed only on Ventilation groups.")
@@ -137,6 +148,7 @@ def verbs(resolve: Resolver) -> dict[str, Handler]:
             raise DssFail("can not convert from string, invalid dSID", 500)
         if ctx.params.int_def("sensorType", -1) == -1 or not ctx.params.text("sensorValue"):
             raise DssFail("Need valid parameter 'sensorType' and 'sensorValue'")
+        actions.check_access(ctx.sim, target, category(ctx))  # AddressableModelItem::pushSensor
         act(ctx, target, None, "pushSensorValue")
 
     return {

@@ -16,12 +16,24 @@ from hypothesis import strategies as st
 
 from tests.support.differential import (
     PROFILES,
+    SCRIPT_ADDONS,
     ThreadedHarness,
     judge_effects,
     running_harness,
 )
 from tests.support.effects_judge import Scope
-from tests.support.fuzz_corpus import ZONE_WOHNEN, Base
+from tests.support.fuzz_corpus import (
+    ADDON_STATE,
+    FUZZ_ADDON,
+    METER,
+    OTHER_ADDON,
+    RAISE_ALLOWED,
+    SENSOR_STATE,
+    WOHNEN_BLIND,
+    ZONE_KUECHE,
+    ZONE_WOHNEN,
+    Base,
+)
 from tests.support.requests_gen import FuzzRequest, Mutation, RawRequest, generate
 
 EXAMPLES_PER_PROFILE = 700
@@ -86,30 +98,70 @@ def test_the_harness_sees_every_request_it_sends(threaded: ThreadedHarness) -> N
 PANIC = RawRequest("GET", b"/json/zone/callScene?id=0&groupID=0&sceneNumber=65")
 SECRETS = RawRequest("GET", b"/json/property/getString?path=/system/security/applicationTokens")
 RELATIVE_WRITE = RawRequest("GET", b"/json/property/setString?path=scripts/x&value=1")
-# A zone-restricted operate share, as the judge sees it.
+# A zone-restricted operate share, and a configure share without zones, as the judge sees them.
 ROOM = Scope("operate", (ZONE_WOHNEN,))
+HOME = Scope("configure", (), SCRIPT_ADDONS, RAISE_ALLOWED)
 
 
-@pytest.mark.parametrize(
-    ("raw", "kind"),
-    [
-        pytest.param(PANIC, EffectKind.ACTION, id="panic scene"),
-        pytest.param(SECRETS, EffectKind.READ, id="security read"),
-        pytest.param(RELATIVE_WRITE, EffectKind.CRASH, id="relative write"),
-    ],
-)
+def _get(target: str) -> RawRequest:
+    return RawRequest("GET", target.encode())
+
+
+# Each request does one forbidden thing only, so the reason names the rule that caught it.
+DIRECT = [
+    pytest.param(PANIC, ROOM, EffectKind.ACTION, "scene 65", id="panic scene"),
+    pytest.param(SECRETS, ROOM, EffectKind.READ, "never readable", id="security read"),
+    pytest.param(RELATIVE_WRITE, ROOM, EffectKind.CRASH, "crashed", id="relative write"),
+    pytest.param(
+        _get(f"/json/zone/callScene?id={ZONE_WOHNEN}&groupID=2&sceneNumber=5&category=manual"),
+        ROOM, EffectKind.ACTION, "scene access 'manual'", id="manual category",
+    ),
+    pytest.param(
+        _get(f"/json/device/setOutputChannelValue?dsuid={WOHNEN_BLIND}"
+             "&channelvalues=brightness=100"),
+        ROOM, EffectKind.ACTION, "scene access 'unchecked'", id="unchecked output",
+    ),
+    pytest.param(
+        _get(f"/json/zone/undoScene?id={ZONE_WOHNEN}&groupID=1&category=algorithm"),
+        ROOM, EffectKind.ACTION, "undo of the last scene", id="undo last",
+    ),
+    pytest.param(
+        _get(f"/json/property/getString?path=/scripts/{FUZZ_ADDON}/config/password"),
+        HOME, EffectKind.READ, "secret-like", id="secret read",
+    ),
+    pytest.param(
+        _get(f"/json/property/getString?path=/scripts/{OTHER_ADDON}/config/user"),
+        HOME, EffectKind.READ, "not opened", id="unlisted add-on read",
+    ),
+    pytest.param(
+        _get(f"/json/property/getString?path=/apartment/dSMeters/{METER}/zones/"
+             f"{ZONE_KUECHE}/name"),
+        ROOM, EffectKind.READ, f"zone {ZONE_KUECHE}", id="meter zone alias",
+    ),
+    pytest.param(
+        _get(f"/json/property/getString?path=/usr/states/{SENSOR_STATE}/device/stateName"),
+        ROOM, EffectKind.READ, "below a state's values", id="state device entry",
+    ),
+    pytest.param(
+        _get(f"/json/state/set?addon={OTHER_ADDON}&name={ADDON_STATE}&value=1"),
+        HOME, EffectKind.CONFIG, "not opened", id="unlisted add-on state",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("raw", "scope", "kind", "reason"), DIRECT)
 async def test_the_harness_can_fail_a_request_sent_straight_to_the_dss(
-    tmp_path: Path, raw: RawRequest, kind: EffectKind
+    tmp_path: Path, raw: RawRequest, scope: Scope, kind: EffectKind, reason: str
 ) -> None:
     """Bypassing the proxy, the judge must flag what the dSS did: a silently broken effects log
     (or judge) cannot pass the proof above."""
     async with running_harness(tmp_path) as harness:
         effects = await harness.send_direct(raw, harness.sim.login_token())
         direct = FuzzRequest(Base("none", "direct", raw.target.decode()))
-        flagged = judge_effects(ROOM, direct, effects, harness.sim)
+        flagged = judge_effects(scope, direct, effects, harness.sim)
     assert any(e.kind is kind for e in effects), effects
-    assert any(v.effect.kind is kind for v in flagged)
-
+    reasons = [v.reason for v in flagged if v.effect.kind is kind]
+    assert any(reason in r for r in reasons), reasons
 
 
 async def test_a_violation_is_reported_with_a_minimal_reproduction(tmp_path: Path) -> None:
@@ -143,3 +195,22 @@ async def test_the_harness_goes_on_after_the_dss_crashed(tmp_path: Path) -> None
     assert outcome.status == 200
     assert not outcome.violations
     assert harness.sim.crashes == 1
+
+
+# Open finding of this harness (scripts/fuzz.py --quick, seed 1): the proxy bounds a zone share's
+# reads below /usr by the query's path parts (/usr/states/<name>/device is 4 deep, allowed),
+# but a property list reads one level further: `(*)` on a state's `device` node returns its
+# inputIndex and stateName, below the state's own values (state.cpp). Strict: it passes, and
+# must lose the mark, once the proxy refuses property lists on a state's device/dSMeter node.
+@pytest.mark.xfail(strict=True, reason="proxy: /usr/states/*/device(*) by a zone share")
+@pytest.mark.parametrize(
+    "query", ["/usr/states/*/device(*)", f"/usr/states/{SENSOR_STATE}/device(*)"]
+)
+async def test_a_room_share_cannot_read_a_states_device_entries_with_a_property_list(
+    tmp_path: Path, query: str
+) -> None:
+    room = next(p for p in PROFILES if p.level == "view" and p.zones == (ZONE_WOHNEN,))
+    request = FuzzRequest(Base("view", "property", "query", (("query", query),)))
+    async with running_harness(tmp_path) as harness:
+        outcome = await harness.run(room, request, shrink=False)
+    assert not outcome.violations, [v.reason for v in outcome.violations]
