@@ -189,6 +189,13 @@ def _write_reason(names: Path, zones: tuple[int, ...], script_addons: frozenset[
     return _addon_reason(names, script_addons)
 
 
+def _reach(parts: tuple[tuple[str, tuple[str, ...]], ...]) -> int:
+    """How deep a path or query reads: a part with a property list (`name(p)`, `name(*)`) reads
+    the values one level below the nodes it matches."""
+    reaches = (depth + (1 if props else 0) for depth, (_, props) in enumerate(parts, 1))
+    return max(reaches, default=0)
+
+
 def _zone_scope(
     names: Path,
     is_open: bool,
@@ -198,7 +205,7 @@ def _zone_scope(
     """A zone-restricted share's reads: below /apartment only its zones' nodes, below /usr
     only the states' own values (see the module docstring)."""
     for prefix, depth in _USR_DEPTH.items():
-        if _under(names, prefix) and len(parts) > depth:
+        if _under(names, prefix) and _reach(parts) > depth:
             return "property path below a state not allowed for a zone-restricted share"
     if names[:1] != ("apartment",):
         return None

@@ -197,12 +197,10 @@ async def test_the_harness_goes_on_after_the_dss_crashed(tmp_path: Path) -> None
     assert harness.sim.crashes == 1
 
 
-# Open finding of this harness (scripts/fuzz.py --quick, seed 1): the proxy bounds a zone share's
-# reads below /usr by the query's path parts (/usr/states/<name>/device is 4 deep, allowed),
-# but a property list reads one level further: `(*)` on a state's `device` node returns its
-# inputIndex and stateName, below the state's own values (state.cpp). Strict: it passes, and
-# must lose the mark, once the proxy refuses property lists on a state's device/dSMeter node.
-@pytest.mark.xfail(strict=True, reason="proxy: /usr/states/*/device(*) by a zone share")
+# Found by this harness (scripts/fuzz.py --quick, seed 1), now closed: the proxy bounded a zone
+# share's reads below /usr by the query's path parts (/usr/states/<name>/device is 4 deep,
+# allowed), but a property list reads one level further: `(*)` on a state's `device` node
+# returned its inputIndex and stateName, below the state's own values (state.cpp).
 @pytest.mark.parametrize(
     "query", ["/usr/states/*/device(*)", f"/usr/states/{SENSOR_STATE}/device(*)"]
 )

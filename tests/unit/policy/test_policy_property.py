@@ -202,7 +202,12 @@ def test_property_denial_reasons(method: str, raw: str, reason: str) -> None:
         ("query", "/usr/states/*(*)", True),
         ("getString", "/usr/states/dev.x/device/y/name", False),
         ("query", "/usr/states/*/device/*(*)", False),
-        ("query", "/usr/states/*/*(*)", True),
+        # A property list reads one level below its part: the values of what a state holds,
+        # its `device` entry's inputIndex and stateName included (found by the fuzzer).
+        ("query", "/usr/states/*/*(*)", False),
+        ("query", "/usr/states/*/device(*)", False),
+        ("query", "/usr/states/fire/device(inputIndex)", False),
+        ("query", "/usr/states/*/state", True),
         ("getString", "/usr/addon-states/tado/heating/state", True),
         ("query", "/usr/addon-states/*/*/device/*(*)", False),
         ("getString", "/usr/states/presence/state", True),
