@@ -23,7 +23,6 @@ METER_EG = "3504175fe000000000000000000043a700"  # dSM Erdgeschoss: Wohnen and K
 # integer division by zero (SIGFPE on x86; on ARM libgcc's __aeabi_idiv0 raises SIGFPE too).
 # The dSS process dies, for a view share, with one GET. The schema types `resolution` as a
 # non-negative integer; the dSS only has data for its six resolutions (getResolutions).
-@pytest.mark.xfail(strict=True, reason="metering resolution=0 divides by zero in the dSS")
 @pytest.mark.parametrize("method", ["getValues", "getAggregatedValues"])
 @pytest.mark.parametrize("zones", [None, [KUECHE]])
 async def test_a_view_share_cannot_crash_the_dss_with_a_zero_metering_resolution(
