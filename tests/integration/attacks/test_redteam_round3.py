@@ -61,7 +61,6 @@ def _other_room_devices(stack: Stack) -> list[str]:
 # apartment/* read through for a zone share): apartmentrequesthandler.cpp getStructure walks
 # every zone with its devices and groups (jsonhelper.cpp toJSON), getDevices every device of
 # the apartment. Either the round-2 fix protects nothing, or these reads must be scoped.
-@pytest.mark.xfail(strict=True, reason="apartment/* reads show a room share every other room")
 @pytest.mark.parametrize("method", ["getStructure", "getDevices"])
 async def test_a_room_share_cannot_list_another_rooms_devices_through_apartment_reads(
     stack: Stack, http: aiohttp.ClientSession, method: str
