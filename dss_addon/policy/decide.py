@@ -12,8 +12,6 @@ from dss_addon.policy.params import param, resolve_device, resolve_zone, split_p
 from dss_addon.policy.rules import (
     ALWAYS_BLOCKED_CALLS,
     ALWAYS_BLOCKED_CLASSES,
-    APARTMENT_READS,
-    CIRCUIT_READS,
     EVENT_RAISE_NEVER,
     EVENT_SUBSCRIBE_NAMES,
     KNOWN_OTHER_TARGETS,
@@ -22,7 +20,10 @@ from dss_addon.policy.rules import (
     RESTRICTED_SHARE_BLOCKED_DEVICE_METHODS,
     SCENE_LIMIT,
     SCENE_METHODS,
+    VIEW_CALLS,
     ZONE_LOCAL_GROUPS,
+    ZONE_SHARE_APARTMENT_READS,
+    ZONE_SHARE_SCOPED_CLASSES,
 )
 from dss_addon.policy.schema import params_of
 from dss_addon.shares.model import (
@@ -199,9 +200,11 @@ def _parameter_reason(
         return _zone_reason(zones, method, params, topology)
     if klass == "device":
         return _device_reason(zones, method, params, topology)
+    if zones and klass in ZONE_SHARE_SCOPED_CLASSES:
+        reason = _zone_share_read_reason(call)
+        if reason:
+            return reason
     if klass == "apartment":
-        if zones and method not in APARTMENT_READS:
-            return "apartment-wide action not allowed for a zone-restricted share"
         if method in SCENE_METHODS:
             return _scene_reason(params, where="apartment ")
         return None
@@ -215,9 +218,19 @@ def _parameter_reason(
         return f"{klass}/* not allowed for a zone-restricted share"
     if klass == "state":
         return _addon_state_reason(params, script_addons)
-    if zones and klass == "circuit" and method not in CIRCUIT_READS:
-        return "circuit changes not allowed for a zone-restricted share"
     return None
+
+
+def _zone_share_read_reason(call: DssCall) -> str | None:
+    """A zone-restricted share's apartment, circuit and metering calls: only the reads that
+    carry no other room's data or are filtered to its zones (rules.ZONE_SHARE_APARTMENT_READS)."""
+    if (call.klass, call.method) in ZONE_SHARE_APARTMENT_READS:
+        return None
+    if (call.klass, call.method) in VIEW_CALLS:
+        return f"{call.klass}/{call.method} shows other rooms: not for a zone-restricted share"
+    if call.klass == "apartment":
+        return "apartment-wide action not allowed for a zone-restricted share"
+    return f"{call.klass} changes not allowed for a zone-restricted share"
 
 
 def _addon_state_reason(params: Mapping[str, str], script_addons: frozenset[str]) -> str | None:

@@ -88,15 +88,23 @@ ALWAYS_SENT: Mapping[Kind, str] = {Kind.CATEGORY: CATEGORY_ALGORITHM}
 
 @dataclass(frozen=True, slots=True)
 class ParamType:
-    """A parameter's type: integers carry their bounds, text its maximum length."""
+    """A parameter's type: integers carry their bounds, text its maximum length; `choices`,
+    when given, lists the only canonical spellings (an enumeration such as a metering type)."""
 
     kind: Kind
     minimum: int = 0
     maximum: int = INT_MAX
     max_length: int = 0  # TEXT only; 0 for other kinds
+    choices: frozenset[str] = frozenset()
 
     def canonical(self, text: str) -> str | None:
         """The canonical spelling of `text` (already percent-decoded), or None if outside."""
+        out = self._canonical(text)
+        if out is not None and self.choices and out not in self.choices:
+            return None
+        return out
+
+    def _canonical(self, text: str) -> str | None:
         if self.kind in INTEGER_KINDS:
             value = read_int(text)
             ok = value is not None and self.minimum <= value <= self.maximum

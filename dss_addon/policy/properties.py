@@ -1,7 +1,8 @@
 """Rules for property/* calls: which parts of the dSS property tree a share may read or write.
 
 - Secrets: a name that looks like one (SECRET_WORDS, case-insensitive, as or in any segment,
-  query part or query property list) is never read nor written, whatever the prefix.
+  query part or query property list; SECRET_WHOLE_WORDS as one of its words) is never read
+  nor written, whatever the prefix.
 - /scripts (add-on data, configure shares only): reads and writes only below
   /scripts/<add-on>/ of an add-on the owner listed (`script_addons`), never a system add-on,
   never for a zone-restricted share. Reads there name what they read: no wildcard parts and no
@@ -17,6 +18,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from dss_addon.policy.params import (
@@ -57,6 +59,15 @@ SECRET_WORDS: tuple[str, ...] = (
     "cookie",
     "session",
 )
+# Short secret names, matched as whole words only (they are parts of too many harmless words
+# as substrings: `ping`, `spinner`, `compass`, `bypass`, `option`). A name's words are its runs
+# of letters split at camelCase boundaries, compared case-insensitively: `pin`, `userPin`,
+# `PIN_code`, `wifiPSK`, `APIKey` and `pin2` name one; `ping`, `spinner`, `pinned` (another
+# word) and `passage` do not.
+SECRET_WHOLE_WORDS: frozenset[str] = frozenset(
+    {"pass", "pin", "pw", "pwd", "psk", "otp", "apikey", "jwt", "bearer"}
+)
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
 # How deep a zone-restricted share reads below /usr: a state's own values
 # (/usr/states/<name>/<value>, /usr/addon-states/<add-on>/<name>/<value>), never what its
 # `device`/`dSMeter` aliases lead to.
@@ -123,7 +134,7 @@ def allowed(
         return reached
     names, is_open = reached
     parts = _parts(method, params)
-    if any(_secret(name) for name, props in parts for name in (name, *props)):
+    if any(is_secret(name) for name, props in parts for name in (name, *props)):
         return "property names that look like secrets are blocked"
     if method in PROPERTY_WRITE_METHODS:
         return _write_reason(names, zones, script_addons)
@@ -143,9 +154,18 @@ def _parts(method: str, params: Mapping[str, str]) -> tuple[tuple[str, tuple[str
     return tuple((name, ()) for name in split_path(param(params, "path")) or ())
 
 
-def _secret(name: str) -> bool:
+def words(name: str) -> tuple[str, ...]:
+    """A name's words, lowercased: letter runs split at camelCase boundaries."""
+    return tuple(w.lower() for w in _WORD.findall(name))
+
+
+def is_secret(name: str) -> bool:
+    """Whether a property name looks like a secret: a SECRET_WORDS part anywhere, or a
+    SECRET_WHOLE_WORDS word."""
     low = name.lower()
-    return any(word in low for word in SECRET_WORDS)
+    if any(word in low for word in SECRET_WORDS):
+        return True
+    return any(word in SECRET_WHOLE_WORDS for word in words(name))
 
 
 def _addon_reason(names: Path, script_addons: frozenset[str]) -> str | None:

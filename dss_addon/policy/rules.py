@@ -390,10 +390,33 @@ EVENT_RAISE_NEVER: frozenset[str] = frozenset(
     }
 )
 
-# For a zone-restricted share: apartment-wide reads that stay allowed (everything else in
-# apartment/* acts on the whole building).
-APARTMENT_READS: frozenset[str] = frozenset(m for k, m in VIEW_CALLS if k == "apartment")
-CIRCUIT_READS: frozenset[str] = frozenset(m for k, m in VIEW_CALLS if k == "circuit")
+# What a zone-restricted share reads outside its zones (deny by default: every read not listed
+# here is refused for such a share; the filtered ones are answered through
+# dss_addon/web/zone_filter.py, which keeps only the share's zones and their devices).
+# Plain: answers that carry no room's data.
+#   apartment/getName: the home's name. getLockedScenes: scene numbers locked on the bus
+#   (CommChannel), no zone. getModelFeatures: product model features, no device or zone.
+#   getCircuits, circuit/getName: the dSMs (jsonhelper.cpp toJSON(DSMeter): names, ids, firmware,
+#   capabilities), no zone or device. metering/getResolutions: the metering configuration;
+#   metering/getSeries: meter ids and the three series types, no readings.
+# Refused (neither plain nor filtered): every consumption or energy reading (apartment and
+#   circuit getConsumption, circuit/getEnergyMeterValue, metering getLatest,
+#   getAggregatedLatest, getValues, getAggregatedValues): a dSM meters every room on its
+#   circuits together, so its readings tell a room share when people cook or watch TV in the
+#   others; the room's own consumption stays readable through zone/ and device/getConsumption.
+#   apartment/getDeviceBinaryInputs (devices by dSUID only, no zone in the answer) and
+#   getClusterLocks (locks of apartment-wide clusters): the share's own devices and zones
+#   answer the same through device/getBinaryInputs and the zone reads.
+ZONE_SHARE_PLAIN_READS: frozenset[Call] = _calls(
+    "apartment", ("getName", "getLockedScenes", "getModelFeatures", "getCircuits")
+) | _calls("circuit", ("getName",)) | _calls("metering", ("getResolutions", "getSeries"))
+ZONE_SHARE_FILTERED_READS: frozenset[Call] = _calls(
+    "apartment",
+    ("getStructure", "getDevices", "getReachableGroups", *_TEMPERATURE_GETTERS),
+)
+ZONE_SHARE_APARTMENT_READS: frozenset[Call] = ZONE_SHARE_PLAIN_READS | ZONE_SHARE_FILTERED_READS
+# The classes whose reads ZONE_SHARE_APARTMENT_READS decides for a zone-restricted share.
+ZONE_SHARE_SCOPED_CLASSES: frozenset[str] = frozenset({"apartment", "circuit", "metering"})
 # Classes that act on the whole installation, refused for zone-restricted shares.
 RESTRICTED_SHARE_BLOCKED_CLASSES: frozenset[str] = frozenset({"structure", "state"})
 # Device settings that bind a device's buttons or outputs to a group, which may be an
@@ -408,6 +431,12 @@ RESTRICTED_SHARE_BLOCKED_DEVICE_METHODS: frozenset[str] = frozenset(
         "addToArea",
         "removeFromArea",
         "setSensorEventTableEntry",
+        # A binary input's type decides which apartment-wide state it drives
+        # (system_states.cpp: a SmokeDetector input sets the apartment's `fire` state, a
+        # WindDetector/RainDetector input the `wind`/`rain` states): a room's contact retyped
+        # into a smoke detector raises the home's fire alarm, and the type stays in the device
+        # after the share ends.
+        "setBinaryInputType",
     }
 )
 

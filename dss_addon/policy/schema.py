@@ -312,22 +312,40 @@ _DEVICE_CALLS: dict[str, Params] = {
     **{m: {**_DEVICE, **p} for m, p in _VERBS.items()},
 }
 
+# meteringrequesthandler.cpp getValues (getAggregatedValues is the same function and reads no
+# `from`): `resolution` goes through strToIntDef(..., -1) and only -1 is refused, then
+# metering.cpp Metering::getSeries divides by it (`(now / step) * step`): 0 is a SIGFPE that
+# kills the dSS. Only the resolutions the dSS keeps data for (its MeteringConfigChain, answered
+# by getResolutions) are canonical. `startTime`/`endTime` are read with strToIntDef(..., -1)
+# and used only when > -1: non-negative integers. `valueCount` is read with strToIntDef and
+# cut to the chain entry's number of values (at most 2976) by getSeries; a negative count
+# would put the start after the end, so it is 0 (the whole series) up to that maximum. The
+# handler compares `type` and `unit` with fixed strings: those are the only spellings.
+METERING_RESOLUTIONS = frozenset(str(r) for r in (1, 60, 900, 86400, 604800, 2592000))
+METERING_MAX_VALUES = 2976
+RESOLUTION = ParamType(Kind.INT, minimum=1, choices=METERING_RESOLUTIONS)
+TIMESTAMP = ParamType(Kind.INT)
+VALUE_COUNT = ParamType(Kind.INT, maximum=METERING_MAX_VALUES)
+SERIES_TYPE = ParamType(Kind.WORD, choices=frozenset({"energy", "energyDelta", "consumption"}))
+LATEST_TYPE = ParamType(Kind.WORD, choices=frozenset({"energy", "consumption"}))
+ENERGY_UNIT = ParamType(Kind.WORD, choices=frozenset({"Wh", "Ws"}))
+
 _METERING: dict[str, Params] = {
     "getResolutions": {},
     "getSeries": {},
     "getValues": {
         "dsid": DSID,
         "dsuid": DSUID,
-        "type": WORD,
-        "unit": WORD,
-        "resolution": INT,
-        "startTime": WORD,
-        "endTime": WORD,
-        "valueCount": INT,
+        "type": SERIES_TYPE,
+        "unit": ENERGY_UNIT,
+        "resolution": RESOLUTION,
+        "startTime": TIMESTAMP,
+        "endTime": TIMESTAMP,
+        "valueCount": VALUE_COUNT,
     },
-    "getLatest": {"from": METER_SET, "type": WORD, "unit": WORD},
+    "getLatest": {"from": METER_SET, "type": LATEST_TYPE, "unit": ENERGY_UNIT},
 }
-_METERING["getAggregatedValues"] = {**_METERING["getValues"], "from": METER_SET}
+_METERING["getAggregatedValues"] = _METERING["getValues"]
 _METERING["getAggregatedLatest"] = _METERING["getLatest"]
 
 _STRUCTURE_GROUP = {"zoneID": ZONE, "groupID": GROUP}

@@ -29,6 +29,7 @@ from dss_addon.web.event_subscriptions import release, sweep_now_and_then
 from dss_addon.web.proxy_limits import PROXY_LIMITS, poll_slot, throttle
 from dss_addon.web.share_auth import authenticate, client_of, read_capped
 from dss_addon.web.share_keys import RUNTIME
+from dss_addon.web.zone_filter import filter_answer, needs_filter
 
 # Answered here and never forwarded: the browser must not log in to the dSS (DESIGN.md §3.5).
 _NO_LOGIN = {"ok": False, "message": "This share needs no login: the add-on signs in for you."}
@@ -79,6 +80,9 @@ async def json_proxy(request: web.Request) -> web.StreamResponse:
     params = namespaced_params(call, upstream_params(call), session.id)
     reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
     body = strip_namespace(reply.body, session.id)
+    if needs_filter((call.klass, call.method), share.zones):
+        # Apartment-wide reads show a zone-restricted share only its zones (zone_filter.py).
+        body = filter_answer((call.klass, call.method), body, share.zones)
     if changes_topology(call):
         # Names and device zones decide zone-restricted calls: the next decision must see
         # what this call changed, not a minute-old copy.

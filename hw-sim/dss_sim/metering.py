@@ -11,6 +11,13 @@ SERIES_LENGTH = {1: 600, 60: 720, 900: 2976, 86400: 370, 604800: 260, 2592000: 6
 EPOCH = 1_600_000_000  # metering start of every simulated meter
 
 
+def number_of_values(resolution: int) -> int:
+    """How many values a series of this step holds (metering.cpp Metering::getSeries): those of
+    the coarsest chain entry not coarser than the step, 0 below the finest."""
+    fitting = [n for r, n in SERIES_LENGTH.items() if r <= resolution]
+    return fitting[-1] if fitting else 0
+
+
 def _phase(meter: Meter) -> float:
     return (int(meter.dsuid[-8:], 16) % 1000) / 1000 * 2 * math.pi
 
@@ -29,8 +36,9 @@ def energy_ws(meter: Meter, t: float) -> int:
 
 def series(meter: Meter, kind: str, resolution: int, now: float, count: int | None,
            start: int | None, end: int | None, unit: str) -> list[list[float]]:
+    """Any positive step: the dSS exports its rrd data with that step (resolution > 0)."""
     last = int(now) - int(now) % resolution
-    full = SERIES_LENGTH[resolution]
+    full = number_of_values(resolution)
     n = full if count is None else max(0, min(count, full))
     stamps = [last - (n - 1 - i) * resolution for i in range(n)]
     if start is not None:

@@ -158,3 +158,17 @@ async def test_circuit_readings(dss: DssHttp, token: str) -> None:
     assert await dss.fail(f"/json/circuit/getName?dsuid={'ee' * 17}", token) == (
         "Could not find dSMeter with given dSUID"
     )
+
+
+# metering.cpp Metering::getSeries: the number of values is the coarsest chain entry's not
+# coarser than the step; a negative resolution is an unsigned step of ~2**64, an empty series.
+async def test_a_series_of_any_step_has_the_chain_entrys_length(dss: DssHttp, token: str) -> None:
+    meter = (await metered_circuits(dss, token))[0]["dSUID"]
+    base = f"/json/metering/getValues?dsuid={meter}&type=consumption"
+    seven = await dss.ok(f"{base}&resolution=7", token)
+    epochs = [p[0] for p in seven["values"]]
+    assert len(epochs) == 600
+    assert all(b - a == 7 for a, b in itertools.pairwise(epochs))
+    assert len((await dss.ok(f"{base}&resolution=3600", token))["values"]) == 2976
+    negative = await dss.ok(f"{base}&resolution=-5", token)
+    assert (negative["resolution"], negative["values"]) == ("-5", [])

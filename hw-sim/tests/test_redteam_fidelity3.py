@@ -1,7 +1,7 @@
 """Simulator fidelity found by the red team (round 3): places where the simulator answers
 differently from the 2017 dSS source, in a way a defence of the add-on depends on.
 
-Each test cites the source function and is xfail(strict=True) until the simulator is fixed."""
+Each test cites the source function (they were xfail(strict=True) until the simulator was fixed)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ METER_EG = "3504175fe000000000000000000043a700"  # dSM Erdgeschoss, a metered me
 # time_t end = (iCurrentTimeStamp.secondsSinceEpoch() / step) * step;`, a division by zero
 # for resolution 0 (SIGFPE): the dSS process dies. The simulator answers "Could not find data"
 # for any resolution outside its six, so a proxy that forwards resolution=0 looks harmless.
-@pytest.mark.xfail(strict=True, reason="the simulator does not crash on metering resolution=0")
 @pytest.mark.parametrize("method", ["getValues", "getAggregatedValues"])
 async def test_a_zero_metering_resolution_crashes_the_dss(
     dss: DssHttp, token: str, sim: Simulator, method: str
@@ -42,7 +41,6 @@ async def test_a_zero_metering_resolution_crashes_the_dss(
 # metering.cpp Metering::getSeries: any positive resolution is used as the rrd xport step
 # (numberOfValues comes from the finest chain entry not finer than it); only the data's own
 # steps exist, but "7" is no error: the dSS answers a series. The simulator refuses it.
-@pytest.mark.xfail(strict=True, reason="the simulator refuses resolutions outside its six")
 async def test_any_positive_metering_resolution_is_served(dss: DssHttp, token: str) -> None:
     reply = await dss.ok(
         f"/json/metering/getValues?dsuid={METER_EG}&type=consumption&resolution=7", token

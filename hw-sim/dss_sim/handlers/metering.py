@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dss_sim import metering as meters
 from dss_sim.envelope import JsonValue
-from dss_sim.errors import DssFail
+from dss_sim.errors import DssCrash, DssFail
 from dss_sim.handlers.base import ApiClass, Ctx, Handler
 from dss_sim.localtime import date_string
 from dss_sim.model import Meter
@@ -102,8 +102,11 @@ def _values_inputs(ctx: Ctx) -> tuple[list[Meter], str, str, int, str]:
         found = parse_from(ctx, ident)
     except ValueError as exc:
         raise DssFail(str(exc)) from None
-    if resolution not in meters.SERIES_LENGTH or not found:
+    if not found:
         raise DssFail(f"Could not find data for '{kind}' and resolution '{raw_res}'")
+    if resolution == 0:
+        # metering.cpp Metering::getSeries: `(now / step) * step` with step 0, a SIGFPE.
+        raise DssCrash(f"{ctx.call} with resolution 0: getSeries divides by zero")
     return found, kind, unit, resolution, ident
 
 
@@ -117,6 +120,11 @@ def _series(ctx: Ctx, meter: Meter, kind: str, unit: str, resolution: int) -> li
 async def get_values(ctx: Ctx) -> JsonValue:
     found, kind, unit, resolution, ident = _values_inputs(ctx)
     meter_id: JsonValue = ident if not ident.startswith(".") else [m.dsuid for m in found]
+    if resolution < 0:
+        # An unsigned step of ~2**64 (getSeries' `long unsigned int step = _resolution`): the
+        # rrd export fails and getSeries answers an empty series (never NULL).
+        return {"meterID": meter_id, "type": kind, "unit": unit,
+                "resolution": str(resolution), "values": []}
     values = _series(ctx, found[0], kind, unit, resolution)
     if len(found) > 1:
         for other in found[1:]:

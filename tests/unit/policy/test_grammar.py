@@ -50,6 +50,8 @@ _JSON = st.recursive(
 def values(kind: ParamType) -> st.SearchStrategy[str]:
     """Canonical spellings of `kind`'s values."""
     k = kind.kind
+    if kind.choices:
+        return st.sampled_from(sorted(kind.choices))
     if k in INTEGER_KINDS:
         return st.integers(kind.minimum, kind.maximum).map(str)
     if k is Kind.DSUID:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dss_addon.policy import Decision, decide
+from dss_addon.policy import Decision, decide, properties
 from dss_addon.shares.model import Level
 from tests.support.builders import (
     IDLE_TIMEOUT,
@@ -294,3 +294,34 @@ def test_add_on_data_is_readable_only_for_listed_add_ons() -> None:
 def test_secret_like_names_are_refused_anywhere(method: str, raw: str) -> None:
     decision = prop(C, method, raw)
     assert decision == Decision.deny("property names that look like secrets are blocked")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["pin", "PIN", "userPin", "userPIN", "pin_code", "PINCode", "pin2", "alarm-pin", "pass",
+     "wifiPass", "pw", "adminPw", "pwd", "psk", "wifiPSK", "otp", "otpSeed", "apikey", "APIKey",
+     "jwt", "jwtValue", "bearer", "Bearer_header"],
+)  # fmt: skip
+def test_short_secret_words_match_as_whole_words(name: str) -> None:
+    assert properties.is_secret(name)
+    decision = prop(C, "setString", f"/scripts/tado/config/{name}")
+    assert decision == Decision.deny("property names that look like secrets are blocked")
+    decision = prop(C, "query", f"/usr/addon-states/tado/x({name})")
+    assert decision == Decision.deny("property names that look like secrets are blocked")
+
+
+# A word that merely contains a short secret word is another word.
+@pytest.mark.parametrize(
+    "name",
+    ["ping", "spinner", "pinned", "Spin", "shipping", "passage", "compass", "bypassed", "option",
+     "adoptOtpx", "powerState", "jwtx", "bearerx", "lastPing"],
+)  # fmt: skip
+def test_words_containing_a_short_secret_word_are_not_secrets(name: str) -> None:
+    assert not properties.is_secret(name)
+    assert prop(C, "setString", f"/scripts/tado/config/{name}").allowed
+
+
+def test_words_split_at_non_letters_and_camel_case() -> None:
+    assert properties.words("userPIN_code2") == ("user", "pin", "code")
+    assert properties.words("APIKeyValue") == ("api", "key", "value")
+    assert properties.words("wifi-psk.value") == ("wifi", "psk", "value")

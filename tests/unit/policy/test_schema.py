@@ -128,3 +128,54 @@ def test_a_binary_input_may_target_a_group_of_its_own_zone(group: int) -> None:
 def test_a_binary_input_of_a_restricted_share_may_not_target_a_cluster() -> None:
     decision = _decide(("device", "setBinaryInputTarget"), "groupId", "16", zones=(989,))
     assert decision == Decision.deny("group 16 reaches beyond a zone (groupId)")
+
+
+# meteringrequesthandler.cpp getValues reads `resolution` with strToIntDef(..., -1) and refuses
+# only -1; metering.cpp Metering::getSeries divides by it: 0 kills the dSS (SIGFPE).
+@pytest.mark.parametrize("method", ["getValues", "getAggregatedValues"])
+@pytest.mark.parametrize("value", ["0", "7", "-5", "3600", "2592001"])
+def test_a_metering_resolution_is_one_the_dss_keeps(method: str, value: str) -> None:
+    decision = _decide(("metering", method), "resolution", value)
+    assert not decision.allowed
+    assert "resolution is not a valid" in decision.reason
+
+
+@pytest.mark.parametrize("method", ["getValues", "getAggregatedValues"])
+@pytest.mark.parametrize("value", ["1", "60", "900", "86400", "604800", "2592000"])
+def test_the_dss_resolutions_are_allowed(method: str, value: str) -> None:
+    assert _decide(("metering", method), "resolution", value).allowed
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("startTime", "-1"),
+        ("startTime", "yesterday"),
+        ("endTime", "2024-01-01T00:00"),
+        ("valueCount", "-1"),
+        ("valueCount", "2977"),
+        ("valueCount", "100000"),
+        ("type", "bogus"),
+        ("type", "Consumption"),
+        ("unit", "kWh"),
+        ("from", ".meters(all)"),  # getValues/getAggregatedValues never read `from`
+    ],
+)
+def test_metering_series_parameters_are_what_the_dss_reads(name: str, value: str) -> None:
+    for method in ("getValues", "getAggregatedValues"):
+        assert not _decide(("metering", method), name, value).allowed
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("startTime", "0"), ("endTime", "1700000000"), ("valueCount", "2976"), ("valueCount", "0"),
+     ("type", "energyDelta"), ("unit", "Ws")],
+)  # fmt: skip
+def test_metering_series_parameters_in_range_are_allowed(name: str, value: str) -> None:
+    assert _decide(("metering", "getValues"), name, value).allowed
+
+
+@pytest.mark.parametrize(("name", "value"), [("type", "energyDelta"), ("unit", "kWh")])
+def test_latest_values_take_the_types_and_units_the_dss_compares(name: str, value: str) -> None:
+    assert not _decide(("metering", "getLatest"), name, value).allowed
+    assert _decide(("metering", "getLatest"), "type", "energy").allowed
