@@ -57,10 +57,10 @@ def _other_room_devices(stack: Stack) -> list[str]:
 
 # Round 2 closed the dSM alias (/apartment/dSMeters/<m>/zones/<other>) because it showed a
 # zone-restricted share another room's names, devices, groups and heating values. The same data
-# is one allowed view call away (rules.APARTMENT_READS, decide._parameter_reason lets every
-# apartment/* read through for a zone share): apartmentrequesthandler.cpp getStructure walks
-# every zone with its devices and groups (jsonhelper.cpp toJSON), getDevices every device of
-# the apartment. Either the round-2 fix protects nothing, or these reads must be scoped.
+# was one allowed view call away (every apartment/* read passed for a zone share):
+# apartmentrequesthandler.cpp getStructure walks every zone with its devices and groups
+# (jsonhelper.cpp toJSON), getDevices every device of the apartment. Now each such read is
+# answered unchanged, filtered to the share's zones (web/zone_filter.py) or refused.
 @pytest.mark.parametrize("method", ["getStructure", "getDevices"])
 async def test_a_room_share_cannot_list_another_rooms_devices_through_apartment_reads(
     stack: Stack, http: aiohttp.ClientSession, method: str
