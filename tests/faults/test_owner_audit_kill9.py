@@ -8,47 +8,12 @@ import random
 import signal
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 
-from tests.faults.addon_process import dss_addon, dss_sim, password_owner
-from tests.support.owner import OwnerClient, share_of
+from tests.support.addon_process import Acknowledged, churn, dss_addon, dss_sim, password_owner
 from tests.support.processes import text_of
-
-
-@dataclass
-class Acknowledged:
-    created: set[str] = field(default_factory=set)
-    revoked: set[str] = field(default_factory=set)
-    extended: set[tuple[str, str]] = field(default_factory=set)  # (share id, new end, ISO)
-
-
-async def churn(owner: OwnerClient, seen: Acknowledged, rng: random.Random) -> None:
-    """Create, extend and revoke shares until the add-on stops answering."""
-    while True:
-        try:
-            ids = sorted(seen.created - seen.revoked)
-            action = rng.random()
-            if ids and action < 0.3:
-                share_id = rng.choice(ids)
-                reply = await owner.post(f"/api/shares/{share_id}/revoke")
-                if reply.status == 200:
-                    seen.revoked.add(share_id)
-            elif ids and action < 0.6:
-                share_id = rng.choice(ids)
-                reply = await owner.post(f"/api/shares/{share_id}/extend", {"minutes": 30})
-                if reply.status == 200:
-                    seen.extended.add((share_id, str(share_of(reply.json())["expires_at"])))
-            else:
-                reply = await owner.post(
-                    "/api/shares", {"label": "Churn", "level": "view", "duration_minutes": 60}
-                )
-                if reply.status == 201:
-                    seen.created.add(str(share_of(reply.json())["id"]))
-        except aiohttp.ClientError:
-            return
 
 
 def audit_rows(db: Path) -> set[tuple[str, str, str]]:

@@ -16,7 +16,7 @@ from dss_addon.shares.vault import KEY_FILE
 from dss_addon.store import open_store
 from dss_addon.store.checks import APPLICATION_ID
 from dss_addon.store.connection import MIGRATIONS_DIR
-from tests.faults.addon_process import UNREACHABLE_DSS, dss_addon, refused_start
+from tests.support.addon_process import UNREACHABLE_DSS, dss_addon, refused_start
 from tests.support.clock import FakeClock
 from tests.support.shares import OWNER, FakeAppTokens, open_service, share_request
 

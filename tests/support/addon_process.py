@@ -1,20 +1,22 @@
-"""The real `dss-sim` and `dss-addon serve` processes for fault tests."""
+"""The real `dss-sim` and `dss-addon serve` processes, for process and fault tests, and an owner
+who keeps changing shares until the add-on stops answering."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 
-from tests.support.owner import JSON, OwnerClient
+from tests.support.owner import JSON, OwnerClient, share_of
 from tests.support.processes import command, process, ready_line, text_of
 
-PASSWORD = "Haus-Muster-7391"
+PASSWORD = "Haus-Muster-7391"  # not the default, so it is recognisable anywhere it leaks to
 UNREACHABLE_DSS = "http://127.0.0.1:9"  # start-up checks run before the dSS is asked anything
 
 
@@ -60,6 +62,7 @@ async def refused_start(data_dir: Path, stderr: Path) -> tuple[int, str]:
 
 
 async def password_owner(http: aiohttp.ClientSession, owner_url: str) -> OwnerClient:
+    """The owner opens the site directly and logs in with the dSS password."""
     async with http.post(
         owner_url + "/api/session", data=json.dumps({"password": PASSWORD}), headers=JSON
     ) as resp:
@@ -69,3 +72,46 @@ async def password_owner(http: aiohttp.ClientSession, owner_url: str) -> OwnerCl
     owner = OwnerClient(http, owner_url, f"dss_share_owner={morsel.value}")
     await owner.fetch_csrf()
     return owner
+
+
+@dataclass
+class Acknowledged:
+    """Every share change the add-on answered with success before it was killed."""
+
+    created: set[str] = field(default_factory=set)
+    revoked: set[str] = field(default_factory=set)
+    extended: set[tuple[str, str]] = field(default_factory=set)  # (share id, new end, ISO)
+
+    @property
+    def expires(self) -> dict[str, str]:
+        """The latest acknowledged end of every extended share."""
+        latest: dict[str, str] = {}
+        for share_id, end in self.extended:
+            latest[share_id] = max(end, latest.get(share_id, end))
+        return latest
+
+
+async def churn(owner: OwnerClient, seen: Acknowledged, rng: random.Random) -> None:
+    """Create, extend and revoke shares until the add-on stops answering."""
+    while True:
+        try:
+            ids = sorted(seen.created - seen.revoked)
+            action = rng.random()
+            if ids and action < 0.3:
+                share_id = rng.choice(ids)
+                reply = await owner.post(f"/api/shares/{share_id}/revoke")
+                if reply.status == 200:
+                    seen.revoked.add(share_id)
+            elif ids and action < 0.6:
+                share_id = rng.choice(ids)
+                reply = await owner.post(f"/api/shares/{share_id}/extend", {"minutes": 30})
+                if reply.status == 200:
+                    seen.extended.add((share_id, str(share_of(reply.json())["expires_at"])))
+            else:
+                reply = await owner.post(
+                    "/api/shares", {"label": "Churn", "level": "view", "duration_minutes": 60}
+                )
+                if reply.status == 201:
+                    seen.created.add(str(share_of(reply.json())["id"]))
+        except aiohttp.ClientError:
+            return
