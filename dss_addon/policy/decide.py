@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from dss_addon.policy.rules import (
     LEVEL_CALLS,
     RESTRICTED_SHARE_BLOCKED_CLASSES,
     RESTRICTED_SHARE_BLOCKED_DEVICE_METHODS,
+    ROOM_SENSOR_TYPES,
     SCENE_LIMIT,
     SCENE_METHODS,
     VIEW_CALLS,
@@ -188,6 +190,9 @@ def _typed_reason(share: Share, call: DssCall) -> str | None:
             and int(value) not in ZONE_LOCAL_GROUPS
         ):
             return f"group {value} reaches beyond a zone ({name})"
+        if kind is Kind.ZONE and share.zones and int(value) not in share.zones:
+            # The call's target and any zone it names besides (a heating reference zone).
+            return f"zone {value} outside share zones ({name})"
     return None
 
 
@@ -264,9 +269,39 @@ def _zone_reason(
             reason = _device_zone_reason(zones, params, topology)
             if reason:
                 return reason
+        reason = _room_only_reason(method, params, zones)
+        if reason:
+            return reason
     if is_scene:
         return _scene_reason(params, where="apartment " if zone_id == 0 else "")
     return None
+
+
+def _room_only_reason(method: str, params: Mapping[str, str], zones: tuple[int, ...]) -> str | None:
+    """Zone calls that a zone-restricted share may make only while they stay in its rooms."""
+    if method == "setSensorSource" and int(param(params, "sensorType") or -1) not in (
+        ROOM_SENSOR_TYPES
+    ):
+        return "sensor type of the whole home not allowed for a zone-restricted share"
+    follower = param(params, "zoneFollowerMode")
+    if follower:
+        reference = _reference_zone(follower)
+        if reference is None or reference not in zones:
+            return "heating reference zone outside share zones"
+    return None
+
+
+def _reference_zone(follower_json: str) -> int | None:
+    """zone.cpp ZoneHeatingProperties::parseFollowerMode: the zone a follower copies; None when
+    it cannot be read (refused then)."""
+    try:
+        mode = json.loads(follower_json)
+    except ValueError:
+        return None
+    reference = mode.get("referenceZone") if isinstance(mode, dict) else None
+    if isinstance(reference, bool) or not isinstance(reference, int):
+        return None
+    return reference
 
 
 def _device_reason(

@@ -437,8 +437,18 @@ RESTRICTED_SHARE_BLOCKED_DEVICE_METHODS: frozenset[str] = frozenset(
         # into a smoke detector raises the home's fire alarm, and the type stays in the device
         # after the share ends.
         "setBinaryInputType",
+        # Pairing a button (2way, 2way_up/down, 1way_combined) takes the device with the next
+        # dSUID as its partner wherever it is, moves it into this device's zone and rebinds it
+        # (devicerequesthandler.cpp setButtonInputMode: addDeviceToZone, setJokerGroup): a
+        # room share would pull another room's device in and then act on it.
+        "setButtonInputMode",
     }
 )
+# Sensor types a zone's sensor source may take from a zone-restricted share: the room's own
+# (modelconst.h SensorType). zonerequesthandler.cpp setSensorSource assigns the outdoor types
+# (10, 12, 14-20: temperature, brightness, humidity outdoors, air pressure, gusts, wind,
+# precipitation) to zone 0, the whole home's weather that heating and automations read.
+ROOM_SENSOR_TYPES: frozenset[int] = frozenset({4, 5, 6, 9, 11, 13, 21, 22, 25, 50, 51, 64, 65})
 
 # Group ids a device of a zone-restricted share may be bound to (every "group id" parameter of a
 # device call, schema.py): the standard application groups 1-12 that the dSS creates in every

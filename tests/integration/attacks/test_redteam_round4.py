@@ -2,7 +2,7 @@
 dSS source (packi/dss-mainline, 2017). Each test drives the real stack and judges the effect at
 the simulator (its recorded calls, effects log or model state).
 
-A test marked xfail(strict=True) is an open finding: it passes once the product is fixed.
+Each finding is fixed; its test guards the defence.
 Where the simulator does not yet do what the source does (hw-sim/tests/test_redteam_fidelity4.py)
 the test judges the calls the simulator received, as the dSS would have executed them."""
 
@@ -53,8 +53,6 @@ def _partner_in_wohnen(stack: Stack) -> Device:
 # takes it out of the apartment's clusters, re-programs its button, gets its full JSON in the
 # answer (toJSON of the partner), and from then on the policy sees it as a kitchen device: every
 # device/* call on it passes. The decision only checks the addressed device's zone.
-@pytest.mark.xfail(strict=True, reason="setButtonInputMode pairs with and moves the next-dSUID "
-                   "device of another room into the share's zone")
 @pytest.mark.parametrize("mode", PAIRING_MODES)
 async def test_a_room_share_cannot_pull_another_rooms_device_in_by_button_pairing(
     stack: Stack, http: aiohttp.ClientSession, mode: str
@@ -70,16 +68,23 @@ async def test_a_room_share_cannot_pull_another_rooms_device_in_by_button_pairin
     assert (partner.zone_id, paired) == (WOHNEN, [])
 
 
-# Not a finding: "1way" un-pairs without moving anything (the handler returns before the move),
-# and a zone share may keep using it.
-async def test_a_room_share_may_set_a_button_to_one_way(
+# "1way" un-pairs without moving anything (the handler returns before the move), but it still
+# answers with the partner's full device data (toJSON of the next-dSUID device, wherever it
+# is) and may switch that partner back: refused for a room share as well. A whole-home
+# configure share keeps every mode.
+async def test_button_modes_stay_with_whole_home_shares(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
-    helper = await open_share(http, stack, level="configure", zones=[KUECHE])
-    status, text = await exact(
-        helper, "GET", f"/json/device/setButtonInputMode?dsuid={HOOD_KUECHE}&mode=1way"
-    )
+    _partner_in_wohnen(stack)
+    path = "/json/device/setButtonInputMode"
+    room = await open_share(http, stack, level="configure", zones=[KUECHE])
+    mark = len(stack.sim.calls)
+    status, _ = await exact(room, "GET", f"{path}?dsuid={HOOD_KUECHE}&mode=1way")
+    assert (status, forwarded(stack, path, mark)) == (403, [])
+    home = await open_share(http, stack, level="configure")
+    status, text = await exact(home, "GET", f"{path}?dsuid={HOOD_KUECHE}&mode=1way")
     assert status == 200, text
+    assert [p["mode"] for p in forwarded(stack, path, mark)] == ["1way"]
 
 
 OUTDOOR_SENSOR_TYPES = (10, 12, 14, 15, 16, 17, 18, 19, 20)
@@ -94,8 +99,6 @@ OUTDOOR_SENSOR_TYPES = (10, 12, 14, 15, 16, 17, 18, 19, 20)
 # with a device of its own room, persistently (on every dSM), for the heating controllers and
 # everything that reads the apartment's weather values. (The simulator still records this on
 # the named zone: hw-sim/tests/test_redteam_fidelity4.py.)
-@pytest.mark.xfail(strict=True, reason="zone/setSensorSource with an outdoor sensor type sets "
-                   "the apartment's (zone 0) sensor, not the room's")
 @pytest.mark.parametrize("sensor_type", [10, 18, 20])
 async def test_a_room_share_cannot_reassign_the_apartments_outdoor_sensors(
     stack: Stack, http: aiohttp.ClientSession, sensor_type: int
@@ -133,8 +136,6 @@ async def test_a_room_share_may_assign_its_rooms_indoor_sensor(
 # (getTemperatureControlStatus/Values, getTemperatureControlInternals) then report the
 # reference zone's control value: how hard the other room heats (windows open, people home).
 # The policy checks only `id`.
-@pytest.mark.xfail(strict=True, reason="a zone share's heating config may name another zone "
-                   "as its reference (follower mode)")
 @pytest.mark.parametrize(
     "target",
     [
