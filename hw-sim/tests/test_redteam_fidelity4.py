@@ -1,7 +1,7 @@
 """Simulator fidelity found by the red team (round 4): places where the simulator answers
 differently from the 2017 dSS source, in a way a defence of the add-on depends on.
 
-Each test cites the source function and is xfail(strict=True) until the simulator is fixed."""
+Each test cites the source function it follows."""
 
 from __future__ import annotations
 
@@ -43,9 +43,7 @@ def _add_partner(sim: Simulator, zone_id: int) -> Device:
 # button input mode, and `if (pDevice->getZoneID() != pPartnerDevice->getZoneID())
 # m_manipulator.addDeviceToZone(pPartnerDevice, zone)`: the partner is MOVED into the
 # device's zone, removed from its clusters (deviceRemoveFromGroups) and given the device's
-# joker group (setJokerGroup). The simulator only records a config effect on the device.
-@pytest.mark.xfail(strict=True, reason="setButtonInputMode does not pair with (and move) "
-                   "the next-dSUID partner device (devicerequesthandler.cpp)")
+# joker group (setJokerGroup); the effects log names the partner with the zone it was in.
 @pytest.mark.parametrize("mode", ["2way", "2way_up", "2way_down", "1way_combined"])
 async def test_pairing_a_button_moves_its_partner_into_the_devices_zone(
     dss: DssHttp, token: str, sim: Simulator, mode: str
@@ -61,10 +59,8 @@ async def test_pairing_a_button_moves_its_partner_into_the_devices_zone(
 # zonerequesthandler.cpp setSensorSource: for the outdoor sensor types (BrightnessOutdoors 12,
 # TemperatureOutdoors 10, HumidityOutdoors 14, WindSpeed 18, WindDirection 19, GustSpeed 16,
 # GustDirection 17, Precipitation 20, AirPressure 15) `pZone = m_Apartment.getZone(0)`:
-# the call names one room but assigns the APARTMENT's (zone 0) outdoor sensor. The simulator
-# records the change on the named zone.
-@pytest.mark.xfail(strict=True, reason="setSensorSource with an outdoor sensor type does not "
-                   "act on zone 0 (zonerequesthandler.cpp setSensorSource)")
+# the call names one room but assigns the APARTMENT's (zone 0) outdoor sensor, and the effects
+# log says so.
 @pytest.mark.parametrize("sensor_type", [10, 18])
 async def test_an_outdoor_sensor_source_is_set_on_the_apartment(
     dss: DssHttp, token: str, sim: Simulator, sensor_type: int

@@ -36,7 +36,10 @@ from tests.support.fuzz_corpus import (
     RAISE_ALLOWED,
     SENSOR_STATE,
     STATE_ADDONS,
+    WOHNEN_LIGHT,
+    WOHNEN_LIGHT_PARTNER,
     ZONE_KUECHE,
+    ZONE_SCHLAFEN,
     ZONE_WOHNEN,
 )
 from tests.support.raw_http import RawClient
@@ -242,7 +245,8 @@ def install_attack_fixture(sim: Simulator) -> None:
     opened to shares (with an account stored like the tado add-on's), a state provided by a
     device with its `device/` entries (state.cpp; the alias of the device node itself is not
     modelled by dss-sim), and registered add-on states of listed, unlisted and system add-ons
-    (state/set reaches only states an add-on registered)."""
+    (state/set reaches only states an add-on registered), and a button partner in another
+    room."""
     install_addons(sim, frozenset({OTHER_ADDON}))
     tree = sim.tree()
     state = f"/usr/states/{SENSOR_STATE}"
@@ -251,6 +255,13 @@ def install_attack_fixture(sim: Simulator) -> None:
         tree.set(f"{state}/{name}", value)
     for addon in STATE_ADDONS:
         tree.set(f"/usr/addon-states/{addon}/{ADDON_STATE}/state", "inactive")
+    # A two-input push-button whose second half sits in another room than its first: pairing
+    # the living room's light moves this bedroom device (devicerequesthandler.cpp).
+    light = sim.device(WOHNEN_LIGHT)
+    sim.apartment.devices[WOHNEN_LIGHT_PARTNER] = replace(
+        light, dsuid=WOHNEN_LIGHT_PARTNER, dsid="", name="Taster Schlafen", zone_id=ZONE_SCHLAFEN,
+        groups=[1], tags=[], channels={}, config={}, sensors=[],
+    )  # fmt: skip
 
 
 def generous_limits(clock: FakeClock) -> ProxyLimits:

@@ -13,6 +13,10 @@ WOHNEN_BLIND = "303505d7f8000000000000007f9e700e00"  # Rollladen Terrasse, zone 
 KUECHE_LIGHT = "303505d7f800000000000000be9aa91800"  # Unterbauleuchte, zone 990
 KUECHE_LIGHT_DSID = "303505d7f8000000be9aa918"
 SCHLAFEN_LIGHT = "303505d7f8000000000000001534cd4e00"  # zone 991
+# The next dSUID after the living room's light: its button partner (dsuid_get_next_dsuid),
+# installed by differential.install_attack_fixture in the bedroom, zone 991.
+WOHNEN_LIGHT_PARTNER = "303505d7f800000000000000cf4b9c2000"
+ZONE_SCHLAFEN = 991
 METER = "3504175fe000000000000000000043a700"
 # The add-on the harness opens to configure shares, and the events they may raise.
 FUZZ_ADDON = "fuzz-addon"
@@ -146,6 +150,17 @@ CORPUS: tuple[Base, ...] = (
     _b("operate", "device/setOutputValue", _dev(WOHNEN_BLIND), ("offset", "0"), ("value", "100")),
     _b("operate", "device/increaseValue", _dev(WOHNEN_BLIND)),
     _b("operate", "zone/callSceneMin", Z, ("groupID", "2"), ("sceneNumber", "5")),
+    # Red team, round 4: calls that reach beyond the named room on the dSS.
+    _b("configure", "device/setButtonInputMode", _dev(), ("mode", "2way")),
+    _b("configure", "device/setButtonInputMode", _dev(), ("mode", "1way_combined")),
+    _b("configure", "device/setButtonInputMode", _dev(), ("mode", "1way")),
+    _b("configure", "zone/setSensorSource", Z, _dev(), ("sensorType", "9")),
+    _b("configure", "zone/setSensorSource", Z, _dev(), ("sensorType", "10")),
+    _b("configure", "zone/setSensorSource", Z, _dev(), ("sensorType", "18")),
+    _b("configure", "zone/setTemperatureControlConfig", Z, ("ControlMode", "2"),
+       ("ReferenceZone", str(ZONE_SCHLAFEN))),
+    _b("configure", "zone/setTemperatureControlConfig2", Z,
+       ("zoneFollowerMode", f'{{"referenceZone":{ZONE_SCHLAFEN}}}')),
 )  # fmt: skip
 
 # What a mutation may put in place of a parameter's value, by parameter name: the targets no

@@ -285,7 +285,45 @@ async def configure(ctx: Ctx) -> None:
     _config(ctx, detail=ctx.call.rpartition("/")[2])
 
 
-_SETTERS = ("setButtonID", "setButtonInputMode", "setOutputMode", "setProgMode",
+_PAIRING_MODES = ("2way", "2way_up", "2way_down", "1way_combined")
+_FIRST_CLUSTER = 16  # group ids from here on are apartment-wide (modelconst.h)
+
+
+def partner_dsuid(dsuid: str) -> str:
+    """libdsuid dsuid_get_next_dsuid: the serial (the first 16 bytes) plus one, the function
+    byte kept, as a two-input device reports its halves."""
+    serial = (int(dsuid[:32], 16) + 1) % (1 << 128)
+    return f"{serial:032x}{dsuid[32:]}"
+
+
+async def set_button_input_mode(ctx: Ctx) -> None:
+    """devicerequesthandler.cpp setButtonInputMode: the device and its partner (the next dSUID,
+    wherever it is) get their button modes; for every mode but "1way" the partner is then moved
+    into this device's zone and taken out of the apartment's clusters. Partner slaves of a
+    "1way" un-pairing are not modelled."""
+    if ctx.params.has("modeID"):
+        raise DssFail("API has changed, parameter mode ID is no longer valid, please update "
+                      "your code")
+    mode = ctx.params.text("mode")
+    if not mode:
+        raise DssFail("Invalid or missing parameter 'mode'")
+    dev = _dev(ctx)
+    partner = ctx.sim.apartment.devices.get(partner_dsuid(dev.dsuid))
+    if partner is None:
+        raise DssFail(f"Could not find device with dsuid '{partner_dsuid(dev.dsuid)}'")
+    if mode != "1way" and mode not in _PAIRING_MODES:
+        raise DssFail("Invalid mode specified")
+    _config(ctx, detail=f"setButtonInputMode {mode}")
+    if mode == "1way":
+        return
+    # The partner's zone as it was: that is the room the call reached into.
+    ctx.effect(EffectKind.CONFIG, device=partner.dsuid, zone=partner.zone_id,
+               detail=f"paired with {dev.dsuid}")
+    partner.zone_id = dev.zone_id
+    partner.groups = [g for g in partner.groups if g < _FIRST_CLUSTER]
+
+
+_SETTERS = ("setButtonID", "setOutputMode", "setProgMode",
             "setTransitionTime", "setLedMode", "setCardinalDirection", "setWindProtectionClass",
             "setFloor", "setVisibility", "setMaxMotionTime", "setProperty", "setCustomAction",
             "callAction", "setBinaryInputType", "setBinaryInputId", "setAKMInputTimeouts",
@@ -304,6 +342,7 @@ HANDLERS: dict[str, Handler] = {
     "setOutputChannelValue": set_output_channel_value,
     "getOutputChannelValue": get_output_channel_value, "lock": lock, "unlock": lock,
     **dict.fromkeys(_SETTERS, configure), "setJokerGroup": set_joker_group,
+    "setButtonInputMode": set_button_input_mode,
     "setHeatingGroup": set_heating_group, "setButtonActiveGroup": set_button_active_group,
     "setSceneValue": set_scene_value, "setSceneMode": set_scene_mode,
     "setBinaryInputTarget": set_binary_input_target, "addToArea": area,

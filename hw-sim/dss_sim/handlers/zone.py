@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from dss_sim.actions import GroupTarget
@@ -122,7 +123,58 @@ async def climate(ctx: Ctx) -> JsonValue:
 
 async def climate_set(ctx: Ctx) -> None:
     await climate(ctx)
-    ctx.effect(EffectKind.CONFIG, zone=_sel(ctx).zone.id, detail=ctx.call.rpartition("/")[2])
+    zone = _sel(ctx).zone.id
+    ctx.effect(EffectKind.CONFIG, zone=zone, detail=ctx.call.rpartition("/")[2])
+    reference = _reference_zone(ctx)
+    if reference is not None and reference != zone:
+        # zonerequesthandler.cpp / zone.cpp parseFollowerMode: this zone's valves now follow
+        # the reference zone's controller, and its reads show that zone's heating.
+        ctx.effect(EffectKind.CONFIG, zone=reference, detail=f"zone {zone} follows")
+
+
+def _reference_zone(ctx: Ctx) -> int | None:
+    """The zone a heating follower copies: `ReferenceZone` (setTemperatureControlConfig) or
+    `referenceZone` inside the JSON `zoneFollowerMode` (setTemperatureControlConfig2)."""
+    if ctx.params.text("ReferenceZone"):
+        value = ctx.params.int_def("ReferenceZone", -1)
+        return value if value >= 0 else None
+    raw = ctx.params.text("zoneFollowerMode")
+    if not raw:
+        return None
+    try:
+        mode = json.loads(raw)
+    except ValueError:
+        raise DssFail("Invalid parameter 'zoneFollowerMode'") from None
+    reference = mode.get("referenceZone") if isinstance(mode, dict) else None
+    return reference if isinstance(reference, int) and not isinstance(reference, bool) else None
+
+
+# modelconst.h SensorType: the outdoor types zonerequesthandler.cpp setSensorSource assigns to
+# the apartment (zone 0), and the room types it assigns to the named zone.
+OUTDOOR_SENSOR_TYPES = frozenset({10, 12, 14, 15, 16, 17, 18, 19, 20})
+ROOM_SENSOR_TYPES = frozenset({4, 5, 6, 9, 11, 13, 21, 22, 25, 50, 51, 64, 65})
+
+
+async def set_sensor_source(ctx: Ctx) -> None:
+    """zonerequesthandler.cpp setSensorSource: an outdoor sensor type names the apartment's
+    sensor (zone 0), whatever zone the call names."""
+    zone = _sel(ctx).zone
+    if zone.id == 0:
+        raise DssFail("Not allowed to assign sensor for zone 0")
+    raw = ctx.params.text("dsuid")
+    if not raw:
+        raise DssFail("Missing parameter 'dsuid'")
+    sensor_type = ctx.params.int_def("sensorType", -1)
+    if sensor_type < 0:
+        raise DssFail("Missing or invalid parameter 'sensorType'")
+    if sensor_type in OUTDOOR_SENSOR_TYPES:
+        target = 0
+    elif sensor_type in ROOM_SENSOR_TYPES:
+        target = zone.id
+    else:
+        raise DssFail(f"Invalid parameter 'sensorType': {sensor_type}")
+    ctx.effect(EffectKind.CONFIG, zone=target, device=raw.lower(),
+               detail=f"setSensorSource {sensor_type}")
 
 
 HANDLERS: dict[str, Handler] = {
@@ -136,6 +188,6 @@ HANDLERS: dict[str, Handler] = {
     "getSensorValues": climate, "setTemperatureControlConfig": climate_set,
     "setTemperatureControlConfig2": climate_set, "setTemperatureControlValues": climate_set,
     "setTemperatureControlState": climate_set, "setStatusField": climate_set,
-    "setSensorSource": climate_set, "clearSensorSource": climate_set,
+    "setSensorSource": set_sensor_source, "clearSensorSource": climate_set,
 }
 API = ApiClass(HANDLERS, prepare=prepare)

@@ -30,7 +30,9 @@ from tests.support.fuzz_corpus import (
     RAISE_ALLOWED,
     SENSOR_STATE,
     WOHNEN_BLIND,
+    WOHNEN_LIGHT,
     ZONE_KUECHE,
+    ZONE_SCHLAFEN,
     ZONE_WOHNEN,
     Base,
 )
@@ -101,6 +103,7 @@ RELATIVE_WRITE = RawRequest("GET", b"/json/property/setString?path=scripts/x&val
 # A zone-restricted operate share, and a configure share without zones, as the judge sees them.
 ROOM = Scope("operate", (ZONE_WOHNEN,))
 HOME = Scope("configure", (), SCRIPT_ADDONS, RAISE_ALLOWED)
+ROOM_CONFIGURE = Scope("configure", (ZONE_WOHNEN,), SCRIPT_ADDONS, RAISE_ALLOWED)
 
 
 def _get(target: str) -> RawRequest:
@@ -145,6 +148,19 @@ DIRECT = [
     pytest.param(
         _get(f"/json/state/set?addon={OTHER_ADDON}&name={ADDON_STATE}&value=1"),
         HOME, EffectKind.CONFIG, "not opened", id="unlisted add-on state",
+    ),
+    pytest.param(
+        _get(f"/json/device/setButtonInputMode?dsuid={WOHNEN_LIGHT}&mode=2way"),
+        ROOM_CONFIGURE, EffectKind.CONFIG, f"zone {ZONE_SCHLAFEN}", id="button partner moved",
+    ),
+    pytest.param(
+        _get(f"/json/zone/setSensorSource?id={ZONE_WOHNEN}&dsuid={WOHNEN_LIGHT}&sensorType=10"),
+        ROOM_CONFIGURE, EffectKind.CONFIG, "zone 0", id="outdoor sensor source",
+    ),
+    pytest.param(
+        _get(f"/json/zone/setTemperatureControlConfig?id={ZONE_WOHNEN}&ControlMode=2"
+             f"&ReferenceZone={ZONE_SCHLAFEN}"),
+        ROOM_CONFIGURE, EffectKind.CONFIG, f"zone {ZONE_SCHLAFEN}", id="heating follower",
     ),
 ]  # fmt: skip
 
