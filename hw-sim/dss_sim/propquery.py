@@ -213,18 +213,21 @@ def _ignore(node: PropNode) -> None:
 def query(root: PropNode, text: str, emit: Emit = _ignore, *, key_lists: bool = True
           ) -> JsonPairs:
     """`property/query`: `emit` is called for every value node put into the answer."""
-    out = JsonPairs()
-    levels = _levels(parse_query(text), key_lists)
-    if text.startswith("/") and levels:
-        _run(root, levels, 0, out, emit)
-    return out
+    return _answer(_run, root, text, emit, key_lists)
 
 
 def query2(root: PropNode, text: str, emit: Emit = _ignore, *, key_lists: bool = True
            ) -> JsonPairs:
     """`property/query2`: containers keyed by their own name; list-less parts flattened."""
+    return _answer(_run2, root, text, emit, key_lists)
+
+
+Walk = Callable[[PropNode, list[list[Part]], int, JsonPairs, Emit], None]
+
+
+def _answer(walk: Walk, root: PropNode, text: str, emit: Emit, key_lists: bool) -> JsonPairs:
     out = JsonPairs()
     levels = _levels(parse_query(text), key_lists)
     if text.startswith("/") and levels:
-        _run2(root, levels, 0, out, emit)
+        walk(root, levels, 0, out, emit)
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +11,8 @@ from aiohttp import web
 from dss_sim.effects import Effect, EffectKind
 from dss_sim.envelope import JsonValue
 from dss_sim.errors import DssFail
-from dss_sim.model import Group, Zone
-from dss_sim.params import Params
+from dss_sim.model import Group, Zone, dsid_to_dsuid
+from dss_sim.params import Params, str2dsid, str2dsuid
 from dss_sim.sessions import Session
 from dss_sim.sim import Simulator
 
@@ -91,3 +91,20 @@ def find_group(ctx: Ctx, zone: Zone, *, id_word: str) -> Group | None:
     if gid not in zone.groups:
         raise DssFail(f"Could not find group with ID '{raw}'")
     return zone.groups[gid]
+
+
+def dsid_or_dsuid(dsuid: str, dsid: str, known: Iterable[tuple[str, str]]) -> str:
+    """dsidOrDsuid2dsuid: the dSUID given (if not empty), else the one of the dSID, matched
+    against `known` (dSID, dSUID) pairs before the SGTIN mapping is used."""
+    if dsuid:
+        key = str2dsuid(dsuid)
+        if key is None:
+            raise DssFail("can not convert from string, invalid dSUID")
+        return key
+    parsed = str2dsid(dsid)
+    if parsed is None:
+        raise DssFail("can not convert from string, invalid dSID")
+    for known_dsid, known_dsuid in known:
+        if known_dsid == parsed:
+            return known_dsuid
+    return dsid_to_dsuid(parsed)

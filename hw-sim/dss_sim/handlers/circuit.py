@@ -6,9 +6,8 @@ from dss_sim import metering
 from dss_sim.effects import EffectKind
 from dss_sim.envelope import JsonValue
 from dss_sim.errors import DssFail
-from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape
-from dss_sim.model import Meter, dsid_to_dsuid
-from dss_sim.params import str2dsid, str2dsuid
+from dss_sim.handlers.base import ApiClass, Ctx, Handler, dsid_or_dsuid, escape
+from dss_sim.model import Meter
 
 
 def prepare(ctx: Ctx, method: str) -> None:
@@ -19,18 +18,7 @@ def prepare(ctx: Ctx, method: str) -> None:
     dsid = ctx.params.text("id")
     if not dsuid and not dsid:
         raise DssFail("Missing parameter dsuid")
-    if dsuid:
-        key = str2dsuid(dsuid)
-        if key is None:
-            raise DssFail("can not convert from string, invalid dSUID")
-    else:
-        parsed = str2dsid(dsid)
-        if parsed is None:
-            raise DssFail("can not convert from string, invalid dSID")
-        key = dsid_to_dsuid(parsed)
-        for meter in apt.meters.values():
-            if meter.dsid == parsed:
-                key = meter.dsuid
+    key = dsid_or_dsuid(dsuid, dsid, ((m.dsid, m.dsuid) for m in apt.meters.values()))
     for meter in apt.meters.values():
         if meter.dsuid == key:
             ctx.target = meter

@@ -7,11 +7,10 @@ import hashlib
 from dss_sim.effects import UNCHECKED, EffectKind
 from dss_sim.envelope import JsonValue
 from dss_sim.errors import DssFail
-from dss_sim.handlers.base import ApiClass, Ctx, Handler, escape
+from dss_sim.handlers.base import ApiClass, Ctx, Handler, dsid_or_dsuid, escape
 from dss_sim.handlers.interface import verbs
 from dss_sim.localtime import local
-from dss_sim.model import STANDARD_GROUPS, Device, dsid_to_dsuid
-from dss_sim.params import str2dsid, str2dsuid
+from dss_sim.model import STANDARD_GROUPS, Device
 
 
 def prepare(ctx: Ctx, method: str) -> None:
@@ -22,18 +21,7 @@ def prepare(ctx: Ctx, method: str) -> None:
     dsid = ctx.params.text("dsid")
     name = ctx.params.text("name")
     if dsuid or dsid:
-        if dsuid:
-            key = str2dsuid(dsuid)
-            if key is None:
-                raise DssFail("can not convert from string, invalid dSUID")
-        else:
-            parsed = str2dsid(dsid)
-            if parsed is None:
-                raise DssFail("can not convert from string, invalid dSID")
-            key = dsid_to_dsuid(parsed)
-            for dev in apt.devices.values():
-                if dev.dsid == parsed:
-                    key = dev.dsuid
+        key = dsid_or_dsuid(dsuid, dsid, ((d.dsid, d.dsuid) for d in apt.devices.values()))
         device = apt.devices.get(key)
         if device is None:
             raise DssFail(f"Could not find device with dsuid '{key}'")
