@@ -8,25 +8,22 @@ import asyncio
 import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
-from aiohttp.test_utils import TestServer
-from dss_sim.clock import ManualClock
-from dss_sim.config import SimConfig
 from dss_sim.effects import Effect, EffectKind
 from dss_sim.sim import Simulator
 
-from dss_addon.runtime import open_runtime
+from dss_addon.clock import Clock
+from dss_addon.runtime import Runtime
 from dss_addon.settings import Settings
 from dss_addon.web.event_subscriptions import SubscriptionLedger
 from dss_addon.web.proxy_limits import PROXY_LIMITS, ProxyLimits
 from dss_addon.web.rate_limit import ConcurrencyLimit, RateLimiter
-from tests.support.clock import FakeClock
 from tests.support.effects_judge import Scope, judge
 from tests.support.fuzz_corpus import (
     ADDON_CONFIG,
@@ -45,7 +42,7 @@ from tests.support.fuzz_corpus import (
 from tests.support.raw_http import RawClient
 from tests.support.requests_gen import FuzzRequest, RawRequest
 from tests.support.share_site import Helper, open_share
-from tests.support.stack import LOOPBACK, Stack, stack_settings
+from tests.support.stack import Stack, running_stack, stack_settings
 
 T = TypeVar("T")
 SCRIPT_ADDONS = frozenset({FUZZ_ADDON})
@@ -264,7 +261,7 @@ def install_attack_fixture(sim: Simulator) -> None:
     )  # fmt: skip
 
 
-def generous_limits(clock: FakeClock) -> ProxyLimits:
+def generous_limits(clock: Clock) -> ProxyLimits:
     """Rate limits that never throttle: a flood must reach the policy, not a 429."""
     rate = RateLimiter(clock, capacity=UNLIMITED, per_second=UNLIMITED)
     return ProxyLimits(
@@ -286,40 +283,38 @@ def harness_settings(sim_url: str, data_dir: Path) -> Settings:
     )
 
 
-async def _serve(stack: AsyncExitStack, app: web.Application) -> str:
-    server = TestServer(app, host=LOOPBACK)
-    await stack.enter_async_context(server)
-    return str(server.make_url("")).rstrip("/")
+def _prepare_sim(sim: Simulator) -> None:
+    install_addons(sim, SCRIPT_ADDONS)
+    install_attack_fixture(sim)
+
+
+def _generous_share_app(app: web.Application, runtime: Runtime) -> None:
+    app[PROXY_LIMITS] = generous_limits(runtime.clock)
 
 
 @asynccontextmanager
 async def running_harness(
     tmp_path: Path, *, configure: Callable[[Settings], Settings] | None = None
 ) -> AsyncIterator[Harness]:
-    from dss_sim.app import create_sim_app
+    def settings_for(settings: Settings) -> Settings:
+        settings = harness_settings(settings.dss_url, settings.data_dir)
+        return configure(settings) if configure is not None else settings
 
-    from dss_addon.web.share_app import create_share_app
-
-    clock, sim_clock = FakeClock(), ManualClock()
-    sim = Simulator(config=SimConfig(), clock=sim_clock)
-    install_addons(sim, SCRIPT_ADDONS)
-    install_attack_fixture(sim)
-    async with AsyncExitStack() as stack:
-        sim_url = await _serve(stack, create_sim_app(sim))
-        settings = harness_settings(sim_url, tmp_path / "data")
-        if configure is not None:
-            settings = configure(settings)
-        runtime = await stack.enter_async_context(open_runtime(settings, clock))
-        app = create_share_app(runtime)
-        app[PROXY_LIMITS] = generous_limits(clock)
-        share_url = await _serve(stack, app)
-        runtime.share_url = share_url
-        http = await stack.enter_async_context(
-            aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
-        )
-        harness = Harness(Stack(sim, clock, runtime, sim_url, "", share_url, sim_clock), http)
-        stack.push_async_callback(harness.client.close)
-        yield harness
+    async with (
+        running_stack(
+            tmp_path,
+            owner=False,
+            configure=settings_for,
+            prepare_sim=_prepare_sim,
+            prepare_share_app=_generous_share_app,
+        ) as stack,
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http,
+    ):
+        harness = Harness(stack, http)
+        try:
+            yield harness
+        finally:
+            await harness.client.close()
 
 
 class ThreadedHarness:

@@ -58,14 +58,20 @@ async def running_stack(
     owner: bool = True,
     share: bool = True,
     configure: Callable[[Settings], Settings] | None = None,
+    prepare_sim: Callable[[Simulator], None] | None = None,
+    prepare_share_app: Callable[[web.Application, Runtime], None] | None = None,
 ) -> AsyncIterator[Stack]:
-    """`configure` may replace settings fields (dataclasses.replace) before the runtime opens."""
+    """`configure` may replace settings fields (dataclasses.replace) before the runtime opens;
+    `prepare_sim` sets up the simulator before it serves, `prepare_share_app` the share app
+    before it starts (e.g. other rate limits)."""
     # Imported here so this module imports before every piece exists.
     from dss_sim.app import create_sim_app
 
     clock = clock or FakeClock()
     sim_clock = ManualClock()
     sim = Simulator(config=sim_config or SimConfig(), clock=sim_clock)
+    if prepare_sim is not None:
+        prepare_sim(sim)
     async with AsyncExitStack() as stack:
         sim_url = await _serve(stack, create_sim_app(sim))
         settings = stack_settings(sim_url, tmp_path / "data")
@@ -76,7 +82,10 @@ async def running_stack(
         if share:
             from dss_addon.web.share_app import create_share_app
 
-            share_url = await _serve(stack, create_share_app(runtime))
+            share_app = create_share_app(runtime)
+            if prepare_share_app is not None:
+                prepare_share_app(share_app, runtime)
+            share_url = await _serve(stack, share_app)
             runtime.share_url = share_url
         if owner:
             from dss_addon.web.owner_app import create_owner_app
