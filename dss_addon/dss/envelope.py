@@ -38,3 +38,20 @@ def is_not_logged_in(status: int, body: bytes) -> bool:
     except DssRejected as err:
         return err.message == NOT_LOGGED_IN
     return False
+
+
+def read_object(body: bytes, what: str) -> dict[str, object]:
+    """A dSS answer as a JSON object, for an answer the proxy rewrites before forwarding: what
+    cannot be read cannot be checked, so anything else raises DssRejected("unreadable <what>")."""
+    try:
+        answer = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise DssRejected(f"unreadable {what}") from err
+    if not isinstance(answer, dict):
+        raise DssRejected(f"unreadable {what}")
+    return answer
+
+
+def compact(answer: object) -> bytes:
+    """Serialised as the dSS does: compact, ASCII only."""
+    return json.dumps(answer, separators=(",", ":"), ensure_ascii=True).encode("ascii")

@@ -4,11 +4,10 @@ that end by the share's end time."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from datetime import datetime
 
-from dss_addon.errors import DssRejected
+from dss_addon.dss.envelope import compact, read_object
 from dss_addon.policy.grammar import read_int
 from dss_addon.policy.model import DssCall
 
@@ -45,16 +44,10 @@ def scrub_event_answer(body: bytes, session_id: str, zones: tuple[int, ...] = ()
     share only the events of its zones (an event without a zone is not shown: deny by default);
     the namespace stripped, and re-serialised compactly in ASCII. Raises DssRejected when the
     body is no JSON object: what cannot be read cannot be checked, so it is not forwarded."""
-    try:
-        answer = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise DssRejected("unreadable event answer") from err
-    if not isinstance(answer, dict):
-        raise DssRejected("unreadable event answer")
+    answer = read_object(body, "event answer")
     if zones:
         answer = _only_zones(answer, zones)
-    out = json.dumps(_blank_tokens(answer), separators=(",", ":"), ensure_ascii=True)
-    return strip_namespace(out.encode("ascii"), session_id)
+    return strip_namespace(compact(_blank_tokens(answer)), session_id)
 
 
 def _only_zones(answer: dict[str, object], zones: tuple[int, ...]) -> dict[str, object]:

@@ -21,9 +21,9 @@ ASCII, like the event answers (event_poll.scrub_event_answer).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
+from dss_addon.dss.envelope import compact, read_object
 from dss_addon.errors import DssRejected
 from dss_addon.policy.rules import ZONE_SHARE_FILTERED_READS, Call
 
@@ -40,12 +40,7 @@ def needs_filter(call: Call, zones: tuple[int, ...]) -> bool:
 
 def filter_answer(call: Call, body: bytes, zones: tuple[int, ...]) -> bytes:
     """`body` as a share restricted to `zones` may see it (see the module docstring)."""
-    try:
-        answer = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise DssRejected("unreadable dSS answer") from err
-    if not isinstance(answer, dict):
-        raise DssRejected("unreadable dSS answer")
+    answer = read_object(body, "dSS answer")
     if answer.get("ok") is True or "result" in answer:
         try:
             answer = {**answer, "result": _filter_result(call[1], answer.get("result"), zones)}
@@ -53,7 +48,7 @@ def filter_answer(call: Call, body: bytes, zones: tuple[int, ...]) -> bytes:
             raise DssRejected("dSS answer of an unknown shape") from err
     elif answer.get("ok") is not False:
         raise DssRejected("dSS answer of an unknown shape")
-    return json.dumps(answer, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return compact(answer)
 
 
 def _filter_result(method: str, result: object, zones: tuple[int, ...]) -> object:
