@@ -70,8 +70,8 @@ def _print_flushed(line: str) -> None:
 
 
 def _create_apps(runtime: Runtime) -> tuple[web.Application, web.Application]:
-    from dss_addon.web.owner_app import create_owner_app
-    from dss_addon.web.share_app import create_share_app
+    from dss_addon.web.owner.app import create_owner_app
+    from dss_addon.web.share.app import create_share_app
 
     return create_owner_app(runtime), create_share_app(runtime)
 

@@ -392,7 +392,7 @@ EVENT_RAISE_NEVER: frozenset[str] = frozenset(
 
 # What a zone-restricted share reads outside its zones (deny by default: every read not listed
 # here is refused for such a share; the filtered ones are answered through
-# dss_addon/web/zone_filter.py, which keeps only the share's zones and their devices).
+# dss_addon/web/share/zone_filter.py, which keeps only the share's zones and their devices).
 # Plain: answers that carry no room's data.
 #   apartment/getName: the home's name. getLockedScenes: scene numbers locked on the bus
 #   (CommChannel), no zone. getModelFeatures: product model features, no device or zone.

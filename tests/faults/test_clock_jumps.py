@@ -12,7 +12,7 @@ import aiohttp
 
 from dss_addon.clock import BUILD_DATE, SteadyClock
 from dss_addon.store.db import MARK_EVERY
-from dss_addon.web.share_keys import SESSION_COOKIE
+from dss_addon.web.share.keys import SESSION_COOKIE
 from tests.faults.clocks import JumpingClock
 from tests.support.clock import DEFAULT_START
 from tests.support.owner import owner_client, read

@@ -21,9 +21,9 @@ from dss_sim.sim import Simulator
 from dss_addon.clock import Clock
 from dss_addon.runtime import Runtime
 from dss_addon.settings import Settings
-from dss_addon.web.event_subscriptions import SubscriptionLedger
-from dss_addon.web.proxy_limits import PROXY_LIMITS, ProxyLimits
 from dss_addon.web.rate_limit import ConcurrencyLimit, RateLimiter
+from dss_addon.web.share.event_subscriptions import SubscriptionLedger
+from dss_addon.web.share.limits import PROXY_LIMITS, ProxyLimits
 from tests.support.effects_judge import Scope, judge
 from tests.support.fuzz_corpus import (
     ADDON_CONFIG,

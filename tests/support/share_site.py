@@ -12,8 +12,8 @@ from dss_sim.sim import RecordedCall
 
 from dss_addon.shares.requests import parse_share_request
 from dss_addon.shares.service import CreatedShare, Owner
-from dss_addon.web.dss_request import parse_params
-from dss_addon.web.share_keys import SESSION_COOKIE
+from dss_addon.web.share.dss_request import parse_params
+from dss_addon.web.share.keys import SESSION_COOKIE
 from tests.support.stack import Stack
 
 JSON = {"Content-Type": "application/json"}

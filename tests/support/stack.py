@@ -80,7 +80,7 @@ async def running_stack(
         runtime = await stack.enter_async_context(open_runtime(settings, clock))
         owner_url = share_url = ""
         if share:
-            from dss_addon.web.share_app import create_share_app
+            from dss_addon.web.share.app import create_share_app
 
             share_app = create_share_app(runtime)
             if prepare_share_app is not None:
@@ -88,7 +88,7 @@ async def running_stack(
             share_url = await _serve(stack, share_app)
             runtime.share_url = share_url
         if owner:
-            from dss_addon.web.owner_app import create_owner_app
+            from dss_addon.web.owner.app import create_owner_app
 
             owner_url = await _serve(stack, create_owner_app(runtime))
             # The simulator plays the dSS web front: /add-ons/dss-share/ goes to the owner site.

@@ -4,7 +4,7 @@
   const lang = document.documentElement.lang === "en" ? "en" : "de";
 
   function durationText(seconds) {
-    // Mirrors duration_text() in dss_addon/web/owner_views.py.
+    // Mirrors duration_text() in dss_addon/web/owner/views.py.
     const minutes = Math.max(0, Math.floor(seconds / 60));
     const days = Math.floor(minutes / 1440);
     const hours = Math.floor((minutes % 1440) / 60);

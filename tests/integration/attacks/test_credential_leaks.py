@@ -9,7 +9,7 @@ import logging
 import aiohttp
 import pytest
 
-from dss_addon.web.share_keys import SESSION_COOKIE
+from dss_addon.web.share.keys import SESSION_COOKIE
 from tests.support.share_site import Helper, open_share
 from tests.support.stack import Stack
 

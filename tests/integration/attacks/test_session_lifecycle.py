@@ -13,7 +13,7 @@ import pytest
 from dss_addon.shares.audit import AuditEvent
 from dss_addon.shares.requests import parse_share_request
 from dss_addon.shares.service import CreatedShare, Owner
-from dss_addon.web.share_keys import SESSION_COOKIE
+from dss_addon.web.share.keys import SESSION_COOKIE
 from tests.support.share_site import Helper, create_share, open_share, redeem
 from tests.support.stack import Stack
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import aiohttp
 
 from dss_addon.shares.audit import AuditEvent
-from dss_addon.web.event_subscriptions import (
+from dss_addon.web.share.event_subscriptions import (
     ABANDONED_AFTER,
     MAX_IDS_PER_SESSION,
     MAX_IDS_PER_SHARE,

@@ -7,8 +7,8 @@ import asyncio
 
 import aiohttp
 
-from dss_addon.web.event_poll import MAX_POLL_MS
-from dss_addon.web.proxy_limits import (
+from dss_addon.web.share.event_poll import MAX_POLL_MS
+from dss_addon.web.share.limits import (
     BUS_READ_BURST,
     POLLS_PER_SESSION,
     POLLS_PER_SHARE,

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 
 from dss_addon.settings import Settings
-from dss_addon.web.share_keys import SESSION_COOKIE
+from dss_addon.web.share.keys import SESSION_COOKIE
 from tests.support.share_site import JSON, create_share, open_share, redeem, sim_paths
 from tests.support.stack import Stack, running_stack
 

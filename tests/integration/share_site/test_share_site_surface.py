@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from dss_addon.web.share_app import create_share_app
+from dss_addon.web.share.app import create_share_app
 from tests.support.share_site import open_share
 from tests.support.stack import Stack
 

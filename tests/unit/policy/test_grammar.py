@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from dss_addon.policy.grammar import INTEGER_KINDS, Kind, ParamType, form_body, read_int
 from dss_addon.policy.model import DssCall, Target
 from dss_addon.policy.schema import SCHEMA, with_always_sent
-from dss_addon.web.dss_request import parse_dss_request
+from dss_addon.web.share.dss_request import parse_dss_request
 
 _HEX = "0123456789abcdef"
 _TEXTISH = st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))

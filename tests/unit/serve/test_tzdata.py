@@ -16,7 +16,7 @@ def test_the_owner_pages_load_without_a_system_zoneinfo_database(tmp_path: Path)
     empty.mkdir()
     env = {**os.environ, "PYTHONTZPATH": str(empty), "TZDIR": str(empty), "PYTHONPATH": str(ROOT)}
     probe = (
-        "import zoneinfo, dss_addon.web.owner_forms as f; "
+        "import zoneinfo, dss_addon.web.owner.forms as f; "
         f"assert zoneinfo.TZPATH == ({str(empty)!r},), zoneinfo.TZPATH; "
         "print(f.DEFAULT_ZONE, f.browser_zone('America/New_York'))"
     )

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from dss_addon.policy.grammar import form_body
 from dss_addon.policy.model import DssCall, Target
-from dss_addon.web.dss_request import (
+from dss_addon.web.share.dss_request import (
     Refused,
     configurator_path,
     parse_dss_request,

@@ -8,7 +8,7 @@ import pytest
 
 from dss_addon.errors import BadInput
 from dss_addon.web.i18n import Lang
-from dss_addon.web.owner_forms import (
+from dss_addon.web.owner.forms import (
     ShareForm,
     browser_zone,
     extension_data,
@@ -17,7 +17,7 @@ from dss_addon.web.owner_forms import (
     share_data,
     share_form,
 )
-from dss_addon.web.owner_page import root_of
+from dss_addon.web.owner.page import root_of
 
 
 def test_form_becomes_the_api_body() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dss_addon.errors import CsrfFailed
-from dss_addon.web.owner_csrf import CsrfGuard
-from dss_addon.web.owner_identity import IdentityCache, OwnerSessions, digest
+from dss_addon.web.owner.csrf import CsrfGuard
+from dss_addon.web.owner.identity import IdentityCache, OwnerSessions, digest
 from tests.support.clock import FakeClock
 
 

@@ -13,9 +13,9 @@ import pytest
 from dss_addon.shares.audit import AuditEntry
 from dss_addon.shares.model import Level, Share
 from dss_addon.web.i18n import Lang
-from dss_addon.web.owner_handout import mail_text, mailto, qr_svg
-from dss_addon.web.owner_present import audit_csv, iso, share_json
-from dss_addon.web.owner_views import duration_text, share_view, when
+from dss_addon.web.owner.handout import mail_text, mailto, qr_svg
+from dss_addon.web.owner.present import audit_csv, iso, share_json
+from dss_addon.web.owner.views import duration_text, share_view, when
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SHARE = Share(

@@ -12,8 +12,9 @@ import pytest
 from dss_addon.errors import DssRejected, RateLimited
 from dss_addon.policy.model import DssCall, Target
 from dss_addon.policy.rules import EVENT_SUBSCRIBE_NAMES
-from dss_addon.web.event_poll import namespace, scrub_event_answer
-from dss_addon.web.event_subscriptions import (
+from dss_addon.web.rate_limit import ConcurrencyLimit, RateLimiter
+from dss_addon.web.share.event_poll import namespace, scrub_event_answer
+from dss_addon.web.share.event_subscriptions import (
     ABANDONED_AFTER,
     MAX_IDS_PER_SESSION,
     MAX_IDS_PER_SHARE,
@@ -21,7 +22,7 @@ from dss_addon.web.event_subscriptions import (
     Released,
     SubscriptionLedger,
 )
-from dss_addon.web.proxy_limits import (
+from dss_addon.web.share.limits import (
     BUS_READ_BURST,
     POLLS_PER_SESSION,
     POLLS_PER_SHARE,
@@ -30,7 +31,6 @@ from dss_addon.web.proxy_limits import (
     is_bus_read,
     poll_slot,
 )
-from dss_addon.web.rate_limit import ConcurrencyLimit, RateLimiter
 from tests.support.clock import FakeClock
 
 APP_TOKEN = "b898e2b2ea48955a9cddd9e2b0189d9d570ace570905bfef8db5c2572264134c"

@@ -8,15 +8,15 @@ import pytest
 
 from dss_addon.policy.model import DssCall, Target
 from dss_addon.web.client_address import forwarded_client, rate_key
-from dss_addon.web.configurator import rebase_html
-from dss_addon.web.event_poll import (
+from dss_addon.web.rate_limit import RateLimiter
+from dss_addon.web.share.configurator import rebase_html
+from dss_addon.web.share.event_poll import (
     MAX_POLL_MS,
     namespace,
     namespaced_params,
     poll_timeout_ms,
     strip_namespace,
 )
-from dss_addon.web.rate_limit import RateLimiter
 from tests.support.clock import DEFAULT_START, FakeClock
 
 PROXY = "10.0.0.1"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from dss_addon.errors import DssRejected
-from dss_addon.web.zone_filter import filter_answer, needs_filter
+from dss_addon.web.share.zone_filter import filter_answer, needs_filter
 
 ZONES = (990,)
 K1, K2, W1 = "aa" * 17, "ab" * 17, "bb" * 17  # two devices in 990, one in 989

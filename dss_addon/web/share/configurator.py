@@ -14,15 +14,15 @@ from dss_addon.errors import DssUnavailable
 from dss_addon.policy.grammar import form_body
 from dss_addon.policy.model import DssCall, Target
 from dss_addon.runtime import Runtime
-from dss_addon.web.dss_request import (
+from dss_addon.web.share.auth import authenticate
+from dss_addon.web.share.dss_request import (
     CONFIGURATOR_PREFIX,
     Refused,
     parse_dss_request,
     upstream_params,
 )
-from dss_addon.web.proxy import authorize, refuse
-from dss_addon.web.share_auth import authenticate
-from dss_addon.web.share_keys import RUNTIME
+from dss_addon.web.share.keys import RUNTIME
+from dss_addon.web.share.proxy import authorize, refuse
 
 MAX_PAGE_BYTES = 4 * 1024 * 1024
 # Everything else from upstream is dropped: cookies (the dSS token must never reach the

@@ -16,8 +16,8 @@ from dss_addon.errors import RateLimited
 from dss_addon.policy import DssCall, Target
 from dss_addon.shares.audit import AuditEvent
 from dss_addon.shares.service import ShareService
-from dss_addon.web.event_subscriptions import SubscriptionLedger
 from dss_addon.web.rate_limit import ConcurrencyLimit, RateLimiter, Verdict
+from dss_addon.web.share.event_subscriptions import SubscriptionLedger
 
 # Any /json call, per share session: generous for a configurator page, but a flood is cut off
 # (every call is an audit row on the dSS's flash).

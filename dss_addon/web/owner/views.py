@@ -10,8 +10,8 @@ from urllib.parse import quote
 from dss_addon.shares.audit import AuditEntry
 from dss_addon.shares.model import FINAL_STATES, Share, share_state, time_left
 from dss_addon.web.i18n import Lang
-from dss_addon.web.owner_forms import DEFAULT_ZONE
-from dss_addon.web.owner_present import iso
+from dss_addon.web.owner.forms import DEFAULT_ZONE
+from dss_addon.web.owner.present import iso
 
 View = dict[str, object]
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

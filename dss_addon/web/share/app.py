@@ -5,14 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from dss_addon.runtime import Runtime
-from dss_addon.web.configurator import configurator
 from dss_addon.web.errors import error_middleware
 from dss_addon.web.headers import SHARE_FRAME_ANCESTORS, security_headers_middleware
-from dss_addon.web.proxy import json_proxy
-from dss_addon.web.proxy_limits import PROXY_LIMITS, ProxyLimits
 from dss_addon.web.rate_limit import RateLimiter
-from dss_addon.web.share_keys import REDEEM_LIMITER, RUNTIME
-from dss_addon.web.share_views import (
+from dss_addon.web.share.configurator import configurator
+from dss_addon.web.share.keys import REDEEM_LIMITER, RUNTIME
+from dss_addon.web.share.limits import PROXY_LIMITS, ProxyLimits
+from dss_addon.web.share.proxy import json_proxy
+from dss_addon.web.share.views import (
     app_page,
     done,
     landing,

@@ -30,7 +30,12 @@ from dss_addon.dss.upstream import ShareUpstream
 from dss_addon.errors import AddonError
 from dss_addon.runtime import Runtime
 from dss_addon.shares.model import USABLE_STATES, share_state
-from dss_addon.web.event_poll import MAX_POLL_MS, POLL_GRACE_SECONDS, SUBSCRIPTION_PARAM, namespace
+from dss_addon.web.share.event_poll import (
+    MAX_POLL_MS,
+    POLL_GRACE_SECONDS,
+    SUBSCRIPTION_PARAM,
+    namespace,
+)
 
 log = logging.getLogger(__name__)
 

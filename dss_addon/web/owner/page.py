@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from dss_addon.web.i18n import LANG_COOKIE, Lang, pick_language
-from dss_addon.web.owner_context import context
-from dss_addon.web.owner_csrf import CSRF_FIELD
-from dss_addon.web.owner_identity import OwnerIdentity, current_owner
+from dss_addon.web.owner.context import context
+from dss_addon.web.owner.csrf import CSRF_FIELD
+from dss_addon.web.owner.identity import OwnerIdentity, current_owner
 from dss_addon.web.templating import render
 
 LANG_COOKIE_AGE = 365 * 24 * 3600

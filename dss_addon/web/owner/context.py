@@ -11,8 +11,8 @@ from aiohttp import web
 
 from dss_addon.errors import BadInput
 from dss_addon.runtime import Runtime
-from dss_addon.web.owner_csrf import CSRF_HEADER, CsrfGuard
-from dss_addon.web.owner_identity import Identifier, OwnerIdentity, require_owner
+from dss_addon.web.owner.csrf import CSRF_HEADER, CsrfGuard
+from dss_addon.web.owner.identity import Identifier, OwnerIdentity, require_owner
 
 MAX_JSON_BODY = 16 * 1024
 

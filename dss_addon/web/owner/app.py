@@ -10,12 +10,14 @@ from aiohttp.typedefs import Handler, Middleware
 from yarl import URL
 
 from dss_addon.runtime import Runtime
-from dss_addon.web import owner_api, owner_create, owner_pages
 from dss_addon.web.errors import error_middleware
 from dss_addon.web.headers import OWNER_FRAME_ANCESTORS, security_headers_middleware
-from dss_addon.web.owner_context import OWNER_CONTEXT, OwnerContext
-from dss_addon.web.owner_csrf import CsrfGuard
-from dss_addon.web.owner_identity import Identifier, identity_middleware
+from dss_addon.web.owner import api as owner_api
+from dss_addon.web.owner import create as owner_create
+from dss_addon.web.owner import pages as owner_pages
+from dss_addon.web.owner.context import OWNER_CONTEXT, OwnerContext
+from dss_addon.web.owner.csrf import CsrfGuard
+from dss_addon.web.owner.identity import Identifier, identity_middleware
 from dss_addon.web.templating import TEMPLATES, Templates
 
 

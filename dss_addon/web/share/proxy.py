@@ -16,8 +16,9 @@ from dss_addon.policy.rules import VIEW_CALLS
 from dss_addon.runtime import Runtime
 from dss_addon.shares.audit import AuditEvent
 from dss_addon.shares.model import USABLE_STATES, Share, ShareSession, share_state
-from dss_addon.web.dss_request import BODY_LIMIT, Refused, parse_dss_request, upstream_params
-from dss_addon.web.event_poll import (
+from dss_addon.web.share.auth import authenticate, client_of, read_capped
+from dss_addon.web.share.dss_request import BODY_LIMIT, Refused, parse_dss_request, upstream_params
+from dss_addon.web.share.event_poll import (
     POLL_GRACE_SECONDS,
     SUBSCRIPTION_PARAM,
     namespaced_params,
@@ -25,11 +26,10 @@ from dss_addon.web.event_poll import (
     scrub_event_answer,
     strip_namespace,
 )
-from dss_addon.web.event_subscriptions import release, sweep_now_and_then
-from dss_addon.web.proxy_limits import PROXY_LIMITS, poll_slot, throttle
-from dss_addon.web.share_auth import authenticate, client_of, read_capped
-from dss_addon.web.share_keys import RUNTIME
-from dss_addon.web.zone_filter import filter_answer, needs_filter
+from dss_addon.web.share.event_subscriptions import release, sweep_now_and_then
+from dss_addon.web.share.keys import RUNTIME
+from dss_addon.web.share.limits import PROXY_LIMITS, poll_slot, throttle
+from dss_addon.web.share.zone_filter import filter_answer, needs_filter
 
 # Answered here and never forwarded: the browser must not log in to the dSS (DESIGN.md §3.5).
 _NO_LOGIN = {"ok": False, "message": "This share needs no login: the add-on signs in for you."}

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from dss_addon.shares.model import Level, Share
 from dss_addon.web.i18n import Lang
-from dss_addon.web.owner_views import when
+from dss_addon.web.owner.views import when
 
 _LEVEL_TEXT = {
     Lang.DE: {

@@ -11,7 +11,7 @@ from dss_addon.settings import Settings
 from dss_addon.shares.model import USABLE_STATES, Level, share_state, time_left
 from dss_addon.web.client_address import rate_key
 from dss_addon.web.i18n import pick_language, translator
-from dss_addon.web.share_auth import (
+from dss_addon.web.share.auth import (
     authenticate,
     clear_session_cookie,
     client_of,
@@ -20,8 +20,8 @@ from dss_addon.web.share_auth import (
     session_cookie,
     set_session_cookie,
 )
-from dss_addon.web.share_keys import REDEEM_LIMITER, RUNTIME
-from dss_addon.web.share_preview import apartment_name, level_text
+from dss_addon.web.share.keys import REDEEM_LIMITER, RUNTIME
+from dss_addon.web.share.preview import apartment_name, level_text
 from dss_addon.web.templating import render
 
 APP_PATH = "/s/app"

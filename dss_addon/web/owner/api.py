@@ -7,9 +7,9 @@ from aiohttp import web
 from dss_addon.shares.model import Share
 from dss_addon.shares.requests import parse_extension, parse_share_request
 from dss_addon.shares.service import Owner
-from dss_addon.web.owner_context import context, read_json, require_api_mutation
-from dss_addon.web.owner_identity import OWNER_COOKIE, require_owner
-from dss_addon.web.owner_present import JsonObject, audit_csv, audit_json, share_json
+from dss_addon.web.owner.context import context, read_json, require_api_mutation
+from dss_addon.web.owner.identity import OWNER_COOKIE, require_owner
+from dss_addon.web.owner.present import JsonObject, audit_csv, audit_json, share_json
 
 routes = web.RouteTableDef()
 REVOKED_NOT_SAVED = (

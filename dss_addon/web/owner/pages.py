@@ -12,12 +12,12 @@ from dss_addon.errors import BadInput, DssError, NotAuthenticated
 from dss_addon.shares.model import Share
 from dss_addon.shares.requests import parse_extension
 from dss_addon.web.i18n import pick_language
-from dss_addon.web.owner_api import set_owner_cookie
-from dss_addon.web.owner_context import context
-from dss_addon.web.owner_forms import EXTEND_PRESETS, extension_data, form_message
-from dss_addon.web.owner_identity import OWNER_COOKIE, OwnerIdentity, current_owner
-from dss_addon.web.owner_page import checked_form, login_page, page, read_form, root_of
-from dss_addon.web.owner_views import audit_view, share_view, when
+from dss_addon.web.owner.api import set_owner_cookie
+from dss_addon.web.owner.context import context
+from dss_addon.web.owner.forms import EXTEND_PRESETS, extension_data, form_message
+from dss_addon.web.owner.identity import OWNER_COOKIE, OwnerIdentity, current_owner
+from dss_addon.web.owner.page import checked_form, login_page, page, read_form, root_of
+from dss_addon.web.owner.views import audit_view, share_view, when
 
 routes = web.RouteTableDef()
 TIMELINE_MAX = 200

@@ -9,7 +9,7 @@ from aiohttp import web
 from dss_addon.errors import BadInput, NotAuthenticated
 from dss_addon.shares.model import Share, ShareSession
 from dss_addon.web.client_address import client_address
-from dss_addon.web.share_keys import RUNTIME, SESSION_COOKIE
+from dss_addon.web.share.keys import RUNTIME, SESSION_COOKIE
 
 JSON_BODY_LIMIT = 4096
 

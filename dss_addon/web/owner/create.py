@@ -13,9 +13,9 @@ from dss_addon.errors import BadInput
 from dss_addon.shares.requests import parse_share_request
 from dss_addon.shares.service import CreatedShare, Owner
 from dss_addon.web.i18n import pick_language
-from dss_addon.web.owner_api import share_link
-from dss_addon.web.owner_context import context
-from dss_addon.web.owner_forms import (
+from dss_addon.web.owner.api import share_link
+from dss_addon.web.owner.context import context
+from dss_addon.web.owner.forms import (
     DURATION_PRESETS,
     VENDOR_SUPPORT,
     ShareForm,
@@ -24,10 +24,10 @@ from dss_addon.web.owner_forms import (
     share_data,
     share_form,
 )
-from dss_addon.web.owner_handout import mailto, qr_svg
-from dss_addon.web.owner_identity import OwnerIdentity, current_owner
-from dss_addon.web.owner_page import checked_form, login_page, page
-from dss_addon.web.owner_views import share_view
+from dss_addon.web.owner.handout import mailto, qr_svg
+from dss_addon.web.owner.identity import OwnerIdentity, current_owner
+from dss_addon.web.owner.page import checked_form, login_page, page
+from dss_addon.web.owner.views import share_view
 
 routes = web.RouteTableDef()
 

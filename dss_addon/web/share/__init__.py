@@ -1,0 +1,1 @@
+"""The share site: redemption, the electrician's pages and the policy-checked dSS proxy."""
