@@ -87,7 +87,7 @@ async def test_helper_opens_a_pin_share_on_a_phone_and_switches_the_light(
     assert await no_horizontal_scroll(page)
     await kitchen.get_by_role("button", name="Licht an").click()
     await eventually(lambda: stack.sim.zone(KUECHE).groups[1].last_called_scene == 5)
-    await expect(page.locator("#events li").first).to_contain_text("callScene")
+    await expect(page.locator("#events li").first).to_contain_text("Küche · Licht · Kochen")
     await kitchen.get_by_role("button", name="Blinken").first.click()
     await eventually(lambda: any(c.path == "/json/device/blink" for c in stack.sim.calls))
     history = await page.evaluate("history.length")
@@ -135,7 +135,7 @@ async def test_reloading_the_overview_keeps_one_event_subscription(
     await eventually(lambda: len(subscription_ids()) == 1)
     kitchen = page.locator("article.zone", has_text="Küche")
     await kitchen.get_by_role("button", name="Licht an").click()
-    await expect(page.locator("#events li").first).to_contain_text("callScene")
+    await expect(page.locator("#events li").first).to_contain_text("Küche · Licht · Kochen")
     assert len(subscription_ids()) == 1
     assert problems == []
 

@@ -55,59 +55,189 @@
     return body;
   }
 
-  function act(button, path, params) {
+  const O = window.DssOverview;
+  const sceneNames = {};  // zone id -> {"group:scene": the installation's name}
+  const openRooms = new Set();
+  let roomCount = 0;
+
+  function announce(message) {
+    const status = $("status");
+    status.textContent = "";
+    // A fresh text node each time, so screen readers announce a repeated message too.
+    window.setTimeout(() => { status.textContent = message; }, 50);
+  }
+
+  // A tap shows at once that it is being sent, then says what happened.
+  function act(button, path, params, doneText) {
     button.addEventListener("click", async () => {
       button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      button.classList.add("busy");
       const body = await call(path, params);
-      if (!body.ok && !ended && body.message) { show(body.message); }
+      button.classList.remove("busy");
+      button.removeAttribute("aria-busy");
+      if (body.ok) {
+        button.classList.add("done");
+        announce(text.sent + " " + doneText);
+        window.setTimeout(() => button.classList.remove("done"), 1500);
+      } else if (!ended && body.message) {
+        show(body.message);
+      }
       button.disabled = ended;
       loadZones();
     });
     return button;
   }
 
+  function sceneButton(zone, group, scene, label) {
+    const where = zone.name || text.zone + " " + zone.id;
+    return act(el("button", label), "zone/callScene",
+      { id: zone.id, groupID: group, sceneNumber: scene }, label + " · " + where);
+  }
+
   function zoneButtons(zone) {
     const box = el("div", undefined, "actions");
     const hasGroup = (id) => zone.groups.some((g) => g.id === id && g.devices.length > 0);
-    if (hasGroup(1)) {
-      box.append(act(el("button", text.lightOn), "zone/callScene", { id: zone.id, groupID: 1, sceneNumber: 5 }));
-      box.append(act(el("button", text.lightOff), "zone/callScene", { id: zone.id, groupID: 1, sceneNumber: 0 }));
-    }
-    if (hasGroup(2)) {
-      box.append(act(el("button", text.shadeUp), "zone/callScene", { id: zone.id, groupID: 2, sceneNumber: 14 }));
-      box.append(act(el("button", text.shadeDown), "zone/callScene", { id: zone.id, groupID: 2, sceneNumber: 13 }));
+    const named = sceneNames[zone.id] || {};
+    for (const group of [O.LIGHT, O.SHADE]) {
+      if (!hasGroup(group)) { continue; }
+      // The standard scenes first; where the installation named one ("Kochen" for the
+      // kitchen's scene 5), the button says both rather than appearing twice.
+      const standard = group === O.LIGHT
+        ? [[5, text.lightOn], [0, text.lightOff]]
+        : [[14, text.shadeUp], [13, text.shadeDown]];
+      for (const [scene, label] of standard) {
+        const own = named[group + ":" + scene];
+        box.append(sceneButton(zone, group, scene, own ? own + " (" + label + ")" : label));
+      }
+      for (const key of Object.keys(named)) {
+        const [g, scene] = key.split(":").map(Number);
+        if (g === group && !standard.some(([n]) => n === scene)) {
+          box.append(sceneButton(zone, group, scene, named[key]));
+        }
+      }
     }
     return box;
   }
 
+  function sceneList(zone) {
+    const named = sceneNames[zone.id] || {};
+    const keys = Object.keys(named);
+    if (!keys.length) { return null; }
+    const p = el("p", text.scenes + ": ", "muted scenes");
+    p.append(keys.map((k) => named[k]).join(", "));
+    return p;
+  }
+
   function deviceItem(dev) {
-    const item = el("li", undefined, "device");
+    const kind = O.kindOf(dev);
+    const item = el("li", undefined, "device kind-" + kind);
+    item.dataset.search = O.searchKey(dev.name);
     item.append(el("span", dev.name || dev.dSUID, "name"));
-    item.append(el("span", dev.on ? text.on : text.off, dev.on ? "state on" : "state off"));
+    item.append(el("span", O.kindName(kind, lang), "kind"));
+    if (O.hasOnOff(kind)) {
+      item.append(el("span", dev.on ? text.on : text.off, dev.on ? "state on" : "state off"));
+    }
+    for (const sensor of dev.sensors || []) {
+      item.append(el("span", O.sensorText(sensor, lang), "sensor"));
+    }
+    if (dev.isPresent === false) { item.append(el("span", text.absent, "state absent")); }
     if (canOperate) {
-      item.append(act(el("button", text.identify, "small"), "device/blink", { dsuid: dev.dSUID }));
+      act(item.appendChild(el("button", text.identify, "small")), "device/blink",
+        { dsuid: dev.dSUID }, text.identify + " · " + (dev.name || dev.dSUID));
     }
     return item;
+  }
+
+  // The installation's own scene names ("Fernsehen"), read once per room and group.
+  async function loadSceneNames(zones) {
+    const asks = [];
+    for (const zone of zones) {
+      if (sceneNames[zone.id]) { continue; }
+      sceneNames[zone.id] = {};
+      for (const group of [O.LIGHT, O.SHADE]) {
+        if (!zone.groups.some((g) => g.id === group && g.devices.length > 0)) { continue; }
+        asks.push(call("zone/getReachableScenes", { id: zone.id, groupID: group }).then((body) => {
+          if (!body.ok) { return; }
+          for (const entry of body.result.userSceneNames || []) {
+            if (entry.sceneName) { sceneNames[zone.id][group + ":" + entry.sceneNr] = entry.sceneName; }
+          }
+        }));
+      }
+    }
+    await Promise.all(asks);
+  }
+
+  function applySearch() {
+    const query = O.searchKey($("search").value.trim());
+    let shown = 0;
+    for (const card of document.querySelectorAll("#zones article.zone")) {
+      const roomHit = !query || card.dataset.search.includes(query);
+      let deviceHits = 0;
+      for (const item of card.querySelectorAll("li.device")) {
+        const hit = roomHit || item.dataset.search.includes(query);
+        item.hidden = !hit;
+        if (hit) { deviceHits += 1; }
+      }
+      card.hidden = !(roomHit || deviceHits > 0);
+      if (!card.hidden) { shown += 1; }
+      const details = card.querySelector("details");
+      if (details && query && !card.hidden) { details.open = true; }
+    }
+    $("search-count").textContent = query ? shown + " / " + roomCount + " " + text.rooms : "";
+    $("no-match").hidden = shown > 0;
   }
 
   async function loadZones() {
     const body = await call("apartment/getStructure");
     if (!body.ok) { return; }
+    const zones = body.result.apartment.zones.filter((zone) =>
+      zone.id !== 0 && (!zonesAllowed.length || zonesAllowed.includes(zone.id)));
+    zones.sort((a, b) => String(a.name).localeCompare(String(b.name), lang));
+    roomCount = zones.length;
+    // Many rooms: each folds up and the search finds the one the job is about; a folded room
+    // reads its scene names when it is opened.
+    const folded = zones.length > 8;
+    await loadSceneNames(zones.filter((zone) => !folded || openRooms.has(zone.id)));
+    $("search-box").hidden = zones.length < 4;
     const box = $("zones");
     box.replaceChildren();
-    for (const zone of body.result.apartment.zones) {
-      if (zone.id === 0) { continue; }
-      if (zonesAllowed.length && !zonesAllowed.includes(zone.id)) { continue; }
+    for (const zone of zones) {
       zoneNames[zone.id] = zone.name;
       const card = el("article", undefined, "zone");
-      card.append(el("h3", zone.name || text.zone + " " + zone.id));
-      if (canOperate) { card.append(zoneButtons(zone)); }
+      card.dataset.search = O.searchKey(zone.name);
+      const title = zone.name || text.zone + " " + zone.id;
+      const details = el("details");
+      details.open = !folded || openRooms.has(zone.id);
+      details.addEventListener("toggle", async () => {
+        if (!details.open) { openRooms.delete(zone.id); return; }
+        openRooms.add(zone.id);
+        if (!sceneNames[zone.id]) {
+          await loadSceneNames([zone]);
+          const buttons = details.querySelector(".actions");
+          if (buttons) { buttons.replaceWith(zoneButtons(zone)); }
+        }
+      });
+      const summary = el("summary");
+      summary.append(el("h3", title));
+      summary.append(el("span", zone.devices.length + " " + text.devices, "muted count"));
+      details.append(summary);
+      if (canOperate) { details.append(zoneButtons(zone)); } else {
+        const scenes = sceneList(zone);
+        if (scenes) { details.append(scenes); }
+      }
       const list = el("ul", undefined, "plain devices");
-      for (const dev of zone.devices) { list.append(deviceItem(dev)); }
+      const order = ["light", "shade", "heating", "switched", "sensor", "device"];
+      const devices = zone.devices.slice().sort((a, b) =>
+        order.indexOf(O.kindOf(a)) - order.indexOf(O.kindOf(b)) ||
+        String(a.name).localeCompare(String(b.name), lang));
+      for (const dev of devices) { list.append(deviceItem(dev)); }
       if (!zone.devices.length) { list.append(el("li", text.noDevices, "muted")); }
-      card.append(list);
+      details.append(list);
+      card.append(details);
       box.append(card);
     }
+    applySearch();
   }
 
   async function loadMeters() {
@@ -128,17 +258,23 @@
     }
   }
 
+  // "14:02 · Wohnen · Licht · Fernsehen" rather than "callScene · Szene 5".
   function addEvent(ev) {
     const p = ev.properties || {};
-    const zoneID = Number(p.zoneID || (ev.source && ev.source.zoneID) || 0);
+    const source = ev.source || {};
+    const zoneID = Number(p.zoneID || source.zoneID || 0);
     if (zonesAllowed.length && !zonesAllowed.includes(zoneID)) { return; }
-    const where = zoneID ? zoneNames[zoneID] || text.zone + " " + zoneID : "";
-    const line = new Date().toLocaleTimeString(lang === "en" ? "en-GB" : "de-DE") + " · " +
-      ev.name + " · " + text.scene + " " + (p.sceneID || "?") + (where ? " · " + where : "");
+    const group = Number(p.groupID || source.groupID || 0);
+    const scene = Number(p.sceneID);
+    const parts = [new Date().toLocaleTimeString(lang === "en" ? "en-GB" : "de-DE",
+      { hour: "2-digit", minute: "2-digit" })];
+    parts.push(zoneID ? zoneNames[zoneID] || text.zone + " " + zoneID : text.wholeHome);
+    if (O.groupName(group, lang)) { parts.push(O.groupName(group, lang)); }
+    parts.push(Number.isFinite(scene) ? O.sceneName(scene, group, sceneNames[zoneID], lang) : "?");
     const list = $("events");
     const none = $("no-events");
     if (none) { none.remove(); }
-    list.prepend(el("li", line));
+    list.prepend(el("li", parts.join(" · ")));
     while (list.children.length > 20) { list.lastChild.remove(); }
   }
 
@@ -183,6 +319,7 @@
     if (resp.ok || resp.status === 401) { endedNow(); } else { show(text.failed); }
   });
 
+  $("search").addEventListener("input", applySearch);
   countdown();
   loadZones();
   loadMeters();
