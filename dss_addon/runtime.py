@@ -17,6 +17,7 @@ import aiohttp
 from dss_addon.clock import Clock, SystemClock
 from dss_addon.dss.app_tokens import DssAppTokens
 from dss_addon.dss.client import DssClient
+from dss_addon.dss.session_file import SESSION_FILE, SessionFile
 from dss_addon.dss.upstream import ShareUpstream
 from dss_addon.errors import DssError, StoreError
 from dss_addon.settings import Settings
@@ -133,7 +134,16 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
             if service is not None:
                 await service.app_token_revoked_in_dss(share_id)
 
-        upstream = ShareUpstream(dss, clock, app_token_of, on_token_revoked=token_revoked)
+        # The open dSS session tokens are kept sealed on disk: what a killed run left is
+        # counted at once and logged out by the upstream's loop (session_file.py).
+        upstream = ShareUpstream(
+            dss,
+            clock,
+            app_token_of,
+            on_token_revoked=token_revoked,
+            session_file=SessionFile(settings.data_dir / SESSION_FILE, vault),
+        )
+        await upstream.adopt_leftovers()
         stack.push_async_callback(upstream.close_all)
         idle_task = asyncio.create_task(upstream.run(), name="dss-idle-logout")
         stack.push_async_callback(_cancel, idle_task)
