@@ -22,12 +22,18 @@ from dss_addon.web.share.dss_request import BODY_LIMIT, Refused, parse_dss_reque
 from dss_addon.web.share.event_poll import (
     POLL_GRACE_SECONDS,
     SUBSCRIPTION_PARAM,
+    lost_subscription,
+    namespace,
     namespaced_params,
     poll_timeout_ms,
     scrub_event_answer,
     strip_namespace,
 )
-from dss_addon.web.share.event_subscriptions import release, sweep_now_and_then
+from dss_addon.web.share.event_subscriptions import (
+    SubscriptionLedger,
+    release,
+    sweep_now_and_then,
+)
 from dss_addon.web.share.keys import RUNTIME
 from dss_addon.web.share.limits import PROXY_LIMITS, poll_slot, throttle
 from dss_addon.web.share.zone_filter import filter_answer, needs_filter
@@ -125,7 +131,14 @@ async def _event_call(
     if call.method == "get":
         async with poll_slot(limits, share_id=share.id, session_id=session.id):
             with ledger.polling(share.id, session.id, sub_id, clock.monotonic()):
+                await _restore(runtime, ledger, share.id, session.id, sub_id)
                 reply = await _long_poll(runtime, share, params)
+                upstream_id = params.get(SUBSCRIPTION_PARAM, "")
+                if lost_subscription(reply.status, reply.body, upstream_id):
+                    # The share's dSS session was replaced between the restore and the poll.
+                    ledger.lapse(share.id, session.id, sub_id)
+                    if await _restore(runtime, ledger, share.id, session.id, sub_id):
+                        reply = await _long_poll(runtime, share, params)
             ledger.touch(share.id, session.id, sub_id, clock.monotonic())
         return reply, scrub_event_answer(reply.body, session.id, share.zones)
     async with request_deadline(runtime):
@@ -134,6 +147,23 @@ async def _event_call(
         # The dSS drops the whole id, whatever the name (session.cpp unsubscribeEventSubscription).
         ledger.unsubscribed(share.id, session.id, sub_id)
     return reply, strip_namespace(reply.body, session.id)
+
+
+async def _restore(
+    runtime: Runtime, ledger: SubscriptionLedger, share_id: str, session_id: str, sub_id: str
+) -> bool:
+    """Subscribe a lapsed id again (its dSS session was logged out or the dSS restarted) with
+    every name it had, in the share's current dSS session; True if it was lapsed."""
+    names = ledger.to_restore(share_id, session_id, sub_id)
+    if not names:
+        return False
+    upstream_id = namespace(session_id) + sub_id
+    async with request_deadline(runtime):
+        for name in names:
+            params = {"name": name, SUBSCRIPTION_PARAM: upstream_id}
+            await runtime.upstream.call(share_id, "event", "subscribe", params)
+    ledger.restored(share_id, session_id, sub_id)
+    return True
 
 
 @contextlib.asynccontextmanager
