@@ -19,7 +19,7 @@ from dss_addon.dss.app_tokens import DssAppTokens
 from dss_addon.dss.client import DssClient
 from dss_addon.dss.session_file import SESSION_FILE, SessionFile
 from dss_addon.dss.upstream import ShareUpstream
-from dss_addon.errors import DssError, StoreError
+from dss_addon.errors import DssError, DssUnavailable, StoreError
 from dss_addon.settings import Settings
 from dss_addon.shares.service import ShareService
 from dss_addon.shares.vault import KEY_FILE, TokenVault
@@ -52,16 +52,21 @@ class Runtime:
             return self.settings.share_base_url()
         return self.share_url.rstrip("/")
 
-    async def reconcile_app_tokens(self, owner_dss_token: str) -> None:
+    async def reconcile_app_tokens(self, owner_dss_token: str) -> bool:
         """While the homeowner looks at the shares: end those whose app token was revoked in
-        the dSS's own list. Best effort; a dSS that does not answer changes nothing."""
+        the dSS's own list. Best effort; a dSS that does not answer changes nothing. False
+        when the dSS did not answer (the tab says so and shows the shares from local data)."""
         try:
             enabled = await self.dss.enabled_app_tokens(owner_dss_token)
+        except DssUnavailable as err:
+            log.info("reading the dSS's app tokens failed: %s", err.code)
+            return False
         except DssError as err:
             log.info("reading the dSS's app tokens failed: %s", err.code)
-            return
+            return True
         for share_id in await self.shares.reconcile_app_tokens(enabled):
             await self.upstream.close_share(share_id)
+        return True
 
 
 class _ClosingAppTokens:

@@ -19,7 +19,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from dss_addon.clock import Clock
 from dss_addon.dss.client import DssClient
-from dss_addon.errors import DssAuthFailed, DssError, NotAuthenticated
+from dss_addon.errors import DssAuthFailed, DssError, DssUnavailable, NotAuthenticated
 from dss_addon.web.client_address import rate_key
 from dss_addon.web.rate_limit import RateLimiter
 
@@ -147,16 +147,31 @@ class Identifier:
         token = _cookie(request, DSS_COOKIE)
         if token:
             key = "dss:" + digest(token)
-            user = await self._verified_user(key, token)
+            try:
+                user = await self._verified_user(key, token)
+            except DssUnavailable:
+                user = None  # cannot be checked while the dSS is down
             if user:
                 return OwnerIdentity(user, token, key, via_session=False)
         cookie = _cookie(request, OWNER_COOKIE)
         if cookie:
             key = "owner:" + digest(cookie)
             session = self.sessions.find(digest(cookie))
-            if session and await self._verified_user(key, session.dss_token):
+            if session is None:
+                return None
+            try:
+                verified = await self._verified_user(key, session.dss_token) is not None
+            except DssUnavailable:
+                # The add-on's own owner session (opened with the dSS password) stands while
+                # the dSS is down, so the tab shows the shares from local data (issue 8).
+                log.info("the dSS is not reachable: the owner session is taken as it is")
+                verified = not self._is_own(session.dss_token)
+            if verified:
                 return OwnerIdentity(session.user, session.dss_token, key, via_session=True)
         return None
+
+    def _is_own(self, dss_token: str) -> bool:
+        return self._own_session is not None and self._own_session(dss_token)
 
     async def _verified_user(self, key: str, dss_token: str) -> str | None:
         if self._own_session is not None and self._own_session(dss_token):
