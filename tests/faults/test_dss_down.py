@@ -34,9 +34,7 @@ async def test_the_owner_tab_lists_the_shares_while_the_dss_is_down(
         assert NOTICE_DE in page
         english = await _index(http, stack.owner_url, owner, "en")
         assert NOTICE_EN in english
-        async with http.get(
-            stack.owner_url + "/api/shares", headers={"Cookie": owner}
-        ) as resp:
+        async with http.get(stack.owner_url + "/api/shares", headers={"Cookie": owner}) as resp:
             assert resp.status == 200
             body = await resp.json()
         assert body["dss_reachable"] is False
@@ -60,12 +58,9 @@ async def _password_owner(http: aiohttp.ClientSession, owner_url: str) -> str:
     return f"dss_share_owner={morsel.value}"
 
 
-async def _index(
-    http: aiohttp.ClientSession, owner_url: str, cookie: str, lang: str = "de"
-) -> str:
+async def _index(http: aiohttp.ClientSession, owner_url: str, cookie: str, lang: str = "de") -> str:
     async with http.get(
         owner_url + "/", headers={"Cookie": cookie, "Accept-Language": lang}
     ) as resp:
         assert resp.status == 200, await resp.text()
         return await resp.text()
-
