@@ -140,6 +140,8 @@ class ShareUpstream:
         self._epoch_lock = asyncio.Lock()
         self._leftovers: list[str] = []  # tokens of a previous run, not yet logged out
         self._persisting: set[asyncio.Task[None]] = set()
+        self._persist_lock = asyncio.Lock()
+        self._leftover_lock = asyncio.Lock()
 
     def occupied(self) -> int:
         """Entries of the dSS's session map the add-on holds or may hold: its sessions, the
@@ -249,6 +251,7 @@ class ShareUpstream:
     async def close_all(self) -> None:
         self._closed = True
         await asyncio.gather(*(self._logout(s) for s in list(self._sessions.values())))
+        await asyncio.gather(*self._persisting, return_exceptions=True)
         await self._persist()
 
     async def adopt_leftovers(self) -> int:
@@ -268,7 +271,7 @@ class ShareUpstream:
         """Log out a previous run's sessions; True when none is left. One token is asked
         first: if the dSS does not know it, a second one; both gone means the dSS restarted
         since, and the rest are dropped without being presented (each would be a phantom)."""
-        async with self._epoch_lock:
+        async with self._leftover_lock:
             tokens = list(self._leftovers)
             if not tokens:
                 return True
@@ -516,7 +519,9 @@ class ShareUpstream:
             task.add_done_callback(self._persisting.discard)
 
     async def _persist(self) -> None:
-        if self._session_file is not None:
+        if self._session_file is None:
+            return
+        async with self._persist_lock:  # FIFO: the last writer writes the latest state
             tokens = [s.token for s in self._sessions.values()] + self._leftovers
             await self._session_file.save(tokens)
 

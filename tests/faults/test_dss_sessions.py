@@ -9,6 +9,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -20,9 +21,11 @@ from dss_sim.sim import Simulator
 
 from dss_addon.dss.app_tokens import DssAppTokens
 from dss_addon.dss.client import DssClient
+from dss_addon.dss.session_file import SESSION_FILE, SessionFile
 from dss_addon.dss.sessions import PHANTOM_HOLD
 from dss_addon.dss.upstream import DEFAULT_MAX_SESSIONS, DSS_SESSION_LIMIT, ShareUpstream
 from dss_addon.errors import DssError
+from dss_addon.shares.vault import TokenVault
 from tests.support.clock import FakeClock
 
 OWNER_ROOM = DSS_SESSION_LIMIT - DEFAULT_MAX_SESSIONS  # 10
@@ -183,3 +186,33 @@ async def test_thirty_busy_shares_do_not_thrash_the_session_table(
     assert home.logins() == DEFAULT_MAX_SESSIONS
     assert sum(1 for n in answered.values() if n == 10) == DEFAULT_MAX_SESSIONS
     await home.owner_can_log_in()
+
+
+async def test_a_restarted_add_on_drops_the_sessions_a_restarted_dss_forgot_unasked(
+    home: Home, tmp_path: Path
+) -> None:
+    vault = TokenVault.open(tmp_path)
+    session_file = SessionFile(tmp_path / SESSION_FILE, vault)
+    crashed = ShareUpstream(home.dss, home.clock, home.tokens.of, session_file=session_file)
+    shares = [f"s{n}" for n in range(DEFAULT_MAX_SESSIONS)]
+    for share in shares:
+        assert await name_of(crashed, share) == 200
+    del crashed  # killed: no logout
+    home.sim.restart()  # and the dSS restarted too (a power cut)
+    mark = len(home.sim.calls)
+    upstream = ShareUpstream(home.dss, home.clock, home.tokens.of, session_file=session_file)
+    try:
+        assert await upstream.adopt_leftovers() == DEFAULT_MAX_SESSIONS
+        assert upstream.occupied() == DEFAULT_MAX_SESSIONS  # counted until they are settled
+        assert await upstream.clear_leftovers()
+        assert len(presented(home.sim, mark)) == 2  # two asked, eighteen dropped unasked
+        assert len(home.sim.sessions.phantoms) == 2
+        assert upstream.occupied() == 2
+        await home.owner_can_log_in()
+        for share in shares:
+            home.clock.advance(1)
+            assert await name_of(upstream, share) in {200, 502}
+        assert home.app_entries() <= DEFAULT_MAX_SESSIONS
+    finally:
+        await upstream.close_all()
+    assert await session_file.load() == []
