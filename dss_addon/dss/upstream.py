@@ -458,6 +458,8 @@ class ShareUpstream:
             wait = self._backoff.wait(share_id, self._clock.monotonic())
             if wait > 0:
                 raise DssUnavailable(f"logins to the dSS pause for {wait:.0f} s after failures")
+            if self._leftovers:  # the dSS may be back: settle them before counting room
+                await self.clear_leftovers()
             await self._make_room()
             app_token = await self._app_token_of(share_id)
             if app_token is None:

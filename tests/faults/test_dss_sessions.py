@@ -216,3 +216,25 @@ async def test_a_restarted_add_on_drops_the_sessions_a_restarted_dss_forgot_unas
     finally:
         await upstream.close_all()
     assert await session_file.load() == []
+
+
+async def test_leftovers_found_while_the_dss_is_away_are_settled_by_the_next_login(
+    home: Home, tmp_path: Path
+) -> None:
+    session_file = SessionFile(tmp_path / SESSION_FILE, TokenVault.open(tmp_path))
+    crashed = ShareUpstream(home.dss, home.clock, home.tokens.of, session_file=session_file)
+    for n in range(5):
+        assert await name_of(crashed, f"s{n}") == 200
+    del crashed  # killed: no logout
+    upstream = ShareUpstream(home.dss, home.clock, home.tokens.of, session_file=session_file)
+    try:
+        await upstream.adopt_leftovers()
+        home.sim.unreachable = True
+        assert not await upstream.clear_leftovers()
+        assert upstream.occupied() == 5  # still counted: they may be alive
+        home.sim.unreachable = False
+        assert await name_of(upstream, "s9") == 200  # its login settles them first
+        assert home.app_entries() == 1
+        assert home.sim.sessions.phantoms == set()
+    finally:
+        await upstream.close_all()
