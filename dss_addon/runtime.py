@@ -31,6 +31,7 @@ DB_FILE = "addon.db"
 RELEASE_INTERVAL = 3600.0  # seconds between clean-ups of app tokens of ended shares
 REVOCATION_RETRY_FIRST = 1.0  # seconds; doubled up to the maximum while the disk stays full
 REVOCATION_RETRY_MAX = 30.0
+DSS_DOWN_MEMO = 15.0  # seconds the owner's tab shows "not reachable" without asking again
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Runtime:
     # Set by whoever binds the share listener (serve, the test stack): the base of share links
     # when no public URL is configured and the configured port was 0.
     share_url: str | None = None
+    dss_down_until: float = 0.0  # monotonic: the owner's tab does not wait for the dSS till then
 
     def share_base_url(self) -> str:
         if self.settings.public_url or self.share_url is None:
@@ -56,10 +58,13 @@ class Runtime:
         """While the homeowner looks at the shares: end those whose app token was revoked in
         the dSS's own list. Best effort; a dSS that does not answer changes nothing. False
         when the dSS did not answer (the tab says so and shows the shares from local data)."""
+        if self.clock.monotonic() < self.dss_down_until:
+            return False  # it did not answer a moment ago: the tab does not wait for it again
         try:
             enabled = await self.dss.enabled_app_tokens(owner_dss_token)
         except DssUnavailable as err:
             log.info("reading the dSS's app tokens failed: %s", err.code)
+            self.dss_down_until = self.clock.monotonic() + DSS_DOWN_MEMO
             return False
         except DssError as err:
             log.info("reading the dSS's app tokens failed: %s", err.code)

@@ -36,6 +36,7 @@ MAX_CREDENTIAL_LENGTH = 256
 # every request comes from the front, so this also caps guessing through the add-on overall.
 LOGIN_BURST = 5
 LOGIN_REFILL_PER_SECOND = 0.1
+DSS_DOWN_MEMO = 15.0  # seconds the dSS is not asked to verify an owner after it did not answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +136,10 @@ class Identifier:
         """`own_session(token)` says whether a dSS token is one of the add-on's own sessions
         (ShareUpstream.holds_session_token): those never identify the homeowner."""
         self._dss = dss
+        self._clock = clock
         self._own_session = own_session
         self._cache = IdentityCache(clock, ttl)
+        self._dss_down_until = 0.0  # monotonic: a dSS that did not answer is not asked again
         self._login_limit = RateLimiter(
             clock, capacity=LOGIN_BURST, per_second=LOGIN_REFILL_PER_SECOND
         )
@@ -179,7 +182,14 @@ class Identifier:
             return None
         hit, user = self._cache.lookup(key)
         if not hit:
-            user = await self._user_of(dss_token)
+            if self._clock.monotonic() < self._dss_down_until:
+                raise DssUnavailable("the dSS did not answer a moment ago")
+            try:
+                user = await self._user_of(dss_token)
+            except DssUnavailable:
+                # Every page of the tab would wait for it again otherwise (a hung dSS).
+                self._dss_down_until = self._clock.monotonic() + DSS_DOWN_MEMO
+                raise
             self._cache.store(key, user)
         return user
 
