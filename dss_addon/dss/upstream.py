@@ -70,9 +70,6 @@ IDLE_TICK = 30.0
 TOPOLOGY_TTL = 60.0
 TOKEN_CHECK = 10.0  # seconds a confirmation that the share's app token is enabled stays valid
 EVICT_IDLE = 5.0  # seconds a session must have been unused before it is logged out for another
-# A token of a previous run that may still be alive is counted this long after it is found
-# unanswerable (the dSS's default idle timeout of 180 s plus one sweep interval).
-LEFTOVER_HOLD = 210.0
 
 
 class _Stale(Exception):
@@ -277,30 +274,26 @@ class ShareUpstream:
                 return True
             now = self._clock.monotonic()
             try:
-                restarted = False
-                dead: list[str] = []
+                alive = False
                 for probe in tokens[:2]:
-                    if await self._client.logged_in_user(probe) is not None:
+                    alive = await self._client.logged_in_user(probe) is not None
+                    if alive:
                         break
-                    dead.append(probe)
-                else:
-                    restarted = True
-                for token in dead:
-                    self._budget.charge(token, now + PHANTOM_HOLD)
-                if restarted:
+                    # Gone: it is a phantom now (counted till the sweep), never asked again.
+                    self._budget.charge(probe, now + PHANTOM_HOLD)
+                    self._leftovers.remove(probe)
+                if not alive:
                     log.info("the dSS restarted since the last run: its sessions are gone")
-                    for token in tokens[2:]:
+                    for token in self._leftovers:
                         self._budget.release(token)
-                else:
-                    for token in tokens:
-                        if token in dead:
-                            continue
-                        await self._client.logout(token)
-                        self._budget.release(token)
+                    self._leftovers = []
+                for token in list(self._leftovers):
+                    await self._client.logout(token)
+                    self._budget.release(token)
+                    self._leftovers.remove(token)
             except DssError as err:
                 log.info("logging out the last run's dSS sessions failed: %s", err.code)
                 return False
-            self._leftovers = []
         await self._persist()
         log.info("the last run's dSS sessions are cleared")
         return True
