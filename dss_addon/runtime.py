@@ -17,8 +17,9 @@ import aiohttp
 from dss_addon.clock import Clock, SystemClock
 from dss_addon.dss.app_tokens import DssAppTokens
 from dss_addon.dss.client import DssClient
+from dss_addon.dss.session_file import SESSION_FILE, SessionFile
 from dss_addon.dss.upstream import ShareUpstream
-from dss_addon.errors import DssError, StoreError
+from dss_addon.errors import DssError, DssUnavailable, StoreError
 from dss_addon.settings import Settings
 from dss_addon.shares.service import ShareService
 from dss_addon.shares.vault import KEY_FILE, TokenVault
@@ -30,6 +31,7 @@ DB_FILE = "addon.db"
 RELEASE_INTERVAL = 3600.0  # seconds between clean-ups of app tokens of ended shares
 REVOCATION_RETRY_FIRST = 1.0  # seconds; doubled up to the maximum while the disk stays full
 REVOCATION_RETRY_MAX = 30.0
+DSS_DOWN_MEMO = 15.0  # seconds the owner's tab shows "not reachable" without asking again
 
 
 @dataclass
@@ -45,22 +47,31 @@ class Runtime:
     # Set by whoever binds the share listener (serve, the test stack): the base of share links
     # when no public URL is configured and the configured port was 0.
     share_url: str | None = None
+    dss_down_until: float = 0.0  # monotonic: the owner's tab does not wait for the dSS till then
 
     def share_base_url(self) -> str:
         if self.settings.public_url or self.share_url is None:
             return self.settings.share_base_url()
         return self.share_url.rstrip("/")
 
-    async def reconcile_app_tokens(self, owner_dss_token: str) -> None:
+    async def reconcile_app_tokens(self, owner_dss_token: str) -> bool:
         """While the homeowner looks at the shares: end those whose app token was revoked in
-        the dSS's own list. Best effort; a dSS that does not answer changes nothing."""
+        the dSS's own list. Best effort; a dSS that does not answer changes nothing. False
+        when the dSS did not answer (the tab says so and shows the shares from local data)."""
+        if self.clock.monotonic() < self.dss_down_until:
+            return False  # it did not answer a moment ago: the tab does not wait for it again
         try:
             enabled = await self.dss.enabled_app_tokens(owner_dss_token)
+        except DssUnavailable as err:
+            log.info("reading the dSS's app tokens failed: %s", err.code)
+            self.dss_down_until = self.clock.monotonic() + DSS_DOWN_MEMO
+            return False
         except DssError as err:
             log.info("reading the dSS's app tokens failed: %s", err.code)
-            return
+            return True
         for share_id in await self.shares.reconcile_app_tokens(enabled):
             await self.upstream.close_share(share_id)
+        return True
 
 
 class _ClosingAppTokens:
@@ -133,7 +144,16 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
             if service is not None:
                 await service.app_token_revoked_in_dss(share_id)
 
-        upstream = ShareUpstream(dss, clock, app_token_of, on_token_revoked=token_revoked)
+        # The open dSS session tokens are kept sealed on disk: what a killed run left is
+        # counted at once and logged out by the upstream's loop (session_file.py).
+        upstream = ShareUpstream(
+            dss,
+            clock,
+            app_token_of,
+            on_token_revoked=token_revoked,
+            session_file=SessionFile(settings.data_dir / SESSION_FILE, vault),
+        )
+        await upstream.adopt_leftovers()
         stack.push_async_callback(upstream.close_all)
         idle_task = asyncio.create_task(upstream.run(), name="dss-idle-logout")
         stack.push_async_callback(_cancel, idle_task)

@@ -7,15 +7,26 @@ Session strategy (the dSS allows 30 sessions for the whole home, with no evictio
   idle timeout, checked every 30 s) is logged out; requests in flight, long event/get polls
   included, keep it open, and every request refreshes it on the dSS side, so no keep-alive
   traffic is needed;
-- capped: at most `max_sessions` (default 20) at once, so at least 10 stay free for the owner
-  and the home's other integrations; at the cap the least recently used idle session is logged
-  out first, and if every session is busy the call fails with DssUnavailable;
-- self-healing: a 403 "not logged in" (dSS restart, sweep) drops the session, logs in again and
-  retries the call exactly once (the dSS checks the session before running the handler, so the
-  first attempt did nothing). The dropped session is logged out all the same (best effort):
-  should the dSS have refused it for another reason, it must not linger until the dSS's own
-  timeout, or a share could pile up sessions towards the home's limit of 30. No path forgets a
-  session without logging it out.
+- capped: at most `max_sessions` (default 20) entries of the dSS's session map at once, phantoms
+  and a previous run's leftovers included (sessions.py), so at least 10 stay free for the owner
+  and the home's other integrations; at the cap the least recently used session idle for
+  EVICT_IDLE seconds is logged out first (never one in use, never one just used: that would
+  only trade logins), else the call fails at once with DssUnavailable;
+- backing off: failed logins are retried after a growing, jittered pause, per share and, when
+  the dSS does not answer or refuses several shares in a row, for all shares;
+- persistent: the open session tokens are kept sealed on disk (session_file.py); the next run
+  logs out what the last one left (`adopt_leftovers`), counting them meanwhile;
+- self-healing: a 403 "not logged in" drops the session, logs in again and retries the call
+  exactly once (the dSS checks the session before running the handler, so the first attempt
+  did nothing). The dSS answers 403 only for a token it does not hold (webserver.cpp: the
+  session map lookup found nothing), so the token is not presented again to log it out: every
+  stale token presented adds a phantom entry. Sessions belong to an epoch (one dSS lifetime as
+  far as the add-on knows): the first 403 of an epoch asks once, with loggedInUser, whether
+  another session of the same epoch is alive (or the refused one itself, when it is the only
+  one). Dead: the dSS restarted, and every session of the epoch is dropped without a word, so
+  a restart costs two phantoms at most instead of one per share. Alive: only this one was
+  refused, and it is logged out (best effort) should the dSS have refused it for any other
+  reason. Calls starting on a session of an epoch under question wait for the answer.
 - revocation in the dSS: the owner may revoke a share's app token in the dSS's own token list,
   and the dSS keeps the sessions of a revoked token alive. So before a call, a session whose
   token was last confirmed more than `token_check` seconds ago (default 10) reads
@@ -41,6 +52,8 @@ from typing import TypeVar
 from dss_addon.clock import Clock
 from dss_addon.dss.client import DssClient, RawReply
 from dss_addon.dss.envelope import NOT_LOGGED_IN, is_not_logged_in
+from dss_addon.dss.session_file import SessionFile
+from dss_addon.dss.sessions import PHANTOM_HOLD, LoginBackoff, SessionBudget
 from dss_addon.errors import DssAuthFailed, DssError, DssRejected, DssUnavailable, ShareEnded
 from dss_addon.policy.model import Topology
 
@@ -56,10 +69,16 @@ DEFAULT_MAX_SESSIONS = 20
 IDLE_TICK = 30.0
 TOPOLOGY_TTL = 60.0
 TOKEN_CHECK = 10.0  # seconds a confirmation that the share's app token is enabled stays valid
+EVICT_IDLE = 5.0  # seconds a session must have been unused before it is logged out for another
 
 
 class _Stale(Exception):
-    """The dSS no longer knows the session (internal signal for one retry)."""
+    """The dSS no longer knows the session (internal signal for one retry). `presented`: the
+    dSS answered 403 to the token; else it was dropped here and never presented again."""
+
+    def __init__(self, *, presented: bool = True) -> None:
+        super().__init__()
+        self.presented = presented
 
 
 @dataclass(slots=True)
@@ -69,6 +88,7 @@ class _Session:
     app_token: str = field(repr=False)  # memory only, to check it is still enabled
     last_used: float
     verified_at: float  # monotonic time the dSS last confirmed app_token as enabled
+    epoch: int = 0  # the dSS lifetime it was opened in, as far as the add-on knows
     in_flight: int = 0
     revoked: bool = False  # the dSS no longer lists app_token: the share has ended
     verify_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
@@ -90,6 +110,8 @@ class ShareUpstream:
         topology_ttl: float = TOPOLOGY_TTL,
         token_check: float = TOKEN_CHECK,
         on_token_revoked: TokenRevoked | None = None,
+        session_file: SessionFile | None = None,
+        backoff: LoginBackoff | None = None,
     ) -> None:
         if not 1 <= max_sessions < DSS_SESSION_LIMIT:
             raise ValueError("max_sessions must stay below the dSS's session limit")
@@ -108,6 +130,20 @@ class ShareUpstream:
         self._topology_lock = asyncio.Lock()
         self._closed = False
         self._logout_listeners: list[LogoutListener] = []
+        self._session_file = session_file
+        self._backoff = backoff or LoginBackoff()
+        self._budget = SessionBudget()
+        self._epoch = 0
+        self._epoch_lock = asyncio.Lock()
+        self._leftovers: list[str] = []  # tokens of a previous run, not yet logged out
+        self._persisting: set[asyncio.Task[None]] = set()
+        self._persist_lock = asyncio.Lock()
+        self._leftover_lock = asyncio.Lock()
+
+    def occupied(self) -> int:
+        """Entries of the dSS's session map the add-on holds or may hold: its sessions, the
+        phantoms it caused and a previous run's tokens not yet logged out."""
+        return len(self._sessions) + self._budget.charged(self._clock.monotonic())
 
     @property
     def open_sessions(self) -> int:
@@ -159,10 +195,11 @@ class ShareUpstream:
 
         try:
             reply = await self._use(session, op)
-        except _Stale:
-            reply = None
+        except _Stale as stale:
+            await self._refused(session, stale)
+            return None
         if reply is None:
-            await self._logout(session)
+            await self._refused(session, _Stale())
         return reply
 
     def on_logout(self, listener: LogoutListener) -> None:
@@ -211,6 +248,55 @@ class ShareUpstream:
     async def close_all(self) -> None:
         self._closed = True
         await asyncio.gather(*(self._logout(s) for s in list(self._sessions.values())))
+        await asyncio.gather(*self._persisting, return_exceptions=True)
+        await self._persist()
+
+    async def adopt_leftovers(self) -> int:
+        """Take over the tokens a previous run left on disk (counted at once); they are logged
+        out by `clear_leftovers`. Returns how many."""
+        if self._session_file is None:
+            return 0
+        tokens = await self._session_file.load()
+        for token in tokens:
+            self._budget.charge(token, float("inf"))
+        self._leftovers = tokens
+        if tokens:
+            log.info("%d dSS sessions of a previous run to log out", len(tokens))
+        return len(tokens)
+
+    async def clear_leftovers(self) -> bool:
+        """Log out a previous run's sessions; True when none is left. One token is asked
+        first: if the dSS does not know it, a second one; both gone means the dSS restarted
+        since, and the rest are dropped without being presented (each would be a phantom)."""
+        async with self._leftover_lock:
+            tokens = list(self._leftovers)
+            if not tokens:
+                return True
+            now = self._clock.monotonic()
+            try:
+                alive = False
+                for probe in tokens[:2]:
+                    alive = await self._client.logged_in_user(probe) is not None
+                    if alive:
+                        break
+                    # Gone: it is a phantom now (counted till the sweep), never asked again.
+                    self._budget.charge(probe, now + PHANTOM_HOLD)
+                    self._leftovers.remove(probe)
+                if not alive:
+                    log.info("the dSS restarted since the last run: its sessions are gone")
+                    for token in self._leftovers:
+                        self._budget.release(token)
+                    self._leftovers = []
+                for token in list(self._leftovers):
+                    await self._client.logout(token)
+                    self._budget.release(token)
+                    self._leftovers.remove(token)
+            except DssError as err:
+                log.info("logging out the last run's dSS sessions failed: %s", err.code)
+                return False
+        await self._persist()
+        log.info("the last run's dSS sessions are cleared")
+        return True
 
     async def sweep_idle(self) -> int:
         """Log out every session unused for `idle_logout` seconds; returns how many."""
@@ -228,8 +314,14 @@ class ShareUpstream:
         return self._clock.monotonic() - session.last_used >= self._idle_logout
 
     async def run(self, tick: float = IDLE_TICK) -> None:
-        """The background idle-logout loop: one wake-up per tick, nothing else."""
+        """The background loop: the last run's sessions first (retried every tick while the
+        dSS does not answer), then one idle logout per tick."""
         while True:
+            try:
+                if self._leftovers:
+                    await self.clear_leftovers()
+            except Exception:
+                log.exception("logging out the last run's dSS sessions failed")
             await asyncio.sleep(tick)
             try:
                 await self.sweep_idle()
@@ -248,20 +340,63 @@ class ShareUpstream:
         session = await self._session(share_id)
         try:
             return await self._use(session, op)
-        except _Stale:
+        except _Stale as stale:
             log.info("dSS session of share %s is gone; logging in again", share_id)
-            await self._logout(session)
+            await self._refused(session, stale)
         session = await self._session(share_id)
         try:
             return await self._use(session, op)
-        except _Stale:
-            await self._logout(session)
+        except _Stale as stale:
+            await self._refused(session, stale)
             raise DssAuthFailed("the dSS does not accept a fresh session of the share") from None
+
+    async def _refused(self, session: _Session, stale: _Stale) -> None:
+        """The dSS answered 403 to the session (or it was dropped here meanwhile): see the
+        module docstring for the epoch check."""
+        if not stale.presented:
+            self._forget(session)
+            return
+        now = self._clock.monotonic()
+        self._budget.charge(session.token, now + PHANTOM_HOLD)
+        async with self._epoch_lock:
+            if session.epoch != self._epoch or self._sessions.get(session.share_id) is not session:
+                self._forget(session)  # settled while this one waited
+                return
+            others = [
+                s for s in self._sessions.values() if s is not session and s.epoch == self._epoch
+            ]
+            witness = max(others, key=lambda s: s.last_used, default=session)
+            try:
+                alive = await self._client.logged_in_user(witness.token) is not None
+            except DssError as err:
+                log.info("asking the dSS about a session failed: %s", err.code)
+                self._forget(session)
+                return
+            if alive:
+                if witness is session:
+                    self._budget.release(session.token)
+                forgotten = False
+            else:
+                self._budget.charge(witness.token, now + PHANTOM_HOLD)
+                self._epoch += 1
+                stale_ones = [s for s in self._sessions.values() if s.epoch < self._epoch]
+                log.info("the dSS restarted: %d sessions dropped unasked", len(stale_ones))
+                for old in stale_ones:
+                    self._forget(old)
+                forgotten = True
+        if not forgotten:
+            # Refused although the dSS lives on: logged out all the same, best effort.
+            await self._logout(session)
 
     async def _use(self, session: _Session, op: Callable[[str], Awaitable[T]]) -> T:
         session.in_flight += 1
         session.last_used = self._clock.monotonic()
         try:
+            if self._epoch_lock.locked():
+                async with self._epoch_lock:  # an epoch is in question: wait for the answer
+                    pass
+            if self._sessions.get(session.share_id) is not session:
+                raise _Stale(presented=False)  # dropped meanwhile: never presented again
             await self._verify(session)
             return await op(session.token)
         finally:
@@ -279,7 +414,7 @@ class ShareUpstream:
             if checked_at - session.verified_at < self._token_check:
                 return
             if self._sessions.get(session.share_id) is not session:
-                raise _Stale  # logged out meanwhile (revocation, idle): use a fresh one
+                raise _Stale(presented=False)  # logged out meanwhile: use a fresh one
             try:
                 enabled = await self._client.app_token_enabled(session.app_token, session.token)
             except DssRejected as err:
@@ -313,18 +448,34 @@ class ShareUpstream:
                 return existing
             if self._closed:
                 raise DssUnavailable("the add-on is shutting down")
+            wait = self._backoff.wait(share_id, self._clock.monotonic())
+            if wait > 0:
+                raise DssUnavailable(f"logins to the dSS pause for {wait:.0f} s after failures")
+            if self._leftovers:  # the dSS may be back: settle them before counting room
+                await self.clear_leftovers()
             await self._make_room()
             app_token = await self._app_token_of(share_id)
             if app_token is None:
                 raise DssAuthFailed("the share has no dSS application token")
-            token = await self._client.login_application(app_token)
+            try:
+                token = await self._client.login_application(app_token)
+            except DssAuthFailed:
+                self._backoff.refused(share_id, self._clock.monotonic())
+                raise
+            except DssUnavailable:
+                self._backoff.unreachable(self._clock.monotonic())
+                raise
+            self._backoff.succeeded(share_id)
             now = self._clock.monotonic()
             # loginApplication succeeds only for an enabled token: verified as of now.
-            session = _Session(share_id, token, app_token, last_used=now, verified_at=now)
+            session = _Session(
+                share_id, token, app_token, last_used=now, verified_at=now, epoch=self._epoch
+            )
             self._sessions[share_id] = session
             if self._shutting_down():  # close_all ran during the login: no lingering session
                 await self._logout(session)
                 raise DssUnavailable("the add-on is shutting down")
+            await self._persist()
             log.info("dSS session opened for share %s (%d open)", share_id, len(self._sessions))
             return session
 
@@ -332,21 +483,46 @@ class ShareUpstream:
         return self._closed  # a method, so the check after an await is not narrowed away
 
     async def _make_room(self) -> None:
-        while len(self._sessions) >= self._max_sessions:
-            idle = [s for s in self._sessions.values() if s.in_flight == 0]
+        while self.occupied() >= self._max_sessions:
+            now = self._clock.monotonic()
+            idle = [
+                s
+                for s in self._sessions.values()
+                if s.in_flight == 0 and now - s.last_used >= EVICT_IDLE
+            ]
             if not idle:
                 raise DssUnavailable("too many shares are using the dSS at once")
             await self._logout(min(idle, key=lambda s: s.last_used))
 
-    async def _logout(self, session: _Session) -> None:
+    def _forget(self, session: _Session) -> bool:
+        """Drop the session here without a word to the dSS; False if it was gone already."""
         if self._sessions.get(session.share_id) is not session:
-            return
+            return False
         del self._sessions[session.share_id]
         for listener in list(self._logout_listeners):
             try:
                 listener(session.share_id)
             except Exception:
                 log.exception("a logout listener failed for share %s", session.share_id)
+        self._persist_soon()
+        return True
+
+    def _persist_soon(self) -> None:
+        if self._session_file is not None:
+            task = asyncio.get_running_loop().create_task(self._persist())
+            self._persisting.add(task)
+            task.add_done_callback(self._persisting.discard)
+
+    async def _persist(self) -> None:
+        if self._session_file is None:
+            return
+        async with self._persist_lock:  # FIFO: the last writer writes the latest state
+            tokens = [s.token for s in self._sessions.values()] + self._leftovers
+            await self._session_file.save(tokens)
+
+    async def _logout(self, session: _Session) -> None:
+        if not self._forget(session):
+            return
         try:
             await self._client.logout(session.token)
         except DssError as err:

@@ -70,9 +70,14 @@ def set_owner_cookie(request: web.Request, response: web.StreamResponse, cookie:
 async def list_shares(request: web.Request) -> web.Response:
     owner = require_owner(request)
     runtime = context(request).runtime
-    await runtime.reconcile_app_tokens(owner.dss_token)
+    dss_reachable = await runtime.reconcile_app_tokens(owner.dss_token)
     shares = await runtime.shares.list()
-    return web.json_response({"shares": [await _share_json(request, s) for s in shares]})
+    return web.json_response(
+        {
+            "shares": [await _share_json(request, s) for s in shares],
+            "dss_reachable": dss_reachable,
+        }
+    )
 
 
 @routes.post("/api/shares")

@@ -19,7 +19,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from dss_addon.clock import Clock
 from dss_addon.dss.client import DssClient
-from dss_addon.errors import DssAuthFailed, DssError, NotAuthenticated
+from dss_addon.errors import DssAuthFailed, DssError, DssUnavailable, NotAuthenticated
 from dss_addon.web.client_address import rate_key
 from dss_addon.web.rate_limit import RateLimiter
 
@@ -36,6 +36,7 @@ MAX_CREDENTIAL_LENGTH = 256
 # every request comes from the front, so this also caps guessing through the add-on overall.
 LOGIN_BURST = 5
 LOGIN_REFILL_PER_SECOND = 0.1
+DSS_DOWN_MEMO = 15.0  # seconds the dSS is not asked to verify an owner after it did not answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +136,10 @@ class Identifier:
         """`own_session(token)` says whether a dSS token is one of the add-on's own sessions
         (ShareUpstream.holds_session_token): those never identify the homeowner."""
         self._dss = dss
+        self._clock = clock
         self._own_session = own_session
         self._cache = IdentityCache(clock, ttl)
+        self._dss_down_until = 0.0  # monotonic: a dSS that did not answer is not asked again
         self._login_limit = RateLimiter(
             clock, capacity=LOGIN_BURST, per_second=LOGIN_REFILL_PER_SECOND
         )
@@ -147,16 +150,31 @@ class Identifier:
         token = _cookie(request, DSS_COOKIE)
         if token:
             key = "dss:" + digest(token)
-            user = await self._verified_user(key, token)
+            try:
+                user = await self._verified_user(key, token)
+            except DssUnavailable:
+                user = None  # cannot be checked while the dSS is down
             if user:
                 return OwnerIdentity(user, token, key, via_session=False)
         cookie = _cookie(request, OWNER_COOKIE)
         if cookie:
             key = "owner:" + digest(cookie)
             session = self.sessions.find(digest(cookie))
-            if session and await self._verified_user(key, session.dss_token):
+            if session is None:
+                return None
+            try:
+                verified = await self._verified_user(key, session.dss_token) is not None
+            except DssUnavailable:
+                # The add-on's own owner session (opened with the dSS password) stands while
+                # the dSS is down, so the tab shows the shares from local data (issue 8).
+                log.info("the dSS is not reachable: the owner session is taken as it is")
+                verified = not self._is_own(session.dss_token)
+            if verified:
                 return OwnerIdentity(session.user, session.dss_token, key, via_session=True)
         return None
+
+    def _is_own(self, dss_token: str) -> bool:
+        return self._own_session is not None and self._own_session(dss_token)
 
     async def _verified_user(self, key: str, dss_token: str) -> str | None:
         if self._own_session is not None and self._own_session(dss_token):
@@ -164,7 +182,14 @@ class Identifier:
             return None
         hit, user = self._cache.lookup(key)
         if not hit:
-            user = await self._user_of(dss_token)
+            if self._clock.monotonic() < self._dss_down_until:
+                raise DssUnavailable("the dSS did not answer a moment ago")
+            try:
+                user = await self._user_of(dss_token)
+            except DssUnavailable:
+                # Every page of the tab would wait for it again otherwise (a hung dSS).
+                self._dss_down_until = self._clock.monotonic() + DSS_DOWN_MEMO
+                raise
             self._cache.store(key, user)
         return user
 

@@ -29,13 +29,13 @@ async def index(request: web.Request) -> web.Response:
     if owner is None:
         return login_page(request)
     runtime, lang = context(request).runtime, pick_language(request)
-    await runtime.reconcile_app_tokens(owner.dss_token)
+    dss_reachable = await runtime.reconcile_app_tokens(owner.dss_token)
     now = runtime.clock.now()
     rows = [
         share_view(s, now, await runtime.shares.live_sessions(s.id), lang, {})
         for s in sorted(await runtime.shares.list(), key=lambda s: s.created_at, reverse=True)
     ]
-    return page(request, "owner/index.html", {"shares": rows})
+    return page(request, "owner/index.html", {"shares": rows, "dss_down": not dss_reachable})
 
 
 @routes.get("/login")

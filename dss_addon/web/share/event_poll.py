@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from dss_addon.dss.envelope import compact, read_object
+from dss_addon.errors import DssRejected
 from dss_addon.policy.grammar import read_int
 from dss_addon.policy.model import DssCall
 
@@ -98,3 +99,20 @@ def poll_timeout_ms(params: Mapping[str, str], now: datetime, expires_at: dateti
     remaining_ms = int((expires_at - now).total_seconds() * 1000)
     cap = max(MIN_POLL_MS, min(MAX_POLL_MS, remaining_ms))
     return min(requested, cap) if requested is not None and requested > 0 else cap
+
+
+def lost_subscription(status: int, body: bytes, upstream_id: str) -> bool:
+    """Whether an event/get answer says the dSS holds no such id in this session (eventrequest-
+    handler.cpp get: `" Token <id> not found!"`): its dSS session was replaced."""
+    if status != 200:
+        return False
+    try:
+        answer = read_object(body, "event answer")
+    except DssRejected:
+        return False
+    message = answer.get("message")
+    return (
+        answer.get("ok") is False
+        and isinstance(message, str)
+        and message.strip() == f"Token {upstream_id} not found!"
+    )

@@ -13,7 +13,11 @@ traffic). So:
 - an id nobody subscribed or polled for ABANDONED_AFTER is unsubscribed (a page that was
   reloaded or closed never says goodbye; a share session that idles out leaves only such ids);
 - the ids of a share that ended (revoked, expired, done) are unsubscribed;
-- when the share's dSS session is logged out, the dSS drops its ids itself: they are forgotten.
+- when the share's dSS session is logged out (idle, evicted for another share, a dSS restart),
+  the dSS drops its ids itself: they are kept here as lapsed, with every name they were
+  subscribed with, and subscribed again in the share's next dSS session before the next poll
+  of the id (or when a poll meets `Token <id> not found`), so the electrician's page never
+  sees its subscription vanish.
 Unsubscribing is best effort and only ever uses a dSS session that is open already.
 """
 
@@ -59,6 +63,8 @@ class Standing:
     touched: float  # monotonic time of the last subscribe or poll
     subscribing: int = 0  # subscribes in flight (kept across a logout: they may land after it)
     polling: int = 0  # event/get polls in flight (never abandoned while polled)
+    names: set[str] = field(default_factory=set)  # every name subscribed, to subscribe again
+    lapsed: bool = False  # the dSS session that held it is gone: subscribe again before a poll
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,7 @@ class SubscriptionLedger:
                 self._prune(share_id, session_id)
                 return reason
             standing = ids[sub_id] = Standing(name, now)
+        standing.names.add(name)
         standing.subscribing += 1
         standing.touched = now
         return ""
@@ -133,12 +140,29 @@ class SubscriptionLedger:
         self._prune(share_id, session_id)
 
     def forget_share(self, share_id: str) -> None:
-        """The share's dSS session was logged out: the dSS dropped every id of it. Subscribes
-        still in flight may land in the next session, so those stay counted."""
-        for session_id, ids in list(self._shares.get(share_id, {}).items()):
-            for sub_id in [i for i, s in ids.items() if not s.subscribing]:
-                del ids[sub_id]
-            self._prune(share_id, session_id)
+        """The share's dSS session was logged out: the dSS dropped every id of it. They stay
+        counted, lapsed, to be subscribed again in the next dSS session (`to_restore`)."""
+        for ids in self._shares.get(share_id, {}).values():
+            for standing in ids.values():
+                standing.lapsed = True
+
+    def lapse(self, share_id: str, session_id: str, sub_id: str) -> None:
+        """The dSS does not know the id (`Token <id> not found`): subscribe it again."""
+        standing = self._find(share_id, session_id, sub_id)
+        if standing is not None:
+            standing.lapsed = True
+
+    def to_restore(self, share_id: str, session_id: str, sub_id: str) -> list[str]:
+        """The names to subscribe the id with again before it is polled ([] if none)."""
+        standing = self._find(share_id, session_id, sub_id)
+        if standing is None or not standing.lapsed:
+            return []
+        return sorted(standing.names)
+
+    def restored(self, share_id: str, session_id: str, sub_id: str) -> None:
+        standing = self._find(share_id, session_id, sub_id)
+        if standing is not None:
+            standing.lapsed = False
 
     def take_abandoned(self, share_id: str, now: float) -> list[Released]:
         """Remove and return the share's ids nobody subscribed or polled for ABANDONED_AFTER."""

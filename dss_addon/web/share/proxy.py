@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from dss_addon.dss.client import RawReply
-from dss_addon.errors import AccessDenied, ShareEnded
+from dss_addon.errors import AccessDenied, DssUnavailable, ShareEnded
 from dss_addon.policy import DssCall, Target, Topology, decide
 from dss_addon.policy.model import Decision
 from dss_addon.policy.rules import VIEW_CALLS
@@ -21,12 +22,18 @@ from dss_addon.web.share.dss_request import BODY_LIMIT, Refused, parse_dss_reque
 from dss_addon.web.share.event_poll import (
     POLL_GRACE_SECONDS,
     SUBSCRIPTION_PARAM,
+    lost_subscription,
+    namespace,
     namespaced_params,
     poll_timeout_ms,
     scrub_event_answer,
     strip_namespace,
 )
-from dss_addon.web.share.event_subscriptions import release, sweep_now_and_then
+from dss_addon.web.share.event_subscriptions import (
+    SubscriptionLedger,
+    release,
+    sweep_now_and_then,
+)
 from dss_addon.web.share.keys import RUNTIME
 from dss_addon.web.share.limits import PROXY_LIMITS, poll_slot, throttle
 from dss_addon.web.share.zone_filter import filter_answer, needs_filter
@@ -76,9 +83,10 @@ async def json_proxy(request: web.Request) -> web.StreamResponse:
     if call.target is Target.JSON and call.klass == "event":
         reply, body = await _event_call(request, runtime, share, session, call)
         return _json_reply(reply, body)
-    await authorize(request, runtime, share, session, call)
-    params = namespaced_params(call, upstream_params(call), session.id)
-    reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
+    async with request_deadline(runtime):
+        await authorize(request, runtime, share, session, call)
+        params = namespaced_params(call, upstream_params(call), session.id)
+        reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
     body = strip_namespace(reply.body, session.id)
     if needs_filter((call.klass, call.method), share.zones):
         # Apartment-wide reads show a zone-restricted share only its zones (zone_filter.py).
@@ -104,30 +112,71 @@ async def _event_call(
         # Ids nobody polls any more make room first (a reloaded page leaves its old id).
         abandoned = ledger.take_abandoned(share.id, clock.monotonic())
         await release(runtime.upstream, share.id, abandoned)
-        decision = await _decide(runtime, share, session, call)
+        async with request_deadline(runtime):
+            decision = await _decide(runtime, share, session, call)
         if decision.allowed and sub_id:
             name = client_params.get("name", "")
             refusal = ledger.admit(share.id, session.id, sub_id, name, clock.monotonic())
             decision = Decision.deny(refusal) if refusal else decision
         _enforce(request, runtime, share, session, "event/subscribe", decision)
         try:
-            reply = await runtime.upstream.call(share.id, "event", "subscribe", params)
+            async with request_deadline(runtime):
+                reply = await runtime.upstream.call(share.id, "event", "subscribe", params)
         finally:
             if sub_id:
                 ledger.subscribed(share.id, session.id, sub_id, clock.monotonic())
         return reply, strip_namespace(reply.body, session.id)
-    await authorize(request, runtime, share, session, call)
+    async with request_deadline(runtime):
+        await authorize(request, runtime, share, session, call)
     if call.method == "get":
         async with poll_slot(limits, share_id=share.id, session_id=session.id):
             with ledger.polling(share.id, session.id, sub_id, clock.monotonic()):
+                await _restore(runtime, ledger, share.id, session.id, sub_id)
                 reply = await _long_poll(runtime, share, params)
+                upstream_id = params.get(SUBSCRIPTION_PARAM, "")
+                if lost_subscription(reply.status, reply.body, upstream_id):
+                    # The share's dSS session was replaced between the restore and the poll.
+                    ledger.lapse(share.id, session.id, sub_id)
+                    if await _restore(runtime, ledger, share.id, session.id, sub_id):
+                        reply = await _long_poll(runtime, share, params)
             ledger.touch(share.id, session.id, sub_id, clock.monotonic())
         return reply, scrub_event_answer(reply.body, session.id, share.zones)
-    reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
+    async with request_deadline(runtime):
+        reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
     if call.method == "unsubscribe":
         # The dSS drops the whole id, whatever the name (session.cpp unsubscribeEventSubscription).
         ledger.unsubscribed(share.id, session.id, sub_id)
     return reply, strip_namespace(reply.body, session.id)
+
+
+async def _restore(
+    runtime: Runtime, ledger: SubscriptionLedger, share_id: str, session_id: str, sub_id: str
+) -> bool:
+    """Subscribe a lapsed id again (its dSS session was logged out or the dSS restarted) with
+    every name it had, in the share's current dSS session; True if it was lapsed."""
+    names = ledger.to_restore(share_id, session_id, sub_id)
+    if not names:
+        return False
+    upstream_id = namespace(session_id) + sub_id
+    async with request_deadline(runtime):
+        for name in names:
+            params = {"name": name, SUBSCRIPTION_PARAM: upstream_id}
+            await runtime.upstream.call(share_id, "event", "subscribe", params)
+    ledger.restored(share_id, session_id, sub_id)
+    return True
+
+
+@contextlib.asynccontextmanager
+async def request_deadline(runtime: Runtime) -> AsyncIterator[None]:
+    """One deadline for everything a request waits for at the dSS: a topology read, the check
+    of the share's app token (concurrent calls of a share queue behind one), a login and the
+    call itself. A hung dSS (connection accepted, no answer) fails every waiting request
+    `dss_timeout` seconds after it came in, not one timeout after the other."""
+    try:
+        async with asyncio.timeout(runtime.settings.dss_timeout):
+            yield
+    except TimeoutError:
+        raise DssUnavailable("the dSS did not answer in time") from None
 
 
 def _json_reply(reply: RawReply, body: bytes) -> web.Response:
@@ -245,9 +294,16 @@ async def _long_poll(runtime: Runtime, share: Share, params: dict[str, str]) -> 
     timeout_ms = poll_timeout_ms(params, now, share.expires_at)
     params = {**params, "timeout": str(timeout_ms)}
     limit = max(timeout_ms, 0) / 1000 + POLL_GRACE_SECONDS
-    poll = asyncio.ensure_future(
-        runtime.upstream.call(share.id, "event", "get", params, timeout=limit)
-    )
+
+    async def within_limit() -> RawReply:
+        # One deadline for the token check, a login and the poll itself.
+        try:
+            async with asyncio.timeout(limit):
+                return await runtime.upstream.call(share.id, "event", "get", params, timeout=limit)
+        except TimeoutError:
+            raise DssUnavailable("the dSS did not answer in time") from None
+
+    poll = asyncio.ensure_future(within_limit())
     try:
         while True:
             waiter = asyncio.ensure_future(changed.wait())

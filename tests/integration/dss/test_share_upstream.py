@@ -14,7 +14,12 @@ from dss_sim.sim import Simulator
 
 from dss_addon.dss.app_tokens import DssAppTokens
 from dss_addon.dss.client import DssClient, RawReply
-from dss_addon.dss.upstream import DEFAULT_MAX_SESSIONS, DSS_SESSION_LIMIT, ShareUpstream
+from dss_addon.dss.upstream import (
+    DEFAULT_MAX_SESSIONS,
+    DSS_SESSION_LIMIT,
+    EVICT_IDLE,
+    ShareUpstream,
+)
 from dss_addon.errors import DssAuthFailed, DssUnavailable, ShareEnded
 from tests.support.clock import FakeClock
 
@@ -102,7 +107,9 @@ async def test_dss_restart_is_healed_with_exactly_one_retry(
     paths = [c.path for c in sim.calls[mark:]]
     assert paths == [
         "/json/apartment/getName",  # 403 not logged in
-        "/json/system/logout",  # best effort: the refused session must not linger
+        # The only session: asked once whether the dSS still holds it (it does not, so it is
+        # not logged out: the dSS answers 403 only for a token it does not hold).
+        "/json/system/loggedInUser",
         "/json/system/loginApplication",
         "/json/apartment/getName",  # the one retry
     ]
@@ -130,7 +137,7 @@ async def test_token_revoked_in_the_dss_fails_with_auth_failed_after_one_try(
     paths = [c.path for c in sim.calls[mark:]]
     assert paths == [
         "/json/apartment/getName",
-        "/json/system/logout",
+        "/json/system/loggedInUser",
         "/json/system/loginApplication",
     ]
 
@@ -324,6 +331,9 @@ async def test_all_sessions_busy_at_the_cap_is_unavailable(
         with pytest.raises(DssUnavailable):
             await upstream.call("share1", "apartment", "getName", {})
         await poll
+        with pytest.raises(DssUnavailable):  # share0 was used just now: not traded for share1
+            await upstream.call("share1", "apartment", "getName", {})
+        clock.advance(EVICT_IDLE)
         assert await name_of(upstream, "share1") == "Haus Muster"  # share0 evicted now
         assert not upstream.has_session("share0")
     finally:

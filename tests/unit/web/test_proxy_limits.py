@@ -188,15 +188,26 @@ def test_the_ledger_caps_new_ids_but_not_a_standing_one() -> None:
     assert ledger.admit("other", "d", "1", "callScene", 0.0) == ""  # per share
 
 
-def test_unsubscribe_and_logout_free_ids_but_not_a_subscribe_in_flight() -> None:
+def test_a_logout_lapses_ids_to_restore_and_unsubscribe_frees_them() -> None:
+    # Issue 8: a dSS session logged out under a share (idle, evicted, dSS restart) must not drop
+    # the electrician's subscriptions silently, so the ids stay, lapsed, with all their names.
     ledger = SubscriptionLedger()
     ledger.admit("share", "a", "1", "callScene", 0.0)
+    ledger.admit("share", "a", "1", "undoScene", 0.0)
+    ledger.subscribed("share", "a", "1", 0.0)
     ledger.subscribed("share", "a", "1", 0.0)
     ledger.admit("share", "a", "2", "callScene", 0.0)  # still in flight
+    assert ledger.to_restore("share", "a", "1") == []
     ledger.forget_share("share")  # the dSS session was logged out
-    assert ledger.count("share") == 1  # "2" may land in the next dSS session
+    assert ledger.count("share") == 2
+    assert ledger.to_restore("share", "a", "1") == ["callScene", "undoScene"]
+    ledger.restored("share", "a", "1")
+    assert ledger.to_restore("share", "a", "1") == []
+    ledger.lapse("share", "a", "1")  # a poll met "Token 1 not found"
+    assert ledger.to_restore("share", "a", "1") == ["callScene", "undoScene"]
     ledger.subscribed("share", "a", "2", 0.0)
     ledger.unsubscribed("share", "a", "2")
+    ledger.unsubscribed("share", "a", "1")
     assert ledger.count("share") == 0
     assert ledger.shares() == []
 
