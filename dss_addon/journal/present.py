@@ -91,9 +91,21 @@ def group_of(change: Change, lang: Lang) -> str:
     return t("Wohnung", "Home")
 
 
+def group_key(change: Change) -> tuple[str, ...]:
+    """What a change belongs to: a device (by its dSUID, whatever it was called), a room, the
+    add-on settings or the home."""
+    target = change.target
+    if change.klass == "device":
+        return ("device", target.get("dsuid") or target.get("dsid") or target.get("name", ""))
+    if change.klass == "zone":
+        return ("zone", target.get("id") or target.get("name", ""))
+    return (change.klass,)
+
+
 def grouped(changes: Sequence[Change], lang: Lang) -> list[tuple[str, list[Change]]]:
-    """Newest first within each group; groups in order of their newest change."""
-    groups: dict[str, list[Change]] = {}
+    """Newest first within each group; groups in order of their newest change, titled with
+    the names from their oldest change (a device renamed by the share keeps its old title)."""
+    groups: dict[tuple[str, ...], list[Change]] = {}
     for change in sorted(changes, key=lambda c: c.id, reverse=True):
-        groups.setdefault(group_of(change, lang), []).append(change)
-    return list(groups.items())
+        groups.setdefault(group_key(change), []).append(change)
+    return [(group_of(items[-1], lang), items) for items in groups.values()]

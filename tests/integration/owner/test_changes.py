@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 from dss_sim.sim import Simulator
 
-from tests.support.owner import OwnerClient, dss_login, owner_client
+from tests.support.owner import OwnerClient, dss_login, hidden_csrf, owner_client
 from tests.support.share_site import Helper, open_share
 from tests.support.stack import Stack, running_stack
 
@@ -186,3 +186,29 @@ async def test_undo_works_after_the_share_ended_and_a_restart(
 def _copy(old: Simulator, new: Simulator) -> None:
     """The restarted add-on talks to a new simulator holding the old one's devices."""
     new.apartment = old.apartment
+
+
+async def test_the_page_lists_changes_and_undoes_after_a_confirmation(
+    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
+) -> None:
+    device = stack.sim.device(LIGHT_KUECHE)
+    old_name = device.name
+    helper = await open_share(http, stack, level="configure")
+    share_id = helper.created.share.id
+    await _configure_changes(helper)
+    listing = await owner.get(f"/shares/{share_id}/changes")
+    assert listing.status == 200
+    assert "Was wurde geändert?" in listing.text
+    assert "„Neu &amp; besser“" in listing.text  # escaped once in the page
+    csrf = hidden_csrf(listing.text)
+    path = f"/shares/{share_id}/changes/undo"
+    # Without JavaScript the first post asks for the confirmation and changes nothing.
+    asked = await owner.post_form(path, {"csrf": csrf, "change": "all"})
+    assert asked.status == 200
+    assert 'id="undo-confirm"' in asked.text
+    assert device.name == "Neu &amp; besser"
+    done = await owner.post_form(path, {"csrf": csrf, "change": "all", "confirmed": "yes"})
+    assert done.status == 303
+    assert device.name == old_name
+    refused = await owner.post_form(path, {"change": "all", "confirmed": "yes"})
+    assert refused.status == 403  # no CSRF field

@@ -3,13 +3,17 @@ share, and the dSS event that the dSS's mail function can send on (judged at the
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import aiohttp
 from dss_sim.effects import EffectKind
 
 from dss_addon.notifications.service import DSS_EVENT
+from dss_addon.settings import Settings
 from tests.support.owner import OwnerClient
 from tests.support.share_site import create_share, open_share, redeem
-from tests.support.stack import Stack
+from tests.support.stack import Stack, running_stack
 
 KEYS = {"id", "at", "share_id", "kind", "text", "read"}
 
@@ -128,3 +132,20 @@ async def test_the_tab_shows_a_badge_and_the_list(
     listing = await owner.get("/notifications")
     assert listing.status == 200
     assert "zum ersten Mal geöffnet" in listing.text
+
+
+async def test_a_share_cannot_raise_the_notification_event(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    # Even when the owner allows the add-on's prefix: a sendmail subscription would take `to`
+    # from the raised event.
+    def allow_prefix(settings: Settings) -> Settings:
+        return replace(settings, raise_allowed=frozenset({"dss-share*"}))
+
+    async with running_stack(tmp_path, configure=allow_prefix) as stack:
+        helper = await open_share(http, stack, level="configure")
+        resp = await helper.get(f"/json/event/raise?name={DSS_EVENT}&parameter=to%3Dx%40y.z")
+        assert resp.status == 403
+        resp = await helper.get("/json/event/raise?name=dss-share.other")
+        assert resp.status == 200
+        assert DSS_EVENT not in _raised(stack)

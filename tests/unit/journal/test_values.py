@@ -83,3 +83,23 @@ def test_applied_ok_reads_the_envelope() -> None:
     assert applied_ok(b'{"ok":true}')
     assert not applied_ok(b'{"ok":false,"message":"x"}')
     assert not applied_ok(b"<html>")
+
+
+def test_a_renamed_device_stays_one_group_under_its_old_name() -> None:
+    from dataclasses import replace
+
+    from dss_addon.journal.present import grouped
+    from dss_addon.web.i18n import Lang
+
+    rename = replace(
+        _change("device/setName", {"dsuid": DSUID, "newName": "Neu"}, "Alt", "Neu"),
+        names={"device": "Alt", "zone": "Küche"},
+    )
+    scene = replace(
+        _change("device/setSceneValue", {"dsuid": DSUID, "sceneID": "5", "value": "1"},
+                "255", "1"),
+        id=2, names={"device": "Neu", "zone": "Küche"},
+    )
+    ((title, items),) = grouped([rename, scene], Lang.DE)
+    assert title == "Alt (Küche)"
+    assert [c.id for c in items] == [2, 1]
