@@ -17,6 +17,7 @@ The event never carries `to`, `cc`, `bcc`, `from` or `header`: those stay the su
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -44,26 +45,18 @@ class Notifier:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self._store = NotificationStore(runtime.store)
-        self._tasks: set[asyncio.Task[Notification | None]] = set()
 
     @property
     def store(self) -> NotificationStore:
         return self._store
 
-    def observe(self, share_id: str, kind: str) -> None:
-        """The ShareService's observer: called synchronously, notifies in the background."""
+    async def observe(self, share_id: str, kind: str) -> None:
+        """The ShareService's observer."""
         try:
             parsed = Kind(kind)
         except ValueError:
             return
-        task = asyncio.get_running_loop().create_task(self.notify(share_id, parsed))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def settle(self) -> None:
-        """Waits for the notifications under way (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.notify(share_id, parsed)
 
     async def notify(self, share_id: str, kind: Kind, detail: str = "") -> Notification | None:
         """Stores the notification (once for one-off kinds) if the owner wants this kind for
@@ -128,9 +121,10 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
         runtime.shares.observers.remove(notifier.observe)
-        await notifier.settle()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def install(app: web.Application, runtime: Runtime) -> Notifier:

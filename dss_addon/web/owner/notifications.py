@@ -54,7 +54,6 @@ def _id(request: web.Request) -> int:
 async def list_notifications(request: web.Request) -> web.Response:
     require_owner(request)
     notifier = _notifier(request)
-    await notifier.settle()  # those under way first: the list is never behind an answer
     await notifier.check_ending_soon()
     lang = pick_language(request)
     items = await notifier.store.all()
@@ -101,7 +100,6 @@ async def notifications_page(request: web.Request) -> web.Response:
     if current_owner(request) is None:
         return login_page(request)
     notifier, lang = _notifier(request), pick_language(request)
-    await notifier.settle()
     await notifier.check_ending_soon()
     items = [
         {

@@ -70,13 +70,16 @@ async def test_job_done(stack: Stack, owner: OwnerClient, http: aiohttp.ClientSe
     assert (await helper.post("/s/done", json={})).status == 200
     kinds = _kinds(await _notifications(owner), helper.created.share.id)
     assert sorted(map(str, kinds)) == ["done", "first_use"]
+    # Raised in the share's session before its app token is given back.
+    told = [e.properties["kind"] for e in stack.sim.event_history if e.name == DSS_EVENT]
+    assert told == ["first_use", "done"]
 
 
 async def test_extension_request(stack: Stack, owner: OwnerClient) -> None:
     # The share service tells its observers; the electrician's request endpoint calls this.
     created = await create_share(stack)
-    stack.runtime.shares.tell(created.share.id, "extension_request")
-    stack.runtime.shares.tell(created.share.id, "extension_request")
+    await stack.runtime.shares.tell(created.share.id, "extension_request")
+    await stack.runtime.shares.tell(created.share.id, "extension_request")
     kinds = _kinds(await _notifications(owner), created.share.id)
     assert kinds == ["extension_request", "extension_request"]  # may repeat
 
@@ -124,7 +127,6 @@ async def test_the_tab_shows_a_badge_and_the_list(
     stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
 ) -> None:
     await open_share(http, stack, level="view")
-    await _notifications(owner)  # settles the notification under way
     page = await owner.get("/")
     assert page.status == 200
     assert 'id="notifications-badge"' in page.text
@@ -144,8 +146,10 @@ async def test_a_share_cannot_raise_the_notification_event(
 
     async with running_stack(tmp_path, configure=allow_prefix) as stack:
         helper = await open_share(http, stack, level="configure")
+        mark = stack.sim.effects.mark()
         resp = await helper.get(f"/json/event/raise?name={DSS_EVENT}&parameter=to%3Dx%40y.z")
         assert resp.status == 403
         resp = await helper.get("/json/event/raise?name=dss-share.other")
         assert resp.status == 200
-        assert DSS_EVENT not in _raised(stack)
+        raised = [e.detail for e in stack.sim.effects.since(mark) if e.kind is EffectKind.RAISE]
+        assert raised == ["dss-share.other"]
