@@ -67,6 +67,11 @@ def describe(change: Change, lang: Lang) -> str:
             what = t(f"Einstellung {params.get('path', '')}", f"Setting {params.get('path', '')}")
         case _:
             what = change.method
+    if not change.restorable and change.after is not None:
+        return t(
+            f"{what}: → {after} (alter Wert unbekannt, nicht wiederherstellbar)",
+            f"{what}: → {after} (old value unknown, not restorable)",
+        )
     if not change.restorable:
         detail = ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
         return t(

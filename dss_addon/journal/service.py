@@ -63,7 +63,7 @@ async def before_call(
         names=await _names(runtime, share.id, call.klass, params),
         params=params,
         before=before,
-        after=after if before is not None else None,
+        after=after,  # kept when the old value is unknown: the owner still sees what was set
     )
     return await JournalStore(runtime.store).record(new)
 

@@ -75,8 +75,8 @@ def _params(new: NewChange) -> tuple[object, ...]:
         json.dumps(new.target, sort_keys=True),
         json.dumps(new.names, sort_keys=True),
         json.dumps(new.params, sort_keys=True),
-        json.dumps(new.before) if restorable else None,
-        json.dumps(new.after) if restorable else None,
+        None if new.before is None else json.dumps(new.before),
+        None if new.after is None else json.dumps(new.after),
         int(restorable),
         new.undo_of,
     )

@@ -24,8 +24,8 @@ class Change:
     target: Mapping[str, str]
     names: Mapping[str, str]  # "zone", "device": names when the change was made
     params: Mapping[str, str]
-    before: str | None  # None: not restorable
-    after: str | None
+    before: str | None  # None: the old value is unknown (not restorable)
+    after: str | None  # None: the journal cannot tell the new value either
     restorable: bool
     applied: bool
     undone_at: datetime | None

@@ -212,3 +212,17 @@ async def test_the_page_lists_changes_and_undoes_after_a_confirmation(
     assert device.name == old_name
     refused = await owner.post_form(path, {"change": "all", "confirmed": "yes"})
     assert refused.status == 403  # no CSRF field
+
+
+async def test_an_unreadable_old_value_is_not_restorable_but_shows_the_new_one(
+    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
+) -> None:
+    # The simulator has no device/getFloor: the old value cannot be read.
+    helper = await open_share(http, stack, level="configure")
+    await _ok(helper, f"/json/device/setFloor?dsuid={LIGHT_KUECHE}&floor=2")
+    (change,) = await _changes(owner, helper.created.share.id)
+    assert change["restorable"] is False
+    assert change["before"] is None
+    assert change["after"] == "2"
+    reply = await owner.post(f"/api/shares/{helper.created.share.id}/changes/undo-all")
+    assert reply.status == 200  # nothing to restore

@@ -11,7 +11,7 @@ from dss_sim.effects import EffectKind
 
 from dss_addon.notifications.service import DSS_EVENT
 from dss_addon.settings import Settings
-from tests.support.owner import OwnerClient
+from tests.support.owner import OwnerClient, hidden_csrf
 from tests.support.share_site import create_share, open_share, redeem
 from tests.support.stack import Stack, running_stack
 
@@ -153,3 +153,17 @@ async def test_a_share_cannot_raise_the_notification_event(
         assert resp.status == 200
         raised = [e.detail for e in stack.sim.effects.since(mark) if e.kind is EffectKind.RAISE]
         assert raised == ["dss-share.other"]
+
+
+async def test_the_choice_per_share_is_a_form_too(stack: Stack, owner: OwnerClient) -> None:
+    created = await create_share(stack)
+    path = f"/shares/{created.share.id}/notifications"
+    form = await owner.get(path)
+    assert form.status == 200
+    assert form.text.count('name="kinds"') == 5
+    saved = await owner.post_form(
+        path, {"csrf": hidden_csrf(form.text), "kinds": ["locked", "ending_soon"]}
+    )
+    assert saved.status == 303
+    kinds = (await owner.get(f"/api/shares/{created.share.id}/notifications")).json()["kinds"]
+    assert kinds == ["ending_soon", "locked"]
