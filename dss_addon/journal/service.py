@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from dss_addon.dss.client import RawReply
-from dss_addon.errors import AddonError, BadInput, DssError, DssRejected, StoreError
+from dss_addon.errors import (
+    AddonError,
+    BadInput,
+    DssError,
+    DssRejected,
+    ShareNotFound,
+    StoreError,
+)
 from dss_addon.journal.store import JournalStore, NewChange
 from dss_addon.journal.table import is_journaled, restorer_of
 from dss_addon.journal.values import (
@@ -149,7 +156,7 @@ def plan(changes: Sequence[Change], change_id: int | None) -> list[_Group]:
     if change_id is not None:
         chosen = [c for c in changes if c.id == change_id]
         if not chosen:
-            raise BadInput("No such change.", field="change_id")
+            raise ShareNotFound("No such change.")
         if not undoable(chosen[0]):
             raise BadInput("This change cannot be undone.", field="change_id")
         return [_Group([chosen[0]])]

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from dss_addon.errors import BadInput
+from dss_addon.errors import ShareNotFound
 from dss_addon.journal import service as journal
 from dss_addon.journal.present import change_json, describe, grouped
 from dss_addon.journal.values import SHARE_ACTOR
@@ -29,7 +29,7 @@ async def _changes_body(request: web.Request, share_id: str) -> dict[str, object
 def _change_id(request: web.Request) -> int:
     raw = request.match_info["change_id"]
     if not raw.isdigit() or len(raw) > 18:
-        raise BadInput("No such change.", field="change_id")
+        raise ShareNotFound("No such change.")
     return int(raw)
 
 

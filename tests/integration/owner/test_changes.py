@@ -226,3 +226,17 @@ async def test_an_unreadable_old_value_is_not_restorable_but_shows_the_new_one(
     assert change["after"] == "2"
     reply = await owner.post(f"/api/shares/{helper.created.share.id}/changes/undo-all")
     assert reply.status == 200  # nothing to restore
+
+
+async def test_unknown_changes_and_shares_answer_404(
+    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
+) -> None:
+    helper = await open_share(http, stack, level="configure")
+    share_id = helper.created.share.id
+    assert (await owner.post(f"/api/shares/{share_id}/changes/99999/undo")).status == 404
+    assert (await owner.post(f"/api/shares/{share_id}/changes/x/undo")).status == 404
+    assert (await owner.get("/api/shares/nope/changes")).status == 404
+    assert (await owner.post("/api/shares/nope/changes/undo-all")).status == 404
+    csrf, owner.csrf = owner.csrf, ""
+    assert (await owner.post(f"/api/shares/{share_id}/changes/undo-all")).status == 403
+    owner.csrf = csrf
