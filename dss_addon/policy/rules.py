@@ -387,6 +387,9 @@ EVENT_RAISE_NEVER: frozenset[str] = frozenset(
         "ApplicationTokenDeleted",
         "webSessionCleanup",
         "devices_first_seen",
+        # The add-on's own notification (dss_addon/notifications): a sendmail subscription
+        # on it takes `to` from the event when set, so a share raising it could mail anyone.
+        "dss-share.notification",
     }
 )
 

@@ -7,7 +7,7 @@ import builtins
 import contextlib
 import hmac
 import logging
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -89,6 +89,10 @@ class ShareService:
         self._seen = LastSeen(clock)
         self._revoked = Revocations()
         self.revocations_pending = asyncio.Event()  # set while a revocation waits for the disk
+        # Told (share_id, kind) of what the homeowner may want to hear about (notifications):
+        # first_use, locked, done, extension_request. Awaited before the answer, so what they
+        # send to the dSS goes out in the share's session while it still holds one.
+        self.observers: builtins.list[Callable[[str, str], Awaitable[None]]] = []
 
     # -- owner side -------------------------------------------------------------------------
 
@@ -339,6 +343,8 @@ class ShareService:
             raise ShareNotFound(NOT_FOUND)
         redeemed, session = result
         self._seen.written(session)
+        if redeemed.redemptions == 1:
+            await self.tell(share.id, "first_use")
         return Redemption(share=redeemed, session=session, cookie=cookie)
 
     async def preview(self, secret: str) -> Share:
@@ -394,6 +400,7 @@ class ShareService:
         ended, changed = result
         if changed:
             self._notify(share.id)
+            await self.tell(share.id, "done")
         self._seen.forget(session.id)
         await self._release_app_token(share.id)
         return ended
@@ -447,9 +454,18 @@ class ShareService:
 
             failures = await self._store.record_pin_failure(share_id, rows)
         tries_left = max(0, PIN_MAX_FAILURES - failures)
+        if failures == PIN_MAX_FAILURES:
+            await self.tell(share_id, "locked")
         if tries_left == 0:
             raise ShareLocked("Too many wrong PINs: this share is locked.")
         raise WrongPin("Wrong PIN.", tries_left=tries_left)
+
+    async def tell(self, share_id: str, kind: str) -> None:
+        for observer in self.observers:
+            try:
+                await observer(share_id, kind)
+            except Exception:
+                log.exception("a share observer failed")
 
     def _notify(self, share_id: str) -> None:
         event = self._watchers.pop(share_id, None)

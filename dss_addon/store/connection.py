@@ -29,14 +29,18 @@ log = logging.getLogger(__name__)
 
 
 def migrations() -> list[tuple[int, str]]:
-    """(version, sql) in order; versions must run 1, 2, 3… without gaps."""
+    """(version, sql) in strictly increasing order, starting at 1.
+
+    Numbers are handed out to parallel branches in advance, so a branch may lack some of them
+    until they are merged; a database is then migrated to the highest one it has."""
     found: list[tuple[int, str]] = []
     for path in sorted(MIGRATIONS_DIR.iterdir()):
         match = _MIGRATION_NAME.match(path.name)
         if match:
             found.append((int(match.group(1)), path.read_text("utf-8")))
-    if [version for version, _ in found] != list(range(1, len(found) + 1)):
-        raise StoreError("store migrations are not numbered 0001, 0002, … without gaps")
+    versions = [version for version, _ in found]
+    if not versions or versions[0] != 1 or versions != sorted(set(versions)):
+        raise StoreError("store migrations are not numbered 0001, 0002, … in order")
     return found
 
 
@@ -129,12 +133,13 @@ async def _user_version(conn: aiosqlite.Connection) -> int:
 
 async def _migrate(conn: aiosqlite.Connection, scripts: list[tuple[int, str]]) -> None:
     current = await _user_version(conn)
-    if current > len(scripts):
+    newest = scripts[-1][0] if scripts else 0
+    if current > newest:
         raise StoreError(
             f"the database has schema version {current}, newer than this add-on knows"
-            f" ({len(scripts)}); refusing to touch it"
+            f" ({newest}); refusing to touch it"
         )
-    for version, sql in scripts[current:]:
+    for version, sql in (script for script in scripts if script[0] > current):
         # executescript() commits any open transaction first, so BEGIN/COMMIT live inside the
         # script. PRAGMA user_version cannot take a bound parameter; version is an int we
         # parsed from a file name, never outside input. The version is written in the same

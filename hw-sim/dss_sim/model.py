@@ -77,6 +77,7 @@ class Device:
     value: int = 0
     channels: dict[str, float] = field(default_factory=dict)
     config: dict[tuple[int, int], int] = field(default_factory=dict)
+    scene_values: dict[int, int] = field(default_factory=dict)  # sceneID -> programmed value
     sensors: list[tuple[int, float]] = field(default_factory=list)  # (sensorType, value)
     blink_count: int = 0
 

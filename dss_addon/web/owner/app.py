@@ -13,7 +13,9 @@ from dss_addon.runtime import Runtime
 from dss_addon.web.errors import error_middleware
 from dss_addon.web.headers import OWNER_FRAME_ANCESTORS, security_headers_middleware
 from dss_addon.web.owner import api as owner_api
+from dss_addon.web.owner import changes as owner_changes
 from dss_addon.web.owner import create as owner_create
+from dss_addon.web.owner import notifications as owner_notifications
 from dss_addon.web.owner import pages as owner_pages
 from dss_addon.web.owner.context import OWNER_CONTEXT, OwnerContext
 from dss_addon.web.owner.csrf import CsrfGuard
@@ -43,7 +45,11 @@ def create_owner_app(runtime: Runtime) -> web.Application:
     )
     app[OWNER_CONTEXT] = OwnerContext(runtime, identifier, CsrfGuard())
     app[TEMPLATES] = Templates(runtime.settings.ui_dir)
-    tables = (owner_api.routes, owner_pages.routes, owner_create.routes)
+    owner_notifications.setup(app, runtime)
+    tables = (
+        owner_api.routes, owner_pages.routes, owner_create.routes, owner_changes.routes,
+        owner_notifications.routes,
+    )
     for table in tables:
         app.add_routes(table)
     app.router.add_static("/static/", runtime.settings.ui_dir / "static")

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from dss_addon.dss.client import RawReply
 from dss_addon.errors import AccessDenied, DssUnavailable, ShareEnded
+from dss_addon.journal import service as journal
 from dss_addon.policy import DssCall, Target, Topology, decide
 from dss_addon.policy.model import Decision
 from dss_addon.policy.rules import VIEW_CALLS
@@ -86,7 +87,11 @@ async def json_proxy(request: web.Request) -> web.StreamResponse:
     async with request_deadline(runtime):
         await authorize(request, runtime, share, session, call)
         params = namespaced_params(call, upstream_params(call), session.id)
+        # Configuration calls: the value they replace is read and journaled first (issue 11);
+        # a call that then runs out of time stays journaled (it may have reached the dSS).
+        change = await journal.before_call(runtime, share, session, call, params)
         reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
+    await journal.after_call(runtime, change, reply)
     body = strip_namespace(reply.body, session.id)
     if needs_filter((call.klass, call.method), share.zones):
         # Apartment-wide reads show a zone-restricted share only its zones (zone_filter.py).

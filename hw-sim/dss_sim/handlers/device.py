@@ -238,7 +238,25 @@ async def set_scene_value(ctx: Ctx) -> None:
             raise DssFail("Invalid angle parameter")
         if angle != -1:
             raise DssFail("Device does not support output angle configuration")
+        if value >= 0:
+            _dev(ctx).scene_values[scene] = value
         _config(ctx, scene=scene, detail=f"value={value}")
+
+
+def default_scene_value(scene: int) -> int:
+    """What an unprogrammed output answers: full for the on scenes (5, 17-19, 14's max),
+    off otherwise (a simplification of the dSS's per-device scene table)."""
+    return 255 if scene in (5, 14, 17, 18, 19) else 0
+
+
+async def get_scene_value(ctx: Ctx) -> JsonValue:
+    # devicerequesthandler.cpp getSceneValue: strToIntDef(-1), 0..127, then {"value": ...}
+    # (plus "angle" for devices with an output angle, which the simulator has none of).
+    scene = ctx.params.int_def("sceneID", -1)
+    if not 0 <= scene <= 127:
+        raise DssFail("Invalid or missing parameter 'sceneID'")
+    dev = _dev(ctx)
+    return {"value": dev.scene_values.get(scene, default_scene_value(scene))}
 
 
 async def set_scene_mode(ctx: Ctx) -> None:
@@ -332,7 +350,8 @@ HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(_SETTERS, configure), "setJokerGroup": set_joker_group,
     "setButtonInputMode": set_button_input_mode,
     "setHeatingGroup": set_heating_group, "setButtonActiveGroup": set_button_active_group,
-    "setSceneValue": set_scene_value, "setSceneMode": set_scene_mode,
+    "setSceneValue": set_scene_value, "getSceneValue": get_scene_value,
+    "setSceneMode": set_scene_mode,
     "setBinaryInputTarget": set_binary_input_target, "addToArea": area,
     "removeFromArea": area, "setOutputChannelSceneValue2": channel_scene_value,
 }

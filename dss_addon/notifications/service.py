@@ -1,0 +1,136 @@
+"""Telling the homeowner: a row for the tab's list and, through the dSS's own channel, an
+event that the dSS's mail function can send on.
+
+The dSS event: `dss-share.notification`, raised with event/raise, with the properties `kind`,
+`share`, `subject` and `body` (German). The dSS's sendmail plug-in
+(eventinterpreterplugins.cpp EventInterpreterPluginSendmail::handleEvent) takes `subject` and
+`body` from the event's properties and `to`/`from` from its subscription's options when the
+event has none, so the homeowner (or an installer) mails these on with a subscription such as
+
+    <subscription event-name="dss-share.notification" handler-name="sendmail">
+      <parameter><parameter name="to">home@example.org</parameter></parameter>
+    </subscription>
+
+The event never carries `to`, `cc`, `bcc`, `from` or `header`: those stay the subscription's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from dss_addon.errors import AddonError
+from dss_addon.notifications.model import (
+    ENDING_SOON_WITHIN,
+    Kind,
+    Notification,
+    event_parameter,
+    text,
+)
+from dss_addon.notifications.store import NotificationStore
+from dss_addon.runtime import Runtime
+from dss_addon.web.i18n import Lang
+
+log = logging.getLogger(__name__)
+
+DSS_EVENT = "dss-share.notification"
+CHECK_INTERVAL = 60.0  # seconds between checks for shares ending within the hour
+
+
+class Notifier:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._store = NotificationStore(runtime.store)
+
+    @property
+    def store(self) -> NotificationStore:
+        return self._store
+
+    async def observe(self, share_id: str, kind: str) -> None:
+        """The ShareService's observer."""
+        try:
+            parsed = Kind(kind)
+        except ValueError:
+            return
+        await self.notify(share_id, parsed)
+
+    async def notify(self, share_id: str, kind: Kind, detail: str = "") -> Notification | None:
+        """Stores the notification (once for one-off kinds) if the owner wants this kind for
+        this share, and raises the dSS event. None when nothing was told."""
+        try:
+            if kind not in await self._store.kinds(share_id):
+                return None
+            share = await self.runtime.shares.get(share_id)
+            now = self.runtime.clock.now()
+            new_id = await self._store.add(share_id, kind, share.label, detail, now)
+        except AddonError as err:
+            log.warning("notification %s for a share failed: %s", kind.value, err.code)
+            return None
+        if new_id is None:
+            return None
+        await self._raise_dss_event(share_id, kind, share.label, detail)
+        return Notification(new_id, share_id, now, kind, share.label, detail, read=False)
+
+    async def _raise_dss_event(self, share_id: str, kind: Kind, label: str, detail: str) -> None:
+        subject = text(kind, label, detail, Lang.DE)
+        parameter = event_parameter(
+            {"kind": kind.value, "share": share_id, "subject": subject, "body": subject}
+        )
+        try:
+            # In the share's own dSS session (the add-on's, never the browser's); the owner
+            # may not be logged in when a share is used. Best effort: the tab has the row.
+            reply = await self.runtime.upstream.call(
+                share_id, "event", "raise", {"name": DSS_EVENT, "parameter": parameter}
+            )
+        except AddonError as err:
+            log.info("raising %s at the dSS failed: %s", DSS_EVENT, err.code)
+            return
+        if reply.status != 200:
+            log.info("the dSS refused %s (HTTP %d)", DSS_EVENT, reply.status)
+
+    async def check_ending_soon(self) -> int:
+        """Notifies every share that ends within the hour and was not told yet."""
+        now = self.runtime.clock.now()
+        told = 0
+        for share_id, _label in await self._store.ending_within(now, ENDING_SOON_WITHIN):
+            if await self.notify(share_id, Kind.ENDING_SOON) is not None:
+                told += 1
+        return told
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.check_ending_soon()
+            except Exception:
+                log.exception("checking for shares that end soon failed")
+            await asyncio.sleep(CHECK_INTERVAL)
+
+
+NOTIFIER: web.AppKey[Notifier] = web.AppKey("notifier", Notifier)
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    notifier = app[NOTIFIER]
+    runtime = notifier.runtime
+    runtime.shares.observers.append(notifier.observe)
+    task = asyncio.get_running_loop().create_task(notifier.run(), name="ending-soon")
+    try:
+        yield
+    finally:
+        runtime.shares.observers.remove(notifier.observe)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def install(app: web.Application, runtime: Runtime) -> Notifier:
+    """Hangs a Notifier off the owner app: it listens to the share service while the app runs
+    and checks for shares ending soon once a minute."""
+    notifier = Notifier(runtime)
+    app[NOTIFIER] = notifier
+    app.cleanup_ctx.append(_lifecycle)
+    return notifier
