@@ -26,7 +26,9 @@ from dss_addon.web.templating import render
 
 APP_PATH = "/s/app"
 # The only files of ui/static the share site serves: owner scripts stay on the owner site.
-SHARE_STATIC = frozenset({"share.css", "share.js", "share-app.js", "app.css"})
+SHARE_STATIC = frozenset(
+    {"share.css", "share.js", "share-app.js", "app.css", "share-bar.js", "share-bar.css"}
+)
 
 
 async def landing(request: web.Request) -> web.StreamResponse:
