@@ -10,7 +10,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from dss_addon.shares.model import Share, time_left
+from dss_addon.shares.model import Level, Share, time_left
 from dss_addon.web.i18n import pick_language, translator
 from dss_addon.web.share.preview import level_text
 from dss_addon.web.templating import TEMPLATES
@@ -22,6 +22,12 @@ HEAD_ASSETS = (
     b'<link rel="stylesheet" href="/s/static/share-bar.css">'
     b'<script src="/s/static/share-bar.js"></script>'
 )
+# The bar is one line on a phone: the level's short name, its full text as a tooltip.
+LEVEL_NAME: dict[Level, tuple[str, str]] = {
+    Level.VIEW: ("Ansehen", "View"),
+    Level.OPERATE: ("Bedienen", "Operate"),
+    Level.CONFIGURE: ("Konfigurieren", "Configure"),
+}
 _HEAD_OPEN = re.compile(rb"<head(?:\s[^>]*)?>", re.IGNORECASE)
 _BODY_OPEN = re.compile(rb"<body(?:\s[^>]*)?>", re.IGNORECASE)
 
@@ -45,6 +51,7 @@ def render_bar(request: web.Request, share: Share, now: datetime) -> bytes:
         lang=lang.value,
         t=t,
         label=share.label,
+        level_name=t(*LEVEL_NAME[share.level]),
         level_text=level_text(share.level, t),
         seconds_left=int(time_left(share, now).total_seconds()),
     )
