@@ -105,21 +105,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _appliance_sites(sim: Simulator, args: argparse.Namespace) -> list[tuple[
-        web.Application, tuple[str, int], bool]]:
-    """(app, address, tls) of the appliance's other listeners: none without --www-pages."""
+ExtraSite = tuple[str, web.Application, tuple[str, int], bool]
+
+
+def _appliance_sites(sim: Simulator, args: argparse.Namespace) -> list[ExtraSite]:
+    """(name, app, address, tls) of the appliance's other listeners: none without --www-pages."""
     if args.www_pages is None:
         return []
     appliance = Appliance(args.www_pages)
-    return [(create_webfront_app(sim, appliance), args.webfront_listen, not args.http),
-            (create_trusted_app(sim, appliance), args.trusted_listen, False)]
+    return [("web front", create_webfront_app(sim, appliance), args.webfront_listen,
+             not args.http),
+            ("trusted port", create_trusted_app(sim, appliance), args.trusted_listen, False)]
 
 
 async def _serve(sim: Simulator, host: str, port: int, tls: bool, data_dir: Path | None,
-                 extra: list[tuple[web.Application, tuple[str, int], bool]]) -> None:
+                 extra: list[ExtraSite]) -> None:
     runner = web.AppRunner(create_sim_app(sim), handle_signals=False, access_log=None)
     await runner.setup()
-    runners = []
+    runners: list[web.AppRunner] = []
     with tempfile.TemporaryDirectory(prefix="dss-sim-") as tmp:
         ssl_ctx = None
         if tls:
@@ -132,7 +135,7 @@ async def _serve(sim: Simulator, host: str, port: int, tls: bool, data_dir: Path
             shown = f"[{host}]" if ":" in host else host
             print(f"dss-sim listening on {'https' if tls else 'http'}://{shown}:{bound}",
                   flush=True)
-            for app, (extra_host, extra_port), extra_tls in extra:
+            for name, app, (extra_host, extra_port), extra_tls in extra:
                 extra_runner = web.AppRunner(app, handle_signals=False, access_log=None)
                 await extra_runner.setup()
                 runners.append(extra_runner)
@@ -140,7 +143,7 @@ async def _serve(sim: Simulator, host: str, port: int, tls: bool, data_dir: Path
                                   ssl_context=ssl_ctx if extra_tls else None).start()
                 bound = extra_runner.addresses[0][1]
                 scheme = "https" if extra_tls else "http"
-                print(f"dss-sim appliance listener on {scheme}://{extra_host}:{bound}", flush=True)
+                print(f"dss-sim {name} on {scheme}://{extra_host}:{bound}", flush=True)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):

@@ -133,3 +133,18 @@ async def test_other_levels_get_no_configurator_pages(
         assert 'id="dss-share-bar"' not in await resp.text()
     anonymous = await http.get(f"{stack.share_url}/s/dss/")
     assert anonymous.status == 401
+
+
+async def test_without_a_root_pages_still_come_from_the_dss_port_with_the_bar(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    async with running_stack(tmp_path / "dev", owner=False) as dev:
+        helper = await open_share(http, dev, level="configure", label="Elektro <Müller>")
+        since = len(dev.sim.calls)
+        resp = await helper.get("/s/dss/?lang=en")
+        page = await resp.text()
+        assert resp.status == 200
+        assert sim_paths(dev, since) == ["/"]
+        assert page.count('id="dss-share-bar"') == 1
+        assert "Elektro &lt;Müller&gt;" in page  # the label is escaped
+        assert "Job done" in page
