@@ -30,9 +30,8 @@ async def handle_json(request: web.Request) -> web.StreamResponse:
     # webserver.cpp jsonHandler: JSONP only for a non-empty callback, and only on the 200
     # answers of a handler (not on 403/404/500).
     callback = params.text("callback") or None
-    api = CLASSES.get(cls_name)
-    if api is None:
-        return await _answer(request, failure("Call to unknown function"), 404, callback)
+    # httpRequestCallback finds the session (and on the trusted port makes one) before
+    # jsonHandler looks at the class: an unknown class still carries the trusted cookie.
     token = request_token(request.headers, params)
     session = sim.sessions.resolve(token)
     trusted_cookie = None
@@ -47,6 +46,10 @@ async def handle_json(request: web.Request) -> web.StreamResponse:
             token = session.token
             # The first call through the trusted port carries the new session's cookie.
             trusted_cookie = COOKIE_SET.format(token=token)
+    api = CLASSES.get(cls_name)
+    if api is None:
+        return await _answer(request, failure("Call to unknown function"), 404, callback,
+                             trusted_cookie)
     if session is None and not api.public:
         return await _answer(request, failure("not logged in"), 403, callback)
     ctx = Ctx(sim, params, session, token, request, call=f"{cls_name}/{method}")

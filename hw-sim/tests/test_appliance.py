@@ -104,6 +104,10 @@ async def test_trusted_port_believes_the_named_user_and_sets_the_cookie(box: Box
         async with http.get(f"{box.trusted}/json/apartment/getName", headers=both) as resp:
             assert resp.status == 200
             assert "Set-Cookie" not in resp.headers
+        # The session is made before the class is looked at: an unknown class has it too.
+        async with http.get(f"{box.trusted}/json/nosuchclass/x", headers=named) as resp:
+            assert resp.status == 404
+            assert resp.headers["Set-Cookie"].startswith("token=")
         # An unknown user: the dSS declines, civetweb's empty web root answers.
         other = {"Authorization": 'Digest username="mallory"'}
         async with http.get(f"{box.trusted}/json/system/loggedInUser", headers=other) as resp:
@@ -112,8 +116,8 @@ async def test_trusted_port_believes_the_named_user_and_sets_the_cookie(box: Box
         async with http.get(f"{box.trusted}/json/apartment/getName") as resp:
             assert resp.status == 403
     assert [c.path for c in box.appliance.trusted_calls] == [
-        "/json/system/loggedInUser", "/json/apartment/getName", "/json/system/loggedInUser",
-        "/json/apartment/getName"]
+        "/json/system/loggedInUser", "/json/apartment/getName", "/json/nosuchclass/x",
+        "/json/system/loggedInUser", "/json/apartment/getName"]
 
 
 async def test_the_dss_port_trusts_no_authorization(box: Box) -> None:
