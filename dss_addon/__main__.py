@@ -21,6 +21,7 @@ PROG = "dss-addon"
 EXIT_USAGE = 2
 CLI_OPTIONS = (
     "dss_url", "data_dir", "owner_listen", "share_listen", "public_url", "path_prefix",
+    "configurator_root",
 )
 CLI_FLAGS = ("http", "dss_insecure")
 
@@ -48,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
         "--path-prefix",
         metavar="/PATH",
         help="the owner site also answers below this path (a web front that cannot strip it)",
+    )
+    run.add_argument(
+        "--configurator-root",
+        metavar="DIR",
+        help="configure shares read the configurator's pages from this folder (/www/pages on "
+        "the appliance) instead of the dSS's port",
     )
     run.add_argument(
         "--http",

@@ -48,6 +48,9 @@ class Settings:
     # Where the web front forwards the owner site without stripping the path (the dSS's
     # lighttpd 1.4.32 cannot): "/add-ons/dss-share". The owner site answers there and at /.
     path_prefix: str = ""
+    # The web front's document root holding the configurator's pages (/www/pages on the
+    # appliance, where the dSS's own port serves none). None: pages are fetched from the dSS.
+    configurator_root: Path | None = None
 
     def share_base_url(self, bound: Listen | None = None) -> str:
         """Base URL for share links: the configured public URL, else the share listener."""
@@ -125,6 +128,13 @@ def settings_from_options(options: Mapping[str, object]) -> Settings:
     prefix = _as_str(options, "path_prefix")
     if prefix:
         kwargs["path_prefix"] = parse_path_prefix(prefix, option="--path-prefix")
+    root = _as_str(options, "configurator_root")
+    if root:
+        if not Path(root).is_absolute():
+            raise BadInput(
+                "--configurator-root: expected an absolute path", field="configurator_root"
+            )
+        kwargs["configurator_root"] = Path(root)
     public = _as_str(options, "public_url")
     if public:
         kwargs["public_url"] = parse_url(public, option="--public-url")

@@ -16,6 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from dss_sim.app import create_sim_app
+from dss_sim.appliance import Appliance, create_trusted_app, create_webfront_app, write_www_pages
 from dss_sim.config import SimConfig
 from dss_sim.sim import Simulator
 from dss_sim.tls import server_context, write_self_signed
@@ -57,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, help="persist security.json (and the cert) here")
     p.add_argument("--int-width", type=int, choices=(32, 64), default=32, metavar="BITS",
                    help="width of C long in the modelled dSS build: 32 (ARM, default) or 64")
+    p.add_argument("--www-pages", type=Path, metavar="DIR",
+                   help="model the appliance: the web front serves this document root (filled "
+                        "with the configurator's pages when empty) behind a dssadmin digest "
+                        "login; the dSS port serves no pages")
+    p.add_argument("--webfront-listen", type=parse_listen, default=("127.0.0.1", 8443),
+                   metavar="HOST:PORT", help="the appliance web front (with --www-pages)")
+    p.add_argument("--trusted-listen", type=parse_listen, default=("127.0.0.1", 8088),
+                   metavar="HOST:PORT",
+                   help="the dSS's trusted port (with --www-pages): any caller is the user it "
+                        "names, without a password; every request is logged as a warning")
     return p
 
 
@@ -71,16 +82,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = SimConfig(password=args.password, fixture=args.fixture,
                        session_timeout=args.session_timeout, latency_ms=args.latency_ms,
                        addon_url=args.addon_url, data_dir=args.data_dir,
-                       int_width=args.int_width)
+                       int_width=args.int_width, www_pages=args.www_pages)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         sim = Simulator(config)
     except (OSError, ValueError, KeyError) as exc:
         print(f"dss-sim: cannot load the apartment: {exc}", file=sys.stderr)
         return 2
+    if args.www_pages is not None:
+        args.www_pages.mkdir(parents=True, exist_ok=True)
+        if not any(args.www_pages.iterdir()):
+            write_www_pages(args.www_pages)
     host, port = args.listen
     try:
-        asyncio.run(_serve(sim, host, port, not args.http, args.data_dir))
+        asyncio.run(_serve(sim, host, port, not args.http, args.data_dir,
+                           _appliance_sites(sim, args)))
     except OSError as exc:
         print(f"dss-sim: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -89,9 +105,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-async def _serve(sim: Simulator, host: str, port: int, tls: bool, data_dir: Path | None) -> None:
+ExtraSite = tuple[str, web.Application, tuple[str, int], bool]
+
+
+def _appliance_sites(sim: Simulator, args: argparse.Namespace) -> list[ExtraSite]:
+    """(name, app, address, tls) of the appliance's other listeners: none without --www-pages."""
+    if args.www_pages is None:
+        return []
+    appliance = Appliance(args.www_pages)
+    return [("web front", create_webfront_app(sim, appliance), args.webfront_listen,
+             not args.http),
+            ("trusted port", create_trusted_app(sim, appliance), args.trusted_listen, False)]
+
+
+async def _serve(sim: Simulator, host: str, port: int, tls: bool, data_dir: Path | None,
+                 extra: list[ExtraSite]) -> None:
     runner = web.AppRunner(create_sim_app(sim), handle_signals=False, access_log=None)
     await runner.setup()
+    runners: list[web.AppRunner] = []
     with tempfile.TemporaryDirectory(prefix="dss-sim-") as tmp:
         ssl_ctx = None
         if tls:
@@ -104,6 +135,15 @@ async def _serve(sim: Simulator, host: str, port: int, tls: bool, data_dir: Path
             shown = f"[{host}]" if ":" in host else host
             print(f"dss-sim listening on {'https' if tls else 'http'}://{shown}:{bound}",
                   flush=True)
+            for name, app, (extra_host, extra_port), extra_tls in extra:
+                extra_runner = web.AppRunner(app, handle_signals=False, access_log=None)
+                await extra_runner.setup()
+                runners.append(extra_runner)
+                await web.TCPSite(extra_runner, extra_host, extra_port,
+                                  ssl_context=ssl_ctx if extra_tls else None).start()
+                bound = extra_runner.addresses[0][1]
+                scheme = "https" if extra_tls else "http"
+                print(f"dss-sim {name} on {scheme}://{extra_host}:{bound}", flush=True)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -111,6 +151,8 @@ async def _serve(sim: Simulator, host: str, port: int, tls: bool, data_dir: Path
                     loop.add_signal_handler(sig, stop.set)
             await stop.wait()
         finally:
+            for extra_runner in runners:
+                await extra_runner.cleanup()
             await runner.cleanup()
 
 

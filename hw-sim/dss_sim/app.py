@@ -57,7 +57,7 @@ async def _sweeper(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-async def _addon_client(app: web.Application) -> AsyncIterator[None]:
+async def addon_client(app: web.Application) -> AsyncIterator[None]:
     timeout = aiohttp.ClientTimeout(total=60, connect=5)
     async with aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.DummyCookieJar(),
                                      auto_decompress=False) as client:
@@ -69,15 +69,19 @@ def create_sim_app(sim: Simulator) -> web.Application:
     app = web.Application(middlewares=[record_and_faults], client_max_size=16 * 1024 * 1024)
     app[SIM] = sim
     app.cleanup_ctx.append(_sweeper)
-    app.cleanup_ctx.append(_addon_client)
+    app.cleanup_ctx.append(addon_client)
     app.router.add_route("*", "/json/{tail:.*}", handle_json)
     # The dSS splits the URI at its second slash: only "/browse/..." is the property browser;
     # "/browse" alone or "/browsesystem" is some other top level (civetweb's static files).
     app.router.add_route("*", "/browse/{tail:.*}", handle_browse)
     app.router.add_route("*", "/icons/{tail:.*}", handle_icon)
     app.router.add_route("*", "/getLatestLogs", handle_latest_logs)
-    app.router.add_route("*", "/cgi-bin/{tail:.*}", handle_cgi)
     app.router.add_get("/websocket", handle_websocket)
+    if sim.config.www_pages is not None:
+        # The appliance: lighttpd serves the pages, CGIs and add-ons (dss_sim.appliance); the
+        # dSS's own web root is empty.
+        return app
+    app.router.add_route("*", "/cgi-bin/{tail:.*}", handle_cgi)
     app.router.add_route("*", "/add-ons/dss-share/{tail:.*}", handle_addon)
     app.router.add_get("/", handle_index)
     app.router.add_get("/sim-static/{name}", handle_static)

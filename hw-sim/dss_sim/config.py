@@ -19,3 +19,6 @@ class SimConfig:
     # Width of C `long` in the modelled dSS build: 32 on the ARM appliance (strtol saturates at
     # +-2**31), 64 on an x86-64 build (strtol saturates at +-2**63, then `int` wraps).
     int_width: int = 32
+    # The appliance's layout (dss_sim.appliance): lighttpd's document root with the
+    # configurator's pages. None: one listener plays the dSS and its web front together.
+    www_pages: Path | None = None

@@ -1,10 +1,13 @@
 """The dSS configurator through the share site (configure shares only): GET pages and assets of
-the dSS web front, confined to its root, never the dSS's JSON, browse or CGI areas."""
+the dSS web front, confined to its root, never the dSS's JSON, browse or CGI areas. With
+`configurator_root` (the appliance's /www/pages) they are read from that folder instead of the
+dSS's port, which serves no pages there. Every HTML page gets the share bar (share_bar.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -15,6 +18,7 @@ from dss_addon.policy.grammar import form_body
 from dss_addon.policy.model import DssCall, Target
 from dss_addon.runtime import Runtime
 from dss_addon.web.share.auth import authenticate
+from dss_addon.web.share.configurator_root import read_page
 from dss_addon.web.share.dss_request import (
     CONFIGURATOR_PREFIX,
     Refused,
@@ -23,6 +27,7 @@ from dss_addon.web.share.dss_request import (
 )
 from dss_addon.web.share.keys import RUNTIME
 from dss_addon.web.share.proxy import authorize, refuse
+from dss_addon.web.share.share_bar import inject_bar, render_bar
 
 MAX_PAGE_BYTES = 4 * 1024 * 1024
 # Everything else from upstream is dropped: cookies (the dSS token must never reach the
@@ -46,11 +51,23 @@ async def configurator(request: web.Request) -> web.StreamResponse:
         refuse(request, runtime, share, session, parsed)
     call = parsed if isinstance(parsed, DssCall) else DssCall(Target.OTHER, path=raw_path)
     await authorize(request, runtime, share, session, call)
-    page = await fetch_page(runtime, call.path, upstream_params(call))
+    root = runtime.settings.configurator_root
+    if root is None:
+        page = await fetch_page(runtime, call.path, upstream_params(call))
+    else:
+        page = await local_page(root, call.path)
     body = page.body
     if page.headers.get("Content-Type", "").startswith("text/html"):
-        body = rebase_html(body)
+        body = inject_bar(rebase_html(body), render_bar(request, share, runtime.clock.now()))
     return web.Response(body=body, status=page.status, headers=page.headers)
+
+
+async def local_page(root: Path, path: str) -> Page:
+    found = await read_page(root, path, MAX_PAGE_BYTES)
+    if found is None:
+        raise web.HTTPNotFound()
+    body, content_type = found
+    return Page(200, body, {"Content-Type": content_type})
 
 
 async def fetch_page(runtime: Runtime, path: str, params: Mapping[str, str]) -> Page:

@@ -27,7 +27,10 @@ from dss_addon.web.templating import render
 APP_PATH = "/s/app"
 # The only files of ui/static the share site serves: owner scripts stay on the owner site.
 SHARE_STATIC = frozenset(
-    {"share.css", "share.js", "share-app.js", "share-overview.js", "app.css"}
+    {
+        "share.css", "share.js", "share-app.js", "share-overview.js", "app.css",
+        "share-bar.js", "share-bar.css",
+    }
 )
 
 

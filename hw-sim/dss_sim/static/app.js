@@ -7,7 +7,10 @@ const TEXT = {
         submit: "Log in", logout: "Log out", overview: "Overview", sharing: "Access sharing",
         failed: "Login failed", on: "On", off: "Off", devices: "devices", apartment: "Apartment" },
 };
-const lang = document.documentElement.lang === "en" ? "en" : "de";
+// The sim's own page is rendered in a language; the appliance's static page (no lang) follows
+// the browser, like the real configurator.
+const pageLang = document.documentElement.lang || (navigator.language || "de").slice(0, 2);
+const lang = pageLang === "en" ? "en" : "de";
 const t = (key) => TEXT[lang][key] || key;
 
 async function call(path, params) {
@@ -59,6 +62,7 @@ function selectTab(name) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  for (const node of document.querySelectorAll("[data-i18n]")) { node.textContent = t(node.dataset.i18n); }
   document.getElementById("login").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const form = new FormData(ev.target);
