@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 DSS_EVENT = "dss-share.notification"
 CHECK_INTERVAL = 60.0  # seconds between checks for shares ending within the hour
+# The dSS event is best effort: a slow or hung dSS must not hold up the redemption, PIN answer
+# or "job done" that raised it for longer than this (the tab has the row either way).
+DSS_EVENT_TIMEOUT = 3.0
 
 
 class Notifier:
@@ -83,11 +86,15 @@ class Notifier:
         try:
             # In the share's own dSS session (the add-on's, never the browser's); the owner
             # may not be logged in when a share is used. Best effort: the tab has the row.
-            reply = await self.runtime.upstream.call(
-                share_id, "event", "raise", {"name": DSS_EVENT, "parameter": parameter}
-            )
+            async with asyncio.timeout(DSS_EVENT_TIMEOUT):
+                reply = await self.runtime.upstream.call(
+                    share_id, "event", "raise", {"name": DSS_EVENT, "parameter": parameter}
+                )
         except AddonError as err:
             log.info("raising %s at the dSS failed: %s", DSS_EVENT, err.code)
+            return
+        except TimeoutError:
+            log.info("raising %s at the dSS took too long: the tab has it", DSS_EVENT)
             return
         if reply.status != 200:
             log.info("the dSS refused %s (HTTP %d)", DSS_EVENT, reply.status)
