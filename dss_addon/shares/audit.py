@@ -35,3 +35,4 @@ class AuditEntry:
     reason: str = ""
     client: str = ""
     session_id: str = ""
+    id: int | None = None  # the row's number once stored (the audit chain's and pages' key)

@@ -81,18 +81,5 @@ def audit_from_row(row: sqlite3.Row) -> AuditEntry:
         reason=row["reason"],
         client=row["client"],
         session_id=row["session_id"],
-    )
-
-
-def audit_params(entry: AuditEntry) -> tuple[object, ...]:
-    allowed = None if entry.allowed is None else int(entry.allowed)
-    return (
-        entry.share_id,
-        to_ts(entry.at),
-        entry.event,
-        entry.call,
-        allowed,
-        entry.reason,
-        entry.client,
-        entry.session_id,
+        id=row["id"] if "id" in row.keys() else None,
     )
