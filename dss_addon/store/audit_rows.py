@@ -145,3 +145,19 @@ async def audit_page(
     found = found[:limit]
     entries = [audit_from_row(row) for row in found]
     return AuditPage(entries, int(found[-1]["id"]) if more and found else None)
+
+
+_SINCE = (
+    f"SELECT id, {AUDIT_COLUMNS} FROM audit WHERE share_id = ? AND id > ?"  # noqa: S608
+    " AND (? = '[]' OR event IN (SELECT value FROM json_each(?))) ORDER BY id LIMIT ?"
+)
+
+
+async def audit_since(
+    conn: aiosqlite.Connection, share_id: str, *, after: int, limit: int,
+    events: Sequence[str] = (),
+) -> list[AuditEntry]:
+    """Oldest first, from the row after `after`: exports walk the whole log in bounded reads."""
+    kinds = json.dumps(list(events))
+    async with conn.execute(_SINCE, (share_id, after, kinds, kinds, limit)) as cursor:
+        return [audit_from_row(row) for row in await cursor.fetchall()]

@@ -15,7 +15,7 @@ from dss_addon.shares.audit import AuditEntry
 from dss_addon.store.audit_chain import ChainRow, Checkpoint, Head
 from dss_addon.store.audit_export import read_chain
 from dss_addon.store.audit_retention import Retention, prune
-from dss_addon.store.audit_rows import AuditPage, audit_page
+from dss_addon.store.audit_rows import AuditPage, audit_page, audit_since
 from dss_addon.store.db import Database
 from dss_addon.store.rows import AUDIT_COLUMNS, audit_from_row, to_ts
 
@@ -84,6 +84,12 @@ class AuditStore(Database):
             waiting = [e for e in self._waiting(share_id) if not events or e.event in events]
             page = AuditPage([*reversed(waiting), *page.entries], page.next_before)
         return page
+
+    async def audit_since(
+        self, share_id: str, *, after: int = 0, limit: int = 1000, events: tuple[str, ...] = ()
+    ) -> list[AuditEntry]:
+        async with self._transaction(write=False) as conn:
+            return await audit_since(conn, share_id, after=after, limit=limit, events=events)
 
     async def audit_chain(
         self, share_id: str
