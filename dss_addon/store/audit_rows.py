@@ -5,7 +5,6 @@ change (the change journal, say) calls it with the connection of its own transac
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -123,9 +122,9 @@ _PAGE = (
     f"SELECT id, {AUDIT_COLUMNS} FROM audit WHERE share_id = ? AND id < ?"  # noqa: S608
     " ORDER BY id DESC LIMIT ?"
 )
-_PAGE_OF_KINDS = (
-    f"SELECT id, {AUDIT_COLUMNS} FROM audit WHERE share_id = ? AND id < ?"  # noqa: S608
-    " AND event IN (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT ?"
+_PAGE_OF_KIND = (
+    f"SELECT id, {AUDIT_COLUMNS} FROM audit INDEXED BY audit_by_share_event"  # noqa: S608
+    " WHERE share_id = ? AND event = ? AND id < ? ORDER BY id DESC LIMIT ?"
 )
 
 
@@ -133,14 +132,18 @@ async def audit_page(
     conn: aiosqlite.Connection, share_id: str, *, before: int | None, limit: int,
     events: Sequence[str] = (),
 ) -> AuditPage:
-    """Keyset pagination on (share_id, id): a page costs the same at row 10 and row 300,000."""
+    """Keyset pagination on (share_id, id): a page costs the same at row 10 and row 300,000.
+    A filtered page reads each event's newest rows on (share_id, event, id) and merges them:
+    one scan with `event IN (...)` would walk every row of the share for a rare event."""
     start = before if before is not None else 1 << 62
-    query, params = _PAGE, (share_id, start, limit + 1)  # type: tuple[str, tuple[object, ...]]
-    if events:
-        query = _PAGE_OF_KINDS
-        params = (share_id, start, json.dumps(list(events)), limit + 1)
-    async with conn.execute(query, params) as cursor:
-        found = list(await cursor.fetchall())
+    found: list[sqlite3.Row] = []
+    if not events:
+        async with conn.execute(_PAGE, (share_id, start, limit + 1)) as cursor:
+            found = list(await cursor.fetchall())
+    for event in dict.fromkeys(events):
+        async with conn.execute(_PAGE_OF_KIND, (share_id, event, start, limit + 1)) as cursor:
+            found += await cursor.fetchall()
+    found.sort(key=lambda row: row["id"], reverse=True)
     more = len(found) > limit
     found = found[:limit]
     entries = [audit_from_row(row) for row in found]
@@ -149,7 +152,11 @@ async def audit_page(
 
 _SINCE = (
     f"SELECT id, {AUDIT_COLUMNS} FROM audit WHERE share_id = ? AND id > ?"  # noqa: S608
-    " AND (? = '[]' OR event IN (SELECT value FROM json_each(?))) ORDER BY id LIMIT ?"
+    " ORDER BY id LIMIT ?"
+)
+_SINCE_OF_KIND = (
+    f"SELECT id, {AUDIT_COLUMNS} FROM audit INDEXED BY audit_by_share_event"  # noqa: S608
+    " WHERE share_id = ? AND event = ? AND id > ? ORDER BY id LIMIT ?"
 )
 
 
@@ -157,7 +164,14 @@ async def audit_since(
     conn: aiosqlite.Connection, share_id: str, *, after: int, limit: int,
     events: Sequence[str] = (),
 ) -> list[AuditEntry]:
-    """Oldest first, from the row after `after`: exports walk the whole log in bounded reads."""
-    kinds = json.dumps(list(events))
-    async with conn.execute(_SINCE, (share_id, after, kinds, kinds, limit)) as cursor:
-        return [audit_from_row(row) for row in await cursor.fetchall()]
+    """Oldest first, from the row after `after`: exports walk the whole log in bounded reads
+    (per event on its index when filtered, as audit_page does)."""
+    found: list[sqlite3.Row] = []
+    if not events:
+        async with conn.execute(_SINCE, (share_id, after, limit)) as cursor:
+            found = list(await cursor.fetchall())
+    for event in dict.fromkeys(events):
+        async with conn.execute(_SINCE_OF_KIND, (share_id, event, after, limit)) as cursor:
+            found += await cursor.fetchall()
+    found.sort(key=lambda row: row["id"])
+    return [audit_from_row(row) for row in found[:limit]]
