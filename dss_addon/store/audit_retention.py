@@ -39,7 +39,7 @@ _FOLLOWS = (
 class Retention:
     keep_seconds: int = 90 * 24 * 3600  # per-call rows older than this go
     per_share_cap: int = 20_000  # and those beyond the newest this many of a share
-    batch: int = 500  # rows per transaction: the loop never waits long on the connection
+    batch: int = 200  # rows per transaction: the loop never waits long on the connection
 
 
 @dataclass(slots=True)

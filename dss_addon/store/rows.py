@@ -70,6 +70,13 @@ def session_from_row(row: sqlite3.Row) -> ShareSession:
     )
 
 
+def _row_id(row: sqlite3.Row) -> int | None:
+    try:
+        return int(row["id"])
+    except IndexError:  # selected without its id
+        return None
+
+
 def audit_from_row(row: sqlite3.Row) -> AuditEntry:
     allowed = row["allowed"]
     return AuditEntry(
@@ -81,5 +88,5 @@ def audit_from_row(row: sqlite3.Row) -> AuditEntry:
         reason=row["reason"],
         client=row["client"],
         session_id=row["session_id"],
-        id=row["id"] if "id" in row.keys() else None,
+        id=_row_id(row),
     )

@@ -8,7 +8,7 @@ from dss_addon.runtime import Runtime
 from dss_addon.shares.model import Share
 from dss_addon.store.audit_export import chain_json
 from dss_addon.web.i18n import pick_language
-from dss_addon.web.owner.audit_csv import csv_head, csv_lines
+from dss_addon.web.owner.audit_csv import CsvRows, csv_head
 from dss_addon.web.owner.audit_query import all_pages, audit_names, parse_audit_query
 from dss_addon.web.owner.present import audit_json
 
@@ -35,8 +35,9 @@ async def audit_csv_stream(
     })
     await response.prepare(request)
     await response.write(csv_head(lang).encode("utf-8"))
+    rows = CsvRows(lang, names)
     async for entries in all_pages(runtime.store, share.id, events):
-        await response.write(csv_lines(entries, lang, names).encode("utf-8"))
+        await response.write(rows.lines(entries).encode("utf-8"))
     await response.write_eof()
     return response
 

@@ -34,11 +34,35 @@ def delimiter(lang: Lang) -> str:
     return ";" if lang is Lang.DE else ","
 
 
-def _row(entry: AuditEntry, lang: Lang, names: Names) -> list[str]:
-    action, target = describe_call(entry.call, names, lang) if entry.call else ("", "")
+class _Texts:
+    """Memoised descriptions: a log repeats a few calls and reasons thousands of times, and an
+    export must not hold the event loop for long per page."""
+
+    def __init__(self, lang: Lang, names: Names) -> None:
+        self.lang, self.names = lang, names
+        self._calls: dict[str, tuple[str, str]] = {}
+        self._reasons: dict[str, str] = {}
+
+    def call(self, call: str) -> tuple[str, str]:
+        if call not in self._calls:
+            described = describe_call(call, self.names, self.lang) if call else ("", "")
+            self._calls[call] = described
+        return self._calls[call]
+
+    def reason(self, reason: str) -> str:
+        if reason not in self._reasons:
+            lang = self.lang
+            self._reasons[reason] = describe_reason(
+                reason, self.names, lang, lambda m: when_exact(m, lang)
+            )
+        return self._reasons[reason]
+
+
+def _row(entry: AuditEntry, lang: Lang, texts: _Texts) -> list[str]:
+    action, target = texts.call(entry.call)
     yes, no = YES_NO[lang]
     allowed = "" if entry.allowed is None else yes if entry.allowed else no
-    reason = describe_reason(entry.reason, names, lang, lambda m: when_exact(m, lang))
+    reason = texts.reason(entry.reason)
     cells = [
         "" if entry.id is None else str(entry.id), when_exact(entry.at, lang),
         event_name(entry.event, lang), action, target, allowed, reason, entry.client,
@@ -60,7 +84,18 @@ def csv_head(lang: Lang) -> str:
 
 
 def csv_lines(entries: Iterable[AuditEntry], lang: Lang, names: Names) -> str:
-    return _lines((_row(entry, lang, names) for entry in entries), lang)
+    return CsvRows(lang, names).lines(entries)
+
+
+class CsvRows:
+    """Rows of one export (its descriptions are memoised across pages)."""
+
+    def __init__(self, lang: Lang, names: Names) -> None:
+        self._lang = lang
+        self._texts = _Texts(lang, names)
+
+    def lines(self, entries: Iterable[AuditEntry]) -> str:
+        return _lines((_row(entry, self._lang, self._texts) for entry in entries), self._lang)
 
 
 def audit_csv(entries: Iterable[AuditEntry], lang: Lang, names: Names) -> str:

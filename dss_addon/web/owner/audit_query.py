@@ -15,7 +15,7 @@ from dss_addon.web.owner.audit_text import Names, names_from
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-EXPORT_PAGE = 1000  # rows per read while streaming an export
+EXPORT_PAGE = 250  # rows per read and write while streaming: each holds the loop briefly
 KINDS: Mapping[str, tuple[str, ...]] = {
     "all": (),
     "calls": (AuditEvent.CALL,),
