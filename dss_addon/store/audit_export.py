@@ -27,7 +27,11 @@ def checkpoint_from(row: sqlite3.Row) -> Checkpoint:
 async def read_chain(
     conn: aiosqlite.Connection, share_id: str
 ) -> tuple[list[ChainRow], list[Checkpoint], Head | None]:
-    sql = f"SELECT {CHAIN_COLUMNS} FROM audit WHERE share_id = ? ORDER BY id"  # noqa: S608
+    # Rows from before the chain existed carry no hash: they are not part of the export.
+    sql = (
+        f"SELECT {CHAIN_COLUMNS} FROM audit WHERE share_id = ? AND hash IS NOT NULL"  # noqa: S608
+        " ORDER BY id"
+    )
     async with conn.execute(sql, (share_id,)) as cursor:
         rows = [chain_row_from(row) for row in await cursor.fetchall()]
     sql = f"SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE share_id = ?"  # noqa: S608

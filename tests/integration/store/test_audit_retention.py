@@ -11,6 +11,7 @@ import pytest
 
 from dss_addon.shares.audit import AuditEntry
 from dss_addon.store import Store, open_store
+from dss_addon.store.audit_chain import verify_chain
 from dss_addon.store.audit_retention import Retention
 from dss_addon.store.audit_verify import audit_key, verify_database
 from dss_addon.store.connection import migrations
@@ -145,3 +146,22 @@ async def test_rows_from_before_the_chain_are_reported_and_retention_removes_the
     async with open_store(db, clock, retention=RULES) as store:
         assert await _prune_all(store) == 3
     _intact(tmp_path)
+
+
+async def test_an_export_leaves_out_rows_from_before_the_chain(tmp_path: Path) -> None:
+    db = tmp_path / "addon.db"
+    with closing(sqlite3.connect(db)) as conn, conn:
+        for version, sql in migrations()[:2]:
+            conn.executescript(sql)
+            conn.execute(f"PRAGMA user_version = {version:d}")
+        conn.execute(
+            "INSERT INTO audit (share_id, at, event, call, allowed, reason, client,"
+            " session_id) VALUES ('a', 1700000000, 'call', '', 1, '', '', '')"
+        )
+    async with open_store(db, FakeClock()) as store:
+        _row(store, "a", "extended")
+        rows, checkpoints, head = await store.audit_chain("a")
+    assert [row.event for row in rows] == ["extended"]
+    assert verify_chain("a", rows, checkpoints, head, audit_key(tmp_path, create=False)) == (
+        1, None
+    )
