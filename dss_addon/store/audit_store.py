@@ -130,11 +130,12 @@ class RetentionTask:
         while True:
             await asyncio.sleep(RETENTION_INTERVAL)
             try:
-                await self._pass()
+                await self.run_pass()
             except StoreError:
                 log.exception("audit retention failed; trying again later")
 
-    async def _pass(self) -> None:
+    async def run_pass(self) -> None:
+        """Batches until nothing is due (or the pass's share of batches is done)."""
         for _ in range(RETENTION_BATCHES):
             if await self._store.prune_audit() < self._store.retention.batch:
                 return

@@ -16,7 +16,9 @@ import pytest
 
 from dss_addon.__main__ import main
 from dss_addon.shares.audit import AuditEvent
+from dss_addon.store import open_store
 from dss_addon.store.audit_chain import canonical
+from dss_addon.store.audit_export import chain_json
 from dss_addon.store.audit_rows import chain_row_from
 from tests.support.clock import FakeClock
 from tests.support.shares import OWNER, open_service, share_request
@@ -180,3 +182,27 @@ def test_verify_reads_the_database_without_changing_it(
     _verify(data_dir, capsys)
     assert (data_dir / "addon.db").read_bytes() == before
     assert json.dumps(sorted(p.name for p in data_dir.iterdir()))  # no stray files needed
+
+
+async def test_an_export_verifies_on_the_command_line_with_and_without_the_key(
+    pristine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = _copy(pristine, tmp_path)
+    async with open_store(data_dir / "addon.db", FakeClock()) as store:
+        share_id = (await store.shares())[0].id
+        export = chain_json(share_id, *await store.audit_chain(share_id))
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export), "utf-8")
+    for extra in ([], ["--data-dir", str(data_dir)]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["audit", "verify", "--export", str(path), *extra])
+        assert exit_info.value.code == 0
+        assert capsys.readouterr().out.startswith("audit chain intact: 1 chains, 6 rows")
+    rows = export["rows"]
+    assert isinstance(rows, list)
+    del rows[2]
+    path.write_text(json.dumps(export), "utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["audit", "verify", "--export", str(path)])
+    assert exit_info.value.code == 1
+    assert "does not follow" in capsys.readouterr().out

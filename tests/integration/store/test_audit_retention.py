@@ -13,6 +13,7 @@ from dss_addon.shares.audit import AuditEntry
 from dss_addon.store import Store, open_store
 from dss_addon.store.audit_chain import verify_chain
 from dss_addon.store.audit_retention import Retention
+from dss_addon.store.audit_store import RetentionTask
 from dss_addon.store.audit_verify import audit_key, verify_database
 from dss_addon.store.connection import migrations
 from tests.support.clock import FakeClock
@@ -165,3 +166,17 @@ async def test_an_export_leaves_out_rows_from_before_the_chain(tmp_path: Path) -
     assert verify_chain("a", rows, checkpoints, head, audit_key(tmp_path, create=False)) == (
         1, None
     )
+
+
+async def test_a_retention_pass_works_through_the_backlog_batch_by_batch(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "addon.db"
+    async with open_store(db, clock, retention=RULES) as store:
+        for n in range(10):
+            _row(store, "a", "call", n)
+        _row(store, "a", "revoked")
+        await store.flush()
+        clock.advance(hours=2)
+        await RetentionTask(store).run_pass()
+    assert _events(db) == [("a", "revoked")]
+    _intact(tmp_path)
