@@ -80,3 +80,9 @@ async def test_the_german_audit_reads_like_german(
     assert content.startswith("\ufeffNr.;Zeit;Ereignis;")
     assert "Abgelehnt" in content
     assert "Szene aufgerufen" not in content  # the filter applies to the download too
+
+    async with page.expect_download() as downloading:
+        await page.get_by_role("link", name="Prüfbare Kopie (JSON)").click()
+    saved = await (await downloading.value).path()
+    export = (await asyncio.to_thread(Path(saved).read_bytes)).decode("utf-8")
+    assert '"format": "dss-share-audit-chain/1"' in export
