@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from dss_addon.audit_cli import audit_command
 from dss_addon.errors import AddonError
 from dss_addon.runtime import prepare_data_dir
 from dss_addon.serve import serve
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="dss-share: expiring, scoped access to a dSS")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser("serve", help="run the owner site and the share site")
+    commands.add_parser("audit", help="audit verify --data-dir DIR: check the audit trail")
     run.add_argument("--config", type=Path, help="addon.json; its `options` are defaults")
     run.add_argument("--dss-url", help="the dSS, e.g. https://127.0.0.1:8080")
     run.add_argument("--data-dir", help="where shares, keys and the certificate live")
@@ -111,8 +113,11 @@ def _fail(message: str) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["audit"]:  # a command on the data directory, not the server
+        sys.exit(audit_command(args[1:]))
     try:
-        settings = load_settings(sys.argv[1:] if argv is None else argv)
+        settings = load_settings(args)
     except UsageError as err:
         _fail(f"error: {err}")
     except AddonError as err:

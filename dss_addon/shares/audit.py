@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import urlencode
+
+from dss_addon.policy.model import DssCall, Target
 
 
 class AuditEvent(StrEnum):
@@ -35,3 +38,18 @@ class AuditEntry:
     reason: str = ""
     client: str = ""
     session_id: str = ""
+    id: int | None = None  # the row's number once stored (the audit chain's and pages' key)
+
+
+# The parameters that say what a call acted on (the owner's audit shows their names). Nothing
+# else of a call is kept: no value that could be a secret or personal text reaches a row.
+TARGET_PARAMS = ("id", "zoneID", "dsuid", "dsid", "deviceID", "groupID", "sceneNumber", "sceneID")
+
+
+def audit_call(call: DssCall) -> str:
+    """`zone/callScene?id=3&sceneNumber=5`: the canonical values the policy decided on."""
+    if call.target is not Target.JSON:
+        return call.path
+    what = f"{call.klass}/{call.method}"
+    shown = [(name, call.params[name]) for name in TARGET_PARAMS if name in call.params]
+    return f"{what}?{urlencode(shown)}" if shown else what

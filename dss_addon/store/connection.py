@@ -16,6 +16,8 @@ import aiosqlite
 
 from dss_addon.clock import Clock, SteadyClock
 from dss_addon.errors import StoreError
+from dss_addon.store.audit_retention import Retention
+from dss_addon.store.audit_verify import audit_key
 from dss_addon.store.checks import MOVE_AWAY, check_intact, check_ours
 from dss_addon.store.reserve import RESERVE_BYTES, RESERVE_FILE, DiskReserve
 from dss_addon.store.rows import from_ts
@@ -52,11 +54,12 @@ async def open_store(
     audit_interval: float = 5.0,
     audit_rows: int = 100,
     reserve_bytes: int = RESERVE_BYTES,
+    retention: Retention | None = None,
 ) -> AsyncIterator[Store]:
     """audit_interval (seconds) and audit_rows: the audit buffer is written when either is
     reached, and on close. Refuses (StoreError) a file that is not ours or not intact; the
     store's clock never runs behind the high-water mark stored in it."""
-    scripts = await asyncio.to_thread(_prepare, path)
+    scripts, key = await asyncio.to_thread(_prepare, path)
     try:
         conn = await aiosqlite.connect(path, isolation_level=None)
     except sqlite3.Error as err:
@@ -75,6 +78,8 @@ async def open_store(
             SteadyClock(clock, mark),
             audit_interval=audit_interval,
             audit_rows=audit_rows,
+            audit_key=key,
+            retention=retention,
             reserve=reserve,
         )
     except sqlite3.Error as err:  # e.g. not a database, or a corrupt one
@@ -101,7 +106,7 @@ async def _high_water(conn: aiosqlite.Connection) -> datetime | None:
     return None if row is None or not row[0] else from_ts(int(row[0]))
 
 
-def _prepare(path: Path) -> list[tuple[int, str]]:
+def _prepare(path: Path) -> tuple[list[tuple[int, str]], bytes]:
     """Creates the data directory (0700) and the database file (0600) before SQLite does,
     so share digests and encrypted app tokens are never world-readable, not even briefly.
     SQLite gives the -wal and -shm files the permissions of the database file."""
@@ -109,7 +114,7 @@ def _prepare(path: Path) -> list[tuple[int, str]]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
-    return migrations()
+    return migrations(), audit_key(path.parent, create=True)
 
 
 async def _configure(conn: aiosqlite.Connection) -> None:

@@ -16,11 +16,11 @@ from dss_addon.shares.audit import AuditEntry
 from dss_addon.shares.model import Share, ShareSession
 from dss_addon.store import rows
 from dss_addon.store.audit import AuditBuffer
-from dss_addon.store.rows import AUDIT_COLUMNS, SESSION_COLUMNS, SHARE_COLUMNS, to_ts
+from dss_addon.store.audit_rows import append_audit
+from dss_addon.store.rows import SESSION_COLUMNS, SHARE_COLUMNS, to_ts
 
 SELECT_SHARE = f"SELECT {SHARE_COLUMNS} FROM shares WHERE id = ?"  # noqa: S608 -- constant columns
 SELECT_SESSION = f"SELECT {SESSION_COLUMNS}, token_digest FROM sessions"  # noqa: S608 -- constant
-INSERT_AUDIT = f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
 MARK_EVERY = 60.0  # seconds of use between writes of the clock's high-water mark
 SQLITE_FULL = 13
 
@@ -44,8 +44,10 @@ class Database:
         *,
         audit_interval: float = 5.0,
         audit_rows: int = 100,
+        audit_key: bytes,
     ) -> None:
         self._conn = conn
+        self._audit_key = audit_key  # seals the audit chain's heads (store/audit_chain.py)
         self.clock = clock
         self._lock = asyncio.Lock()
         self._audit = AuditBuffer(
@@ -113,11 +115,10 @@ class Database:
         )
         self._mark_written_at = mono
 
-    @staticmethod
-    async def _insert_audit(conn: aiosqlite.Connection, entries: Iterable[AuditEntry]) -> None:
-        params = [rows.audit_params(entry) for entry in entries]
-        if params:
-            await conn.executemany(INSERT_AUDIT, params)
+    async def _insert_audit(
+        self, conn: aiosqlite.Connection, entries: Iterable[AuditEntry]
+    ) -> None:
+        await append_audit(conn, entries, self._audit_key)
 
     async def _fetchone(self, sql: str, params: Iterable[object]) -> sqlite3.Row | None:
         async with self._lock:

@@ -70,6 +70,13 @@ def session_from_row(row: sqlite3.Row) -> ShareSession:
     )
 
 
+def _row_id(row: sqlite3.Row) -> int | None:
+    try:
+        return int(row["id"])
+    except IndexError:  # selected without its id
+        return None
+
+
 def audit_from_row(row: sqlite3.Row) -> AuditEntry:
     allowed = row["allowed"]
     return AuditEntry(
@@ -81,18 +88,5 @@ def audit_from_row(row: sqlite3.Row) -> AuditEntry:
         reason=row["reason"],
         client=row["client"],
         session_id=row["session_id"],
-    )
-
-
-def audit_params(entry: AuditEntry) -> tuple[object, ...]:
-    allowed = None if entry.allowed is None else int(entry.allowed)
-    return (
-        entry.share_id,
-        to_ts(entry.at),
-        entry.event,
-        entry.call,
-        allowed,
-        entry.reason,
-        entry.client,
-        entry.session_id,
+        id=_row_id(row),
     )

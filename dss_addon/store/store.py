@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -16,12 +15,13 @@ from dss_addon.errors import StoreError, StoreFull
 from dss_addon.shares.audit import AuditEntry
 from dss_addon.shares.model import PIN_MAX_FAILURES, Share, ShareSession
 from dss_addon.store import rows
-from dss_addon.store.db import SELECT_SESSION, SELECT_SHARE, Database
+from dss_addon.store.audit_retention import Retention
+from dss_addon.store.audit_store import AuditStore, bounded
+from dss_addon.store.db import SELECT_SESSION, SELECT_SHARE
 from dss_addon.store.reserve import DiskReserve
-from dss_addon.store.rows import AUDIT_COLUMNS, SHARE_COLUMNS, to_ts
+from dss_addon.store.rows import SHARE_COLUMNS, to_ts
 
 T = TypeVar("T")
-AUDIT_TEXT_MAX = 500  # bounds a row whatever a caller passes as call or reason
 SESSION_CACHE_SIZE = 4096
 
 _REDEEM = """
@@ -56,11 +56,7 @@ class SessionRecord:
     token_digest: bytes
 
 
-def bounded(entry: AuditEntry) -> AuditEntry:
-    return replace(entry, call=entry.call[:AUDIT_TEXT_MAX], reason=entry.reason[:AUDIT_TEXT_MAX])
-
-
-class Store(Database):
+class Store(AuditStore):
     """Every method that changes a share takes the audit rows that record the change and
     writes them in the same transaction: an acknowledged change always has its row."""
 
@@ -71,9 +67,14 @@ class Store(Database):
         *,
         audit_interval: float = 5.0,
         audit_rows: int = 100,
+        audit_key: bytes,
+        retention: Retention | None = None,
         reserve: DiskReserve | None = None,
     ) -> None:
-        super().__init__(conn, clock, audit_interval=audit_interval, audit_rows=audit_rows)
+        super().__init__(
+            conn, clock, audit_interval=audit_interval, audit_rows=audit_rows,
+            audit_key=audit_key, retention=retention,
+        )
         self.reserve = reserve
         self._closed = False
         # Every proxied request looks its session up; the add-on is the only writer of this
@@ -82,12 +83,14 @@ class Store(Database):
 
     def start(self) -> None:
         self._audit.start()
+        self._retention_task.start()
 
     async def close(self) -> None:
         if self._closed:
             return
         self._closed = True
         try:
+            await self._retention_task.stop()
             await self._audit.stop()
             # Writes what is left and the clock's mark; a full disk gives up the reserve
             # rather than the audit rows.
@@ -332,21 +335,3 @@ class Store(Database):
     async def open_sessions(self, share_id: str) -> list[ShareSession]:
         sql = f"{SELECT_SESSION} WHERE share_id = ? AND ended_at IS NULL ORDER BY created_at"
         return [rows.session_from_row(row) for row in await self._fetchall(sql, (share_id,))]
-
-    # -- audit (append-only: there is no method to change or delete a row) -------------------
-
-    def audit(self, entry: AuditEntry) -> None:
-        """Cheap and synchronous: buffered, written by the background flush or flush()."""
-        self._audit.append(bounded(entry))
-
-    async def flush(self) -> None:
-        await self._audit.flush()
-
-    async def audit_log(self, share_id: str) -> list[AuditEntry]:
-        """The rows on disk, then those still waiting in memory (when the disk refuses them,
-        the owner still sees what happened)."""
-        with contextlib.suppress(StoreError):
-            await self.flush()
-        sql = f"SELECT {AUDIT_COLUMNS} FROM audit WHERE share_id = ? ORDER BY id"  # noqa: S608
-        stored = [rows.audit_from_row(row) for row in await self._fetchall(sql, (share_id,))]
-        return stored + [entry for entry in self._audit.waiting() if entry.share_id == share_id]

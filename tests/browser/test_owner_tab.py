@@ -110,7 +110,7 @@ async def test_owner_shares_and_revokes_while_the_electrician_works(
     await owner.screenshot(path=str(shots / "tab.png"))  # the configurator with its tab
     await tab.locator(".share-item", has_text="Elektro Müller").locator("a").click()
     await expect(tab.locator(".timeline")).to_contain_text("Link geöffnet")
-    await expect(tab.locator(".timeline")).to_contain_text("zone/callScene")
+    await expect(tab.locator(".timeline")).to_contain_text("Szene aufgerufen")  # not an API name
     await tab.get_by_role("button", name="Widerrufen").click()
     await expect(tab.locator("h1 .badge")).to_have_text("widerrufen")
 

@@ -7,9 +7,10 @@ from aiohttp import web
 from dss_addon.shares.model import Share
 from dss_addon.shares.requests import parse_extension, parse_share_request
 from dss_addon.shares.service import Owner
+from dss_addon.web.owner.audit_api import audit_chain_json, audit_csv_stream, audit_page_json
 from dss_addon.web.owner.context import context, read_json, require_api_mutation
 from dss_addon.web.owner.identity import OWNER_COOKIE, require_owner
-from dss_addon.web.owner.present import JsonObject, audit_csv, audit_json, share_json
+from dss_addon.web.owner.present import JsonObject, share_json
 
 routes = web.RouteTableDef()
 REVOKED_NOT_SAVED = (
@@ -137,13 +138,13 @@ async def extend_share(request: web.Request) -> web.Response:
 
 @routes.get("/api/shares/{id}/audit")
 async def share_audit(request: web.Request) -> web.StreamResponse:
-    require_owner(request)
-    shares = context(request).runtime.shares
-    share = await shares.get(request.match_info["id"])
-    entries = await shares.audit_log(share.id)
+    """JSON pages (`?before=&limit=&kind=`), `?format=csv` for spreadsheets, `?format=chain`
+    for a verifiable export."""
+    owner = require_owner(request)
+    runtime = context(request).runtime
+    share = await runtime.shares.get(request.match_info["id"])
     if request.query.get("format") == "csv":
-        return web.Response(
-            text=audit_csv(entries), content_type="text/csv", charset="utf-8",
-            headers={"Content-Disposition": f'attachment; filename="share-{share.id}-audit.csv"'},
-        )
-    return web.json_response({"audit": [audit_json(entry) for entry in entries]})
+        return await audit_csv_stream(request, runtime, share, owner.dss_token)
+    if request.query.get("format") == "chain":
+        return await audit_chain_json(runtime, share)
+    return await audit_page_json(request, runtime, share)

@@ -8,11 +8,12 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from dss_addon.errors import BadInput, DssError, NotAuthenticated
+from dss_addon.errors import BadInput, NotAuthenticated
 from dss_addon.shares.model import Share
 from dss_addon.shares.requests import parse_extension
 from dss_addon.web.i18n import pick_language
 from dss_addon.web.owner.api import set_owner_cookie
+from dss_addon.web.owner.audit_query import KINDS, audit_names, parse_audit_query
 from dss_addon.web.owner.context import context
 from dss_addon.web.owner.forms import EXTEND_PRESETS, extension_data, form_message
 from dss_addon.web.owner.identity import OWNER_COOKIE, OwnerIdentity, current_owner
@@ -72,28 +73,23 @@ async def logout(request: web.Request) -> web.Response:
     raise response
 
 
-async def _zone_names(request: web.Request, owner: OwnerIdentity, share: Share) -> dict[int, str]:
-    if not share.zones:
-        return {}
-    try:
-        return await context(request).runtime.dss.zone_names(owner.dss_token)
-    except DssError:  # names are a courtesy; the ids still show
-        return {}
-
-
 async def detail_page(
     request: web.Request, owner: OwnerIdentity, share: Share, *,
     errors: Mapping[str, str] | None = None, status: int = 200,
 ) -> web.Response:
     runtime, lang = context(request).runtime, pick_language(request)
     live = await runtime.shares.live_sessions(share.id)
-    names = await _zone_names(request, owner, share)
-    view = share_view(share, runtime.clock.now(), live, lang, names)
-    entries = await runtime.shares.audit_log(share.id)
-    # Newest first, and only the latest ones: a day of work can log thousands of calls.
-    audit = [audit_view(e, lang) for e in reversed(entries[-TIMELINE_MAX:])]
+    names = await audit_names(runtime.dss, owner.dss_token)
+    view = share_view(share, runtime.clock.now(), live, lang, names.zones)
+    query = parse_audit_query(request.query, default_limit=TIMELINE_MAX)
+    # Newest first, one page at a time: a day of work can log thousands of calls.
+    page_ = await runtime.store.audit_page(
+        share.id, before=query.before, limit=query.limit, events=query.events
+    )
     values = {
-        "share": view, "audit": audit, "audit_more": max(0, len(entries) - TIMELINE_MAX),
+        "share": view, "audit": [audit_view(e, lang, names) for e in page_.entries],
+        "audit_kind": query.kind, "audit_kinds": list(KINDS), "audit_next": page_.next_before,
+        "audit_paged": query.before is not None,
         "presets": EXTEND_PRESETS, "errors": errors or {},
         "revocation_unsaved": runtime.shares.revocation_unsaved(share.id),
     }

@@ -1,18 +1,13 @@
-"""Shares and audit rows as the owner API's JSON and CSV (pure)."""
+"""Shares and audit rows as the owner API's JSON (pure)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from dss_addon.shares.audit import AuditEntry
 from dss_addon.shares.model import Share, share_state, time_left
 
 JsonObject = dict[str, object]
-
-AUDIT_COLUMNS = ("at", "event", "call", "allowed", "reason", "client", "session_id")
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -42,6 +37,7 @@ def share_json(share: Share, now: datetime, live_sessions: int) -> JsonObject:
 
 def audit_json(entry: AuditEntry) -> JsonObject:
     return {
+        "id": entry.id,
         "at": iso(entry.at),
         "event": entry.event,
         "call": entry.call,
@@ -50,21 +46,3 @@ def audit_json(entry: AuditEntry) -> JsonObject:
         "client": entry.client,
         "session_id": entry.session_id,
     }
-
-
-def _csv_cell(value: object) -> str:
-    text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-    # Spreadsheets run cells starting with these as formulas (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def audit_csv(entries: Iterable[AuditEntry]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(AUDIT_COLUMNS)
-    for entry in entries:
-        row = audit_json(entry)
-        writer.writerow([_csv_cell(row[column]) for column in AUDIT_COLUMNS])
-    return out.getvalue()

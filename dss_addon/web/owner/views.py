@@ -10,6 +10,7 @@ from urllib.parse import quote
 from dss_addon.shares.audit import AuditEntry
 from dss_addon.shares.model import FINAL_STATES, Share, share_state, time_left
 from dss_addon.web.i18n import Lang
+from dss_addon.web.owner.audit_text import Names, describe_call, describe_reason
 from dss_addon.web.owner.forms import DEFAULT_ZONE
 from dss_addon.web.owner.present import iso
 
@@ -25,6 +26,12 @@ def when(moment: datetime | None, lang: Lang) -> str:
     if lang is Lang.DE:
         return local.strftime("%d.%m.%Y, %H:%M")
     return f"{local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
+
+
+def when_exact(moment: datetime, lang: Lang) -> str:
+    """With seconds, in the home's zone: for the audit's CSV (spreadsheets read it as a time)."""
+    local = moment.astimezone(DEFAULT_ZONE)
+    return local.strftime("%d.%m.%Y %H:%M:%S" if lang is Lang.DE else "%Y-%m-%d %H:%M:%S")
 
 
 def duration_text(seconds: int, lang: Lang) -> str:
@@ -70,14 +77,17 @@ def share_view(
     }
 
 
-def audit_view(entry: AuditEntry, lang: Lang) -> View:
+def audit_view(entry: AuditEntry, lang: Lang, names: Names) -> View:
+    action, target = describe_call(entry.call, names, lang) if entry.call else ("", "")
     return {
         "at": when(entry.at, lang),
         "at_iso": iso(entry.at),
         "event": entry.event,
         "call": entry.call,
+        "action": action,
+        "target": target,
         "allowed": entry.allowed,
-        "reason": entry.reason,
+        "reason": describe_reason(entry.reason, names, lang, lambda m: when(m, lang)),
         "client": entry.client,
         "session": entry.session_id[:8],
     }

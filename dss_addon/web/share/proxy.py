@@ -16,7 +16,7 @@ from dss_addon.policy import DssCall, Target, Topology, decide
 from dss_addon.policy.model import Decision
 from dss_addon.policy.rules import VIEW_CALLS
 from dss_addon.runtime import Runtime
-from dss_addon.shares.audit import AuditEvent
+from dss_addon.shares.audit import AuditEvent, audit_call
 from dss_addon.shares.model import USABLE_STATES, Share, ShareSession, share_state
 from dss_addon.web.share.auth import authenticate, client_of, read_capped
 from dss_addon.web.share.dss_request import BODY_LIMIT, Refused, parse_dss_request, upstream_params
@@ -203,7 +203,7 @@ async def authorize(
 ) -> None:
     """Decide, audit, and raise ShareEnded (401) or AccessDenied (403) unless allowed."""
     decision = await _decide(runtime, share, session, call)
-    what = f"{call.klass}/{call.method}" if call.target is Target.JSON else call.path
+    what = audit_call(call)
     _enforce(request, runtime, share, session, what, decision)
 
 

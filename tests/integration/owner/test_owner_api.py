@@ -215,9 +215,13 @@ async def test_audit_as_json_and_csv(
     assert reply.status == 200
     assert reply.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in reply.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(reply.text)))
-    assert rows[0] == ["at", "event", "call", "allowed", "reason", "client", "session_id"]
-    assert [row[1] for row in rows[1:]] == events
+    # The CSV is for people (issue 10): German by default, `;`, BOM, oldest row first.
+    assert reply.text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(reply.text.removeprefix("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["Nr.", "Zeit", "Ereignis"]
+    assert [int(row[0]) for row in rows[1:]] == [entry["id"] for entry in reversed(audit)]
+    assert [row[2] for row in rows[1:3]] == ["Erstellt", "Link geöffnet"]
+    assert rows[1][6].startswith("von ")
     assert secret not in reply.text
 
 

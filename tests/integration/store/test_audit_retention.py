@@ -1,0 +1,182 @@
+"""Audit retention on a real SQLite file: old or surplus per-call rows go in batches, owner
+actions stay, and the chains still verify afterwards (with sealed checkpoints)."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from dss_addon.shares.audit import AuditEntry
+from dss_addon.store import Store, open_store
+from dss_addon.store.audit_chain import verify_chain
+from dss_addon.store.audit_retention import Retention
+from dss_addon.store.audit_store import RetentionTask
+from dss_addon.store.audit_verify import audit_key, verify_database
+from dss_addon.store.connection import migrations
+from tests.support.clock import FakeClock
+
+RULES = Retention(keep_seconds=3600, per_share_cap=1000, batch=3)
+
+
+def _row(store: Store, share_id: str, event: str, n: int = 0) -> None:
+    store.audit(AuditEntry(share_id, store.clock.now(), event, call=f"zone/callScene?id={n}"))
+
+
+async def _prune_all(store: Store) -> int:
+    removed = 0
+    while (batch := await store.prune_audit()) > 0:
+        assert batch <= store.retention.batch
+        removed += batch
+    return removed
+
+
+def _events(db: Path) -> list[tuple[str, str]]:
+    with closing(sqlite3.connect(db)) as conn:
+        return [(r[0], r[1]) for r in conn.execute("SELECT share_id, event FROM audit ORDER BY id")]
+
+
+def _intact(data_dir: Path) -> None:
+    verdict = verify_database(data_dir / "addon.db", audit_key(data_dir, create=False))
+    assert verdict.broken is None, verdict.line()
+
+
+async def test_old_per_call_rows_go_in_batches_and_owner_actions_stay(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "addon.db"
+    async with open_store(db, clock, retention=RULES) as store:
+        _row(store, "a", "created")
+        for n in range(7):
+            _row(store, "a", "call", n)
+            _row(store, "b", "denied", n)
+        _row(store, "a", "revoked")
+        await store.flush()
+        clock.advance(hours=2)
+        _row(store, "a", "call", 99)
+        await store.flush()
+        assert await _prune_all(store) == 14
+    assert _events(db) == [("a", "created"), ("a", "revoked"), ("a", "call")]
+    _intact(tmp_path)
+
+
+async def test_a_share_over_its_cap_keeps_its_newest_calls(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "addon.db"
+    rules = Retention(keep_seconds=10**9, per_share_cap=4, batch=2)
+    async with open_store(db, clock, retention=rules) as store:
+        _row(store, "a", "created")
+        for n in range(10):
+            _row(store, "a", "call", n)
+        await store.flush()
+        assert await _prune_all(store) == 6
+        page = await store.audit_page("a", limit=10)
+        calls = [e.call.removeprefix("zone/callScene?id=") for e in page.entries]
+        assert calls == ["9", "8", "7", "6", "0"]
+        assert page.entries[-1].event == "created"
+    _intact(tmp_path)
+
+
+async def test_the_chain_goes_on_after_retention_and_survives_a_restart(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "addon.db"
+    for round_ in range(3):
+        async with open_store(db, clock, retention=RULES) as store:
+            for n in range(5):
+                _row(store, "a", "call", n + 10 * round_)
+            _row(store, "a", "extended")
+            await store.flush()
+            clock.advance(hours=2)
+            await _prune_all(store)
+        _intact(tmp_path)
+    with closing(sqlite3.connect(db)) as conn:
+        # Adjacent runs were merged: one checkpoint per kept gap, not one per batch.
+        assert conn.execute("SELECT count(*) FROM audit_checkpoints").fetchone()[0] == 3
+
+
+async def test_a_removed_checkpoint_breaks_the_chain(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "addon.db"
+    async with open_store(db, clock, retention=RULES) as store:
+        for n in range(4):
+            _row(store, "a", "call", n)
+        _row(store, "a", "extended")
+        await store.flush()
+        clock.advance(hours=2)
+        await _prune_all(store)
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DELETE FROM audit_checkpoints")
+    verdict = verify_database(db, audit_key(tmp_path, create=False))
+    assert verdict.broken is not None
+    assert "does not follow the start of its chain" in verdict.line()
+
+
+async def test_audit_rows_still_cannot_be_deleted_outside_retention(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "addon.db"
+    async with open_store(db, clock) as store:
+        _row(store, "a", "call")
+        await store.flush()
+    with (
+        closing(sqlite3.connect(db)) as conn,
+        pytest.raises(sqlite3.IntegrityError, match="append-only"),
+    ):
+        conn.execute("DELETE FROM audit")
+
+
+async def test_rows_from_before_the_chain_are_reported_and_retention_removes_them(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "addon.db"
+    with closing(sqlite3.connect(db)) as conn, conn:
+        for version, sql in migrations()[:2]:
+            conn.executescript(sql)
+            conn.execute(f"PRAGMA user_version = {version:d}")
+        for n in range(3):
+            conn.execute(
+                "INSERT INTO audit (share_id, at, event, call, allowed, reason, client,"
+                " session_id) VALUES ('a', ?, 'call', '', 1, '', '', '')", (1_700_000_000 + n,)
+            )
+    clock = FakeClock()
+    async with open_store(db, clock, retention=RULES) as store:
+        _row(store, "a", "created")
+        await store.flush()
+    verdict = verify_database(db, audit_key(tmp_path, create=False))
+    assert verdict.line() == "audit chain intact: 1 chains, 1 rows, 3 older rows not chained"
+    async with open_store(db, clock, retention=RULES) as store:
+        assert await _prune_all(store) == 3
+    _intact(tmp_path)
+
+
+async def test_an_export_leaves_out_rows_from_before_the_chain(tmp_path: Path) -> None:
+    db = tmp_path / "addon.db"
+    with closing(sqlite3.connect(db)) as conn, conn:
+        for version, sql in migrations()[:2]:
+            conn.executescript(sql)
+            conn.execute(f"PRAGMA user_version = {version:d}")
+        conn.execute(
+            "INSERT INTO audit (share_id, at, event, call, allowed, reason, client,"
+            " session_id) VALUES ('a', 1700000000, 'call', '', 1, '', '', '')"
+        )
+    async with open_store(db, FakeClock()) as store:
+        _row(store, "a", "extended")
+        rows, checkpoints, head = await store.audit_chain("a")
+    assert [row.event for row in rows] == ["extended"]
+    assert verify_chain("a", rows, checkpoints, head, audit_key(tmp_path, create=False)) == (
+        1, None
+    )
+
+
+async def test_a_retention_pass_works_through_the_backlog_batch_by_batch(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "addon.db"
+    async with open_store(db, clock, retention=RULES) as store:
+        for n in range(10):
+            _row(store, "a", "call", n)
+        _row(store, "a", "revoked")
+        await store.flush()
+        clock.advance(hours=2)
+        await RetentionTask(store).run_pass()
+    assert _events(db) == [("a", "revoked")]
+    _intact(tmp_path)

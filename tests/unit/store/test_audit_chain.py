@@ -1,0 +1,94 @@
+"""The audit chain's pure parts: a chain built in memory, exported to JSON and read back, and
+what verification says about each change a third party could find in an export."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+
+from dss_addon.store.audit_chain import (
+    GENESIS,
+    ChainRow,
+    Checkpoint,
+    Head,
+    checkpoint_mac,
+    head_mac,
+    row_hash,
+    verify_chain,
+)
+from dss_addon.store.audit_export import chain_from_json, chain_json
+
+KEY = b"k" * 32
+
+
+def _chain(n: int, share_id: str = "s1") -> tuple[list[ChainRow], Head]:
+    rows, prev = [], GENESIS
+    for i in range(1, n + 1):
+        row = ChainRow(i * 2, share_id, 1_700_000_000 + i, "call", f"zone/callScene?id={i}",
+                       True, "allowed", "192.0.2.7", "sess", prev, None)
+        row = replace(row, hash=row_hash(prev, row))
+        rows.append(row)
+        prev = row.hash or GENESIS
+    last = rows[-1]
+    assert last.hash is not None
+    return rows, Head(share_id, last.id, last.hash, n, head_mac(KEY, share_id, last.id,
+                                                                 last.hash, n))
+
+
+def test_a_chain_verifies_with_and_without_the_key() -> None:
+    rows, head = _chain(5)
+    assert verify_chain("s1", rows, [], head, KEY) == (5, None)
+    assert verify_chain("s1", rows, [], head, None) == (5, None)
+
+
+def test_an_export_round_trips_through_json() -> None:
+    rows, head = _chain(3)
+    text = json.dumps(chain_json("s1", rows, [], head))
+    assert chain_from_json(json.loads(text)) == ("s1", rows, [], head)
+
+
+@pytest.mark.parametrize(
+    ("change", "row", "says"),
+    [
+        (lambda rows: [replace(rows[0], reason="denied"), *rows[1:]], 2, "row 2 was edited"),
+        (lambda rows: rows[:1] + rows[2:], 6, "row 6 does not follow row 2"),
+        (lambda rows: [rows[1], rows[0], *rows[2:]], 4, "row 4 does not follow the start"),
+        (lambda rows: rows[:-1], 10, "1 missing at the end"),
+    ],
+)
+def test_an_edited_export_names_the_first_broken_row(
+    change: Callable[[list[ChainRow]], list[ChainRow]], row: int, says: str
+) -> None:
+    rows, head = _chain(5)
+    _, broken = verify_chain("s1", change(rows), [], head, None)
+    assert broken is not None
+    assert broken.row == row
+    assert says in broken.message
+
+
+def test_a_checkpoint_bridges_removed_rows_only_with_a_valid_seal() -> None:
+    rows, head = _chain(5)
+    gone = rows[1:3]
+    before, after = gone[0].prev or GENESIS, gone[-1].hash or GENESIS
+    mac = checkpoint_mac(KEY, "s1", 1, (gone[0].id, gone[-1].id), 2, before, after)
+    checkpoint = Checkpoint("s1", 1, gone[0].id, gone[-1].id, 2, before, after, mac)
+    kept = [rows[0], *rows[3:]]
+    assert verify_chain("s1", kept, [checkpoint], head, KEY) == (3, None)
+    forged = replace(checkpoint, mac=bytes(32))
+    _, broken = verify_chain("s1", kept, [forged], head, KEY)
+    assert broken is not None
+    assert "not sealed by this device" in broken.message
+
+
+def test_a_forged_head_passes_only_without_the_key() -> None:
+    rows, _ = _chain(2)
+    shorter = rows[:1]
+    assert shorter[0].hash is not None
+    forged = Head("s1", shorter[0].id, shorter[0].hash, 1, bytes(32))
+    assert verify_chain("s1", shorter, [], forged, None)[1] is None  # what a chain cannot show
+    broken = verify_chain("s1", shorter, [], forged, KEY)[1]
+    assert broken is not None
+    assert "head is not sealed" in broken.message
