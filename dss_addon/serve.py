@@ -12,30 +12,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from aiohttp.abc import AbstractAccessLogger
 
 from dss_addon.clock import Clock, SystemClock
 from dss_addon.runtime import Runtime, open_runtime
 from dss_addon.settings import Listen, Settings
 from dss_addon.tls import ensure_certificate, server_context
+from dss_addon.web.log_escape import PathOnlyAccessLogger
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT = 5.0  # seconds open requests (event long polls) get before the sockets close
-
-
-class PathOnlyAccessLogger(AbstractAccessLogger):
-    """Method, path and status only: query strings may carry tokens, so they are never logged."""
-
-    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info(
-            "%s %s %s %d %.3fs",
-            request.remote,
-            request.method,
-            request.path,
-            response.status,
-            time,
-        )
 
 
 def share_ssl_context(settings: Settings, clock: Clock) -> ssl.SSLContext:

@@ -1,6 +1,6 @@
 """What one share may ask of the dSS (one small box, shared with the whole home): requests per
-share (however many sessions its link opened), bus-loading reads per share, long polls held open at once, and standing event
-subscriptions (event_subscriptions.py)."""
+share (however many sessions its link opened), bus-loading reads per share, long polls held
+open at once, and standing event subscriptions (event_subscriptions.py)."""
 
 from __future__ import annotations
 
@@ -82,8 +82,8 @@ def throttle(
     call: DssCall,
     client: str,
 ) -> None:
-    """Raise RateLimited (429, nothing forwarded) when the share is over its request rate or, for
-    a bus read, its bus read rate. Audited once per throttled burst, not once per refused request."""
+    """Raise RateLimited (429, nothing forwarded) when the share is over its request rate or,
+    for a bus read, its bus read rate. Audited once per throttled burst, not per refusal."""
     what = f"{call.klass}/{call.method}" if call.target is Target.JSON else call.path
     checks = [(limits.requests, share_id, "request rate")]
     if is_bus_read(call):
