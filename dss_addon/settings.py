@@ -37,6 +37,10 @@ class Settings:
     max_lifetime: timedelta = timedelta(days=30)
     session_idle: timedelta = timedelta(minutes=30)  # share sessions (electrician browsers)
     trusted_proxies: frozenset[str] = frozenset()  # forwarding headers honoured only from these
+    # The dSS web front (lighttpd on the device, same host) that forwards the owner site: only
+    # from these addresses does the owner site believe X-Forwarded-For (the login limit counts
+    # the real client, not the front that every browser comes through).
+    web_front: frozenset[str] = frozenset({"127.0.0.1", "::1"})
     # What the homeowner opens to configure shares beyond the built-in allow-lists (none by
     # default): event names (or "prefix*") for event/raise, add-ons whose /scripts settings
     # configure shares may write. The policy never opens system events or system add-ons.
@@ -128,9 +132,9 @@ def settings_from_options(options: Mapping[str, object]) -> Settings:
     public = _as_str(options, "public_url")
     if public:
         kwargs["public_url"] = parse_url(public, option="--public-url")
-    for key in ("trusted_proxies", "raise_allowed", "script_addons"):
+    for key in ("trusted_proxies", "web_front", "raise_allowed", "script_addons"):
         values = options.get(key)
-        if values:
+        if values is not None and (values or key == "web_front"):
             if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
                 raise BadInput(f"{key}: expected a list of names", field=key)
             kwargs[key] = frozenset(values)
