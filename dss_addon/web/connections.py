@@ -115,6 +115,7 @@ class _Connection(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._request: web.BaseRequest | None = None
         self._tls_task: asyncio.Task[None] | None = None
+        self._unsent = -1  # bytes waiting to be sent at the last deadline, -1: none checked
 
     # -- from the raw socket (or from the TLS layer, once started) -------------------------
 
@@ -211,6 +212,7 @@ class _Connection(asyncio.Protocol):
 
     def request_finished(self) -> None:
         self._request = None
+        self._unsent = -1
         self._deadline(self._registry.limits.keepalive_timeout)
 
     def _deadline(self, seconds: float) -> None:
@@ -226,8 +228,16 @@ class _Connection(asyncio.Protocol):
         # the handler, not the guard, bounds it.
         if request is not None and request.content.is_eof():
             return
-        if self._raw is not None:
-            self._raw.abort()
+        raw = self._raw
+        if raw is None:
+            return
+        # An answer still going out to a slow client gets more time while it moves.
+        unsent = raw.get_write_buffer_size()
+        if unsent and unsent != self._unsent:
+            self._unsent = unsent
+            self._deadline(self._registry.limits.keepalive_timeout)
+            return
+        raw.abort()
 
 
 class ConnectionGuard:
