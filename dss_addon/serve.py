@@ -61,7 +61,6 @@ def connection_limits(settings: Settings) -> tuple[ConnectionLimits, ConnectionL
 
 
 async def _start(
-    stack: AsyncExitStack,
     app: web.Application,
     listen: Listen,
     ssl_context: ssl.SSLContext | None,
@@ -78,9 +77,12 @@ async def _start(
         keepalive_timeout=settings.keepalive_timeout,
     )
     await runner.setup()
-    stack.push_async_callback(runner.cleanup)
     site = GuardedSite(runner, listen.host, listen.port, guard, ssl_context=ssl_context)
-    await site.start()
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
     return runner
 
 
@@ -94,13 +96,23 @@ def _request_budget(settings: Settings) -> float:
     return settings.shutdown_timeout * REQUEST_SHARE
 
 
-async def _shut_down(runners: list[web.AppRunner]) -> None:
+async def _shut_down(runners: list[web.AppRunner], runtime: Runtime) -> None:
     """Stop accepting on every listener at once, then let both sites finish their requests in
-    parallel (kept-alive connections get no further request), then log out of the dSS."""
+    parallel (kept-alive connections get no further request), then log out of the dSS in
+    what is left of the shutdown timeout (the runtime then closes the store)."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     for runner in runners:
         for site in list(runner.sites):
             await site.stop()
     await asyncio.gather(*(runner.cleanup() for runner in runners))
+    left = runtime.settings.shutdown_timeout - (loop.time() - started)
+    try:
+        # Each logout forgets its session first: closing the runtime later finds none left.
+        async with asyncio.timeout(max(0.1, left - STORE_CLOSE_RESERVE)):
+            await runtime.upstream.close_all()
+    except TimeoutError:
+        log.warning("dSS logouts did not finish in time; the dSS ends those sessions")
 
 
 def _print_flushed(line: str) -> None:
@@ -125,31 +137,22 @@ async def serve(
     listeners, open requests, dSS sessions, the store with its audit flush, HTTP session."""
     clock = clock or SystemClock()
     announce = announce or _print_flushed
-    async with open_runtime(settings, clock) as runtime, AsyncExitStack() as sites:
+    async with open_runtime(settings, clock) as runtime, AsyncExitStack() as stack:
+        runners: list[web.AppRunner] = []
+        stack.push_async_callback(_shut_down, runners, runtime)
         share_ssl = None
         if not settings.http:
             share_ssl = await asyncio.to_thread(share_ssl_context, settings, clock)
         owner_app, share_app = _create_apps(runtime)
         share_limits, owner_limits = connection_limits(settings)
-        owner = await _start(
-            sites, owner_app, settings.owner_listen, None, owner_limits, settings
-        )
-        share = await _start(
-            sites, share_app, settings.share_listen, share_ssl, share_limits, settings
-        )
+        owner = await _start(owner_app, settings.owner_listen, None, owner_limits, settings)
+        runners.append(owner)
+        share = await _start(share_app, settings.share_listen, share_ssl, share_limits, settings)
+        runners.append(share)
         owner_url = _url(owner, settings.owner_listen, tls=False)
         share_url = _url(share, settings.share_listen, tls=share_ssl is not None)
         runtime.share_url = share_url
         announce(f"dss-addon owner site on {owner_url}")
         announce(f"dss-addon share site on {share_url}")
         await stop.wait()
-        started = asyncio.get_running_loop().time()
         log.info("shutting down")
-        await _shut_down([owner, share])
-        left = settings.shutdown_timeout - (asyncio.get_running_loop().time() - started)
-        try:
-            # The runtime logs out again on close; by then there is nothing left to log out.
-            async with asyncio.timeout(max(0.1, left - STORE_CLOSE_RESERVE)):
-                await runtime.upstream.close_all()
-        except TimeoutError:
-            log.warning("dSS logouts did not finish in time; the dSS ends those sessions")
