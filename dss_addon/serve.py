@@ -66,8 +66,9 @@ async def _start(
     ssl_context: ssl.SSLContext | None,
     limits: ConnectionLimits,
     settings: Settings,
+    clock: Clock,
 ) -> web.AppRunner:
-    guard = ConnectionGuard(limits)
+    guard = ConnectionGuard(limits, clock)
     # Outermost, before the app's own middlewares: the deadlines follow every request.
     app.middlewares.insert(0, guard.middleware())
     runner = web.AppRunner(
@@ -145,9 +146,13 @@ async def serve(
             share_ssl = await asyncio.to_thread(share_ssl_context, settings, clock)
         owner_app, share_app = _create_apps(runtime)
         share_limits, owner_limits = connection_limits(settings)
-        owner = await _start(owner_app, settings.owner_listen, None, owner_limits, settings)
+        owner = await _start(
+            owner_app, settings.owner_listen, None, owner_limits, settings, runtime.clock
+        )
         runners.append(owner)
-        share = await _start(share_app, settings.share_listen, share_ssl, share_limits, settings)
+        share = await _start(
+            share_app, settings.share_listen, share_ssl, share_limits, settings, runtime.clock
+        )
         runners.append(share)
         owner_url = _url(owner, settings.owner_listen, tls=False)
         share_url = _url(share, settings.share_listen, tls=share_ssl is not None)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from dss_addon.clock import Clock
 from dss_addon.web.client_address import rate_key
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 FD_RESERVE = 100 + 32 + 2 * 128
 BACKLOG = 128
 MIN_TOTAL = 16
+REPORT_EVERY = 10.0  # seconds between two log lines about refused connections
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +56,13 @@ def descriptor_budget(wanted_share: int, wanted_owner: int) -> tuple[int, int]:
 class ConnectionRegistry:
     """Open connections of one listener, per client key and in total."""
 
-    def __init__(self, limits: ConnectionLimits) -> None:
+    def __init__(self, limits: ConnectionLimits, clock: Clock) -> None:
         self.limits = limits
+        self._clock = clock
         self._per_client: dict[str, int] = {}
         self.total = 0
-        self._refusing = False  # for one log line per refused burst, not one per connection
+        self.refused = 0
+        self._next_report = 0.0  # a flood is reported every REPORT_EVERY, not per connection
 
     def admit(self, peer: str) -> str | None:
         """The key to release later, or None when the connection is over a limit."""
@@ -68,13 +72,15 @@ class ConnectionRegistry:
             held >= self.limits.max_per_client
         )
         if self.total >= self.limits.max_total or over_client:
-            if not self._refusing:
+            self.refused += 1
+            now = self._clock.monotonic()
+            if now >= self._next_report:
+                self._next_report = now + REPORT_EVERY
                 log.warning(
-                    "refusing connections (%d open, %d from %s)", self.total, held, key
-                )
-            self._refusing = True
+                    "refusing connections: %d refused so far, %d open, %d from %s",
+                    self.refused, self.total, held, key,
+                )  # fmt: skip
             return None
-        self._refusing = False
         self._per_client[key] = held + 1
         self.total += 1
         return key
@@ -244,8 +250,8 @@ class ConnectionGuard:
     """One listener's registry, its protocol factory and the middleware that tells each
     connection where its requests start and end (the deadlines follow them)."""
 
-    def __init__(self, limits: ConnectionLimits) -> None:
-        self.registry = ConnectionRegistry(limits)
+    def __init__(self, limits: ConnectionLimits, clock: Clock) -> None:
+        self.registry = ConnectionRegistry(limits, clock)
         self._by_handler: dict[asyncio.BaseProtocol, _Connection] = {}
 
     def protocol_factory(

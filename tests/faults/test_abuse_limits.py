@@ -16,6 +16,7 @@ from dss_addon.web.connections import (
     ConnectionRegistry,
     descriptor_budget,
 )
+from tests.support.clock import FakeClock
 
 FRONT = "10.0.0.1"
 
@@ -29,7 +30,8 @@ def _registry(total: int = 5, per_client: int = 2) -> ConnectionRegistry:
             body_timeout=1.0,
             keepalive_timeout=1.0,
             unlimited_peers=frozenset({FRONT}),
-        )
+        ),
+        FakeClock(),
     )
 
 
@@ -56,6 +58,7 @@ def test_the_total_caps_everyone_and_a_trusted_front_only_by_the_total() -> None
     assert all(registry.admit(FRONT) for _ in range(5))
     assert registry.total == 5
     assert registry.admit("192.0.2.9") is None
+    assert registry.refused == 1
     registry.release(FRONT)
     assert registry.admit("192.0.2.9") == "192.0.2.9"
 
