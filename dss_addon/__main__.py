@@ -17,6 +17,7 @@ from dss_addon.errors import AddonError
 from dss_addon.runtime import prepare_data_dir
 from dss_addon.serve import serve
 from dss_addon.settings import Settings, settings_from_options
+from dss_addon.web.log_escape import configure_logging
 
 PROG = "dss-addon"
 EXIT_USAGE = 2
@@ -122,11 +123,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail(f"error: {err}")
     except AddonError as err:
         _fail(err.message)
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(logging.INFO, sys.stderr)
     try:
         prepare_data_dir(settings.data_dir)
         asyncio.run(_run(settings))

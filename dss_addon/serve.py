@@ -8,34 +8,30 @@ import logging
 import ssl
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from aiohttp.abc import AbstractAccessLogger
 
 from dss_addon.clock import Clock, SystemClock
 from dss_addon.runtime import Runtime, open_runtime
 from dss_addon.settings import Listen, Settings
 from dss_addon.tls import ensure_certificate, server_context
+from dss_addon.web.connections import (
+    ConnectionGuard,
+    ConnectionLimits,
+    GuardedSite,
+    descriptor_budget,
+)
+from dss_addon.web.log_escape import PathOnlyAccessLogger
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_TIMEOUT = 5.0  # seconds open requests (event long polls) get before the sockets close
-
-
-class PathOnlyAccessLogger(AbstractAccessLogger):
-    """Method, path and status only: query strings may carry tokens, so they are never logged."""
-
-    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info(
-            "%s %s %s %d %.3fs",
-            request.remote,
-            request.method,
-            request.path,
-            response.status,
-            time,
-        )
+# Of the shutdown timeout: the share open requests (event long polls) get before their
+# sockets close; the rest is for the dSS logouts and closing the store.
+REQUEST_SHARE = 0.6
+STORE_CLOSE_RESERVE = 0.3  # seconds kept for the audit flush and closing the database
 
 
 def share_ssl_context(settings: Settings, clock: Clock) -> ssl.SSLContext:
@@ -45,24 +41,79 @@ def share_ssl_context(settings: Settings, clock: Clock) -> ssl.SSLContext:
     return server_context(*ensure_certificate(settings.data_dir, hosts, clock))
 
 
+def connection_limits(settings: Settings) -> tuple[ConnectionLimits, ConnectionLimits]:
+    """(share, owner): the configured caps, lowered to fit the descriptor limit."""
+    share_total, owner_total = descriptor_budget(
+        settings.max_connections, settings.owner_max_connections
+    )
+    share = ConnectionLimits(
+        max_total=share_total,
+        max_per_client=min(settings.max_connections_per_client, share_total),
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        keepalive_timeout=settings.keepalive_timeout,
+        unlimited_peers=settings.trusted_proxies,
+    )
+    # Every owner request comes through the dSS web front: no per-client cap there.
+    owner = replace(share, max_total=owner_total, max_per_client=owner_total,
+                    unlimited_peers=frozenset())  # fmt: skip
+    return share, owner
+
+
 async def _start(
-    stack: AsyncExitStack,
     app: web.Application,
     listen: Listen,
     ssl_context: ssl.SSLContext | None,
-) -> str:
+    limits: ConnectionLimits,
+    settings: Settings,
+    clock: Clock,
+) -> web.AppRunner:
+    guard = ConnectionGuard(limits, clock)
+    # Outermost, before the app's own middlewares: the deadlines follow every request.
+    app.middlewares.insert(0, guard.middleware())
     runner = web.AppRunner(
         app,
         access_log_class=PathOnlyAccessLogger,
-        shutdown_timeout=SHUTDOWN_TIMEOUT,
+        shutdown_timeout=_request_budget(settings),
+        keepalive_timeout=settings.keepalive_timeout,
     )
     await runner.setup()
-    stack.push_async_callback(runner.cleanup)
-    site = web.TCPSite(runner, listen.host, listen.port, ssl_context=ssl_context)
-    await site.start()
+    site = GuardedSite(runner, listen.host, listen.port, guard, ssl_context=ssl_context)
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner
+
+
+def _url(runner: web.AppRunner, listen: Listen, tls: bool) -> str:
     port = int(runner.addresses[0][1])  # the bound port: the configured one may be 0
-    scheme = "https" if ssl_context is not None else "http"
-    return f"{scheme}://{Listen(listen.host, port)}"
+    return f"{'https' if tls else 'http'}://{Listen(listen.host, port)}"
+
+
+def _request_budget(settings: Settings) -> float:
+    """Of the shutdown timeout, what open requests get; the rest is for the dSS logouts."""
+    return settings.shutdown_timeout * REQUEST_SHARE
+
+
+async def _shut_down(runners: list[web.AppRunner], runtime: Runtime) -> None:
+    """Stop accepting on every listener at once, then let both sites finish their requests in
+    parallel (kept-alive connections get no further request), then log out of the dSS in
+    what is left of the shutdown timeout (the runtime then closes the store)."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for runner in runners:
+        for site in list(runner.sites):
+            await site.stop()
+    await asyncio.gather(*(runner.cleanup() for runner in runners))
+    left = runtime.settings.shutdown_timeout - (loop.time() - started)
+    try:
+        # Each logout forgets its session first: closing the runtime later finds none left.
+        async with asyncio.timeout(max(0.1, left - STORE_CLOSE_RESERVE)):
+            await runtime.upstream.close_all()
+    except TimeoutError:
+        log.warning("dSS logouts did not finish in time; the dSS ends those sessions")
 
 
 def _print_flushed(line: str) -> None:
@@ -83,17 +134,28 @@ async def serve(
     clock: Clock | None = None,
     announce: Callable[[str], Any] | None = None,
 ) -> None:
-    """Run both sites until `stop` is set, then shut down in reverse order (sites, dSS
-    sessions, store with its audit flush, HTTP session)."""
+    """Run both sites until `stop` is set, then shut down within settings.shutdown_timeout:
+    listeners, open requests, dSS sessions, the store with its audit flush, HTTP session."""
     clock = clock or SystemClock()
     announce = announce or _print_flushed
-    async with open_runtime(settings, clock) as runtime, AsyncExitStack() as sites:
+    async with open_runtime(settings, clock) as runtime, AsyncExitStack() as stack:
+        runners: list[web.AppRunner] = []
+        stack.push_async_callback(_shut_down, runners, runtime)
         share_ssl = None
         if not settings.http:
             share_ssl = await asyncio.to_thread(share_ssl_context, settings, clock)
         owner_app, share_app = _create_apps(runtime)
-        owner_url = await _start(sites, owner_app, settings.owner_listen, None)
-        share_url = await _start(sites, share_app, settings.share_listen, share_ssl)
+        share_limits, owner_limits = connection_limits(settings)
+        owner = await _start(
+            owner_app, settings.owner_listen, None, owner_limits, settings, runtime.clock
+        )
+        runners.append(owner)
+        share = await _start(
+            share_app, settings.share_listen, share_ssl, share_limits, settings, runtime.clock
+        )
+        runners.append(share)
+        owner_url = _url(owner, settings.owner_listen, tls=False)
+        share_url = _url(share, settings.share_listen, tls=share_ssl is not None)
         runtime.share_url = share_url
         announce(f"dss-addon owner site on {owner_url}")
         announce(f"dss-addon share site on {share_url}")

@@ -37,12 +37,26 @@ class Settings:
     max_lifetime: timedelta = timedelta(days=30)
     session_idle: timedelta = timedelta(minutes=30)  # share sessions (electrician browsers)
     trusted_proxies: frozenset[str] = frozenset()  # forwarding headers honoured only from these
+    # The dSS web front (lighttpd on the device, same host) that forwards the owner site: only
+    # from these addresses does the owner site believe X-Forwarded-For (the login limit counts
+    # the real client, not the front that every browser comes through).
+    web_front: frozenset[str] = frozenset({"127.0.0.1", "::1"})
     # What the homeowner opens to configure shares beyond the built-in allow-lists (none by
     # default): event names (or "prefix*") for event/raise, add-ons whose /scripts settings
     # configure shares may write. The policy never opens system events or system add-ons.
     raise_allowed: frozenset[str] = frozenset()
     script_addons: frozenset[str] = frozenset()
     owner_identity_ttl: float = 10.0  # seconds an owner's dSS token check is cached
+    # The listeners under abuse (web/connections.py): seconds to complete request headers
+    # (TLS handshake included), a request body, and idle time between two requests...
+    header_timeout: float = 10.0
+    body_timeout: float = 20.0
+    keepalive_timeout: float = 15.0
+    # ...and open connections, capped further below the process's descriptor limit.
+    max_connections: int = 512  # share site, in total
+    max_connections_per_client: int = 32  # share site, per address (per /64 for IPv6)
+    owner_max_connections: int = 64
+    shutdown_timeout: float = 5.0  # SIGTERM: seconds from the signal to the process's exit
     dss_timeout: float = 10.0  # seconds for an ordinary dSS call
     ui_dir: Path = field(default=UI_DIR)
     # Where the web front forwards the owner site without stripping the path (the dSS's
@@ -105,6 +119,30 @@ def _as_str(options: Mapping[str, object], key: str) -> str | None:
     return value
 
 
+# Tunable limits (addon.json `options`): name → (lowest, highest) accepted value.
+LIMIT_OPTIONS: dict[str, tuple[float, float]] = {
+    "header_timeout": (0.1, 300.0),
+    "body_timeout": (0.1, 600.0),
+    "keepalive_timeout": (0.1, 3600.0),
+    "max_connections": (1, 100_000),
+    "max_connections_per_client": (1, 100_000),
+    "owner_max_connections": (1, 100_000),
+    "shutdown_timeout": (0.5, 120.0),
+}
+_INTEGER_OPTIONS = frozenset(
+    {"max_connections", "max_connections_per_client", "owner_max_connections"}
+)
+
+
+def _bounded_number(key: str, value: object, low: float, high: float) -> float | int:
+    integral = key in _INTEGER_OPTIONS
+    kinds = (int,) if integral else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+        what = "a whole number" if integral else "a number"
+        raise BadInput(f"{key}: expected {what} from {low:g} to {high:g}", field=key)
+    return int(value) if integral else float(value)
+
+
 def settings_from_options(options: Mapping[str, object]) -> Settings:
     """Build Settings from option names as in the CLI (`dss_url`, `owner_listen`, ...)."""
     dss_url = _as_str(options, "dss_url")
@@ -138,12 +176,16 @@ def settings_from_options(options: Mapping[str, object]) -> Settings:
     public = _as_str(options, "public_url")
     if public:
         kwargs["public_url"] = parse_url(public, option="--public-url")
-    for key in ("trusted_proxies", "raise_allowed", "script_addons"):
+    for key in ("trusted_proxies", "web_front", "raise_allowed", "script_addons"):
         values = options.get(key)
-        if values:
+        if values is not None and (values or key == "web_front"):
             if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
                 raise BadInput(f"{key}: expected a list of names", field=key)
             kwargs[key] = frozenset(values)
+    for key, (low, high) in LIMIT_OPTIONS.items():
+        value = options.get(key)
+        if value is not None:
+            kwargs[key] = _bounded_number(key, value, low, high)
     days = options.get("max_lifetime_days")
     if days is not None:
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:

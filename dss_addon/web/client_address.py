@@ -1,10 +1,12 @@
-"""Who calls the share site: the socket peer, or the forwarded client behind a trusted proxy."""
+"""Who calls a site: the socket peer, or the forwarded client behind a trusted proxy (the share
+site's configured proxies, the owner site's dSS web front)."""
 
 from __future__ import annotations
 
 import ipaddress
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 UNKNOWN = "unknown"
 
@@ -61,3 +63,15 @@ def rate_key(address: str) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
     return str(ip)
+
+
+def forwarded_remote_middleware(trusted: frozenset[str]) -> Middleware:
+    """Outermost: `request.remote` becomes the real client when the peer is a trusted front
+    (lighttpd's mod_proxy appends the address it saw to X-Forwarded-For), the peer otherwise;
+    so every later step (the login limit, the access log) counts per real client."""
+
+    @web.middleware
+    async def forwarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+        return await handler(request.clone(remote=client_address(request, trusted)))
+
+    return forwarded

@@ -10,6 +10,7 @@ from aiohttp.typedefs import Handler, Middleware
 from yarl import URL
 
 from dss_addon.runtime import Runtime
+from dss_addon.web.client_address import forwarded_remote_middleware
 from dss_addon.web.errors import error_middleware
 from dss_addon.web.headers import OWNER_FRAME_ANCESTORS, security_headers_middleware
 from dss_addon.web.owner import api as owner_api
@@ -30,12 +31,14 @@ def create_owner_app(runtime: Runtime) -> web.Application:
         runtime.settings.owner_identity_ttl,
         own_session=runtime.upstream.holds_session_token,
     )
-    # Order matters: errors outermost so that every failure (also of identification) gets
+    # Order matters: the real client first (the login limit counts it, not the web front);
+    # errors outermost after the prefix so that every failure (also of identification) gets
     # one translation; security headers wrap the translated error pages too; identity last,
     # right before the handler.
     prefix = runtime.settings.path_prefix
     app = web.Application(
         middlewares=[
+            forwarded_remote_middleware(runtime.settings.web_front),
             *([strip_prefix_middleware(prefix)] if prefix else []),
             error_middleware(),
             security_headers_middleware(OWNER_FRAME_ANCESTORS),

@@ -1,6 +1,6 @@
 """What one share may ask of the dSS (one small box, shared with the whole home): requests per
-share session, bus-loading reads per share, long polls held open at once, and standing event
-subscriptions (event_subscriptions.py)."""
+share (however many sessions its link opened), bus-loading reads per share, long polls held
+open at once, and standing event subscriptions (event_subscriptions.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from dss_addon.shares.service import ShareService
 from dss_addon.web.rate_limit import ConcurrencyLimit, RateLimiter, Verdict
 from dss_addon.web.share.event_subscriptions import SubscriptionLedger
 
-# Any /json call, per share session: generous for a configurator page, but a flood is cut off
-# (every call is an audit row on the dSS's flash).
+# Any /json call, per share: generous for a configurator page, but a flood is cut off (every
+# call is an audit row on the dSS's flash). Per share, not per session: a link redeemed again
+# (max_redemptions) must not multiply the budget.
 REQUEST_BURST = 120
 REQUESTS_PER_SECOND = 20.0
 # Reads that query devices over the dS bus (dss-api.md §5.1), per share.
@@ -48,7 +49,7 @@ _TOO_MANY_POLLS = "Too many event polls at once for this share."
 
 @dataclass(slots=True)
 class ProxyLimits:
-    requests: RateLimiter  # keyed by share session
+    requests: RateLimiter  # keyed by share
     bus_reads: RateLimiter  # keyed by share
     session_polls: ConcurrencyLimit
     share_polls: ConcurrencyLimit
@@ -81,10 +82,10 @@ def throttle(
     call: DssCall,
     client: str,
 ) -> None:
-    """Raise RateLimited (429, nothing forwarded) when the session or, for a bus read, the share
-    is over its rate. Audited once per throttled burst, not once per refused request."""
+    """Raise RateLimited (429, nothing forwarded) when the share is over its request rate or,
+    for a bus read, its bus read rate. Audited once per throttled burst, not per refusal."""
     what = f"{call.klass}/{call.method}" if call.target is Target.JSON else call.path
-    checks = [(limits.requests, session_id, "request rate")]
+    checks = [(limits.requests, share_id, "request rate")]
     if is_bus_read(call):
         checks.append((limits.bus_reads, share_id, "bus read rate"))
     for limiter, key, reason in checks:

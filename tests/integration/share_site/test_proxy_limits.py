@@ -136,3 +136,28 @@ async def test_a_flood_is_throttled_with_one_audit_row(
     assert [r.event for r in rows].count(RATE_LIMITED) == 1
     stack.clock.advance(seconds=1)
     assert (await helper.get("/json/apartment/getName")).status == 200
+
+
+async def test_more_sessions_of_one_link_share_one_request_budget(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    first = await open_share(http, stack, level="view", max_redemptions=8)
+    share_id = first.created.share.id
+    helpers = [first]
+    for _ in range(7):
+        resp = await http.post(f"{stack.share_url}/s/redeem", json={"secret": first.created.secret})
+        assert resp.status == 200
+        helpers.append(Helper(http, stack, resp.cookies["dss_share"].value, first.created))
+    await stack.runtime.store.flush()
+    before = len(await stack.runtime.shares.audit_log(share_id))
+    statuses = [
+        (await helper.get("/json/apartment/getName")).status
+        for _ in range(REQUEST_BURST // len(helpers) + 10)
+        for helper in helpers
+    ]
+    assert statuses.count(200) == REQUEST_BURST
+    assert statuses.count(429) == len(statuses) - REQUEST_BURST
+    await stack.runtime.store.flush()
+    rows = (await stack.runtime.shares.audit_log(share_id))[before:]
+    assert len(rows) <= REQUEST_BURST + 1  # the budget of one share, not of eight sessions
+    assert [r.event for r in rows].count(RATE_LIMITED) == 1
