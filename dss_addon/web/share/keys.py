@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from dss_addon.runtime import Runtime
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("share_runtime")
+# Redemption attempts: REDEEM_LIMITER per address for unknown secrets, SHARE_REDEEM_LIMITER per
+# share for known ones (web/share/redeem_limits.py).
 REDEEM_LIMITER: web.AppKey[RateLimiter] = web.AppKey("share_redeem_limiter", RateLimiter)
+SHARE_REDEEM_LIMITER: web.AppKey[RateLimiter] = web.AppKey("share_redeem_per_share", RateLimiter)
 
 SESSION_COOKIE = "dss_share"
