@@ -98,11 +98,16 @@ def failure_for(exc: BaseException) -> Failure:
     return Failure(500, "internal", "Internal error.", _GERMAN["internal"])
 
 
+JSON_SHARE_PATHS = frozenset(
+    {"/s/redeem", "/s/done", "/s/preview", "/s/state", "/s/extension-request"}
+)
+
+
 def shape_for(request: web.Request) -> Shape:
     path = request.path
     if path.startswith("/json/"):
         return Shape.DSS
-    if path.startswith("/api/") or path in {"/s/redeem", "/s/done"}:
+    if path.startswith("/api/") or path in JSON_SHARE_PATHS:
         return Shape.JSON
     if "application/json" in request.headers.get("Accept", ""):
         return Shape.JSON
