@@ -77,7 +77,8 @@ async def test_a_locked_share_shows_no_time_left_and_can_be_unlocked(
     assert "neue PIN oder neuer Link" in item
     detail = (await owner.get(f"/shares/{share_id}")).text
     assert "Entsperren mit neuer PIN" in detail
-    status, text, _ = await post_page_form(owner, f"/shares/{share_id}", f"/shares/{share_id}/unlock")
+    page = f"/shares/{share_id}"
+    status, text, _ = await post_page_form(owner, page, f"{page}/unlock")
     assert status == 200
     found = re.search(r'id="share-pin" class="pin">(\d{6})<', text)
     assert found
