@@ -207,10 +207,13 @@ async def archive(request: web.Request) -> web.Response:
     owner = current_owner(request)
     if owner is None:
         return login_page(request)
-    await checked_form(request, owner)
+    form, _ = await checked_form(request, owner)
     share = await context(request).runtime.shares.archive(
         request.match_info["id"], actor=owner.user
     )
+    show = form.get("show", "")
+    if show in (*SHOW_FILTERS, "all"):  # archived from the list: back to the same view
+        raise web.HTTPSeeOther(f"{root_of(request.path) or './'}?show={show}")
     raise _back_to(request, share)
 
 

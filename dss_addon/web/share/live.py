@@ -5,6 +5,8 @@ browser's wall clock may be off, and rounding must never end the page early (iss
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime
 
 from dss_addon.shares.model import ExtensionRequest, Share, share_state, time_left
@@ -29,9 +31,21 @@ def extension_json(request: ExtensionRequest | None) -> JsonObject | None:
     }
 
 
+def version(share: Share, now: datetime) -> str:
+    """Changes whenever what the page shows changes, except the time counting down: a long
+    poll that knows this version waits, one that knows another answers at once."""
+    seen = [
+        share_state(share, now).value,
+        utc(share.expires_at),
+        extension_json(share.extension_request),
+    ]
+    return hashlib.sha256(json.dumps(seen).encode()).hexdigest()[:16]
+
+
 def live_state(share: Share, now: datetime) -> JsonObject:
     return {
         "state": share_state(share, now).value,
+        "version": version(share, now),
         "now": utc(now),
         "starts_at": utc(share.starts_at),
         "expires_at": utc(share.expires_at),

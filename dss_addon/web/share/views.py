@@ -43,7 +43,9 @@ from dss_addon.web.templating import render
 
 APP_PATH = "/s/app"
 # The only files of ui/static the share site serves: owner scripts stay on the owner site.
-SHARE_STATIC = frozenset({"share.css", "share.js", "share-app.js", "app.css"})
+SHARE_STATIC = frozenset(
+    {"share.css", "share.js", "share-app.js", "share-live.js", "app.css"}
+)
 MAX_WAIT = 25.0  # seconds a live-state request may be held open
 # States whose secret gets an answer of its own (not the uniform 404): a preview of these is
 # free, a redemption pays from the share's own bucket.
@@ -120,15 +122,18 @@ async def _holds_session_of(request: web.Request, share_id: str) -> bool:
 
 
 async def live_state(request: web.Request) -> web.StreamResponse:
-    """The share's state for the electrician's page. ?wait=N (seconds, at most 25) holds the
-    answer until the owner extends, revokes or answers a request, or the share ends."""
+    """The share's state for the electrician's page. ?wait=N (seconds, at most 25) with the
+    `version` the page knows holds the answer until that changes (the owner extends, revokes or
+    answers a request) or the share ends; with no or another version it answers at once."""
     runtime = request.app[RUNTIME]
     try:
         share, _ = await authenticate(request)
     except NotAuthenticated:
         return web.json_response(ended_state(runtime.clock.now()), status=401)
     wait = _wait_seconds(request.query.get("wait", "0"))
-    if wait > 0 and share_state(share, runtime.clock.now()) in USABLE_STATES:
+    now = runtime.clock.now()
+    known = request.query.get("version") == live.version(share, now)
+    if wait > 0 and known and share_state(share, now) in USABLE_STATES:
         left = time_left(share, runtime.clock.now()).total_seconds()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(runtime.shares.watch(share.id).wait(), min(wait, left + 1))
@@ -180,7 +185,7 @@ async def app_page(request: web.Request) -> web.StreamResponse:
         "label": share.label,
         "level": share.level.value,
         "level_text": level_text(share.level, t),
-        "expires_at": share.expires_at.isoformat(),
+        "expires_at": live.utc(share.expires_at),
         "seconds_left": int(time_left(share, now).total_seconds()),
         "apartment": await apartment_name(runtime, share.id),
         "zones_json": json.dumps(list(share.zones)),

@@ -52,9 +52,10 @@ async def test_the_list_filters_over_shares_and_archives_them(
     # Only the share that is over has an archive button in the list.
     assert f'shares/{done["id"]}/archive' in page
     assert f'shares/{live["id"]}/archive' not in page
-    status, _, location = await post_page_form(owner, "/", f"/shares/{done['id']}/archive")
+    status, _, location = await post_page_form(owner, "/", f"/shares/{done['id']}/archive",
+                                               show="over")
     assert status == 303
-    assert location.endswith(f"shares/{done['id']}")
+    assert location == "../../?show=over"  # back to the view of the list it came from
     page = (await owner.get("/")).text
     assert "Vorbei" not in page
     archive = (await owner.get("/?show=archived")).text

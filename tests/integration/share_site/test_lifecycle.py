@@ -59,7 +59,8 @@ async def test_a_long_poll_wakes_when_the_owner_extends(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
     helper = await open_share(http, stack, minutes=60)
-    waiting = asyncio.create_task(state_of(helper, "?wait=20"))
+    _, known = await state_of(helper)
+    waiting = asyncio.create_task(state_of(helper, f"?wait=20&version={known['version']}"))
     await asyncio.sleep(0.2)  # the request reaches its wait (not a wait for the share's time)
     assert not waiting.done()
     started = time.monotonic()
@@ -72,11 +73,32 @@ async def test_a_long_poll_wakes_when_the_owner_extends(
     assert state["seconds_left"] == 3 * 3600
 
 
+async def test_a_long_poll_with_an_old_version_answers_at_once(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    """A change between two polls is not lost: the page's next poll carries the old version."""
+    helper = await open_share(http, stack, minutes=60)
+    _, before = await state_of(helper)
+    await stack.runtime.shares.extend(
+        helper.created.share.id, stack.clock.now() + timedelta(hours=3), actor="dssadmin"
+    )
+    started = time.monotonic()
+    status, state = await state_of(helper, f"?wait=20&version={before['version']}")
+    assert time.monotonic() - started < 3
+    assert status == 200
+    assert state["version"] != before["version"]
+    assert state["seconds_left"] == 3 * 3600
+    started = time.monotonic()
+    status, state = await state_of(helper, "?wait=20")  # no version: at once too
+    assert time.monotonic() - started < 3
+
+
 async def test_revocation_and_the_end_reach_the_page(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
     revoked = await open_share(http, stack)
-    waiting = asyncio.create_task(state_of(revoked, "?wait=20"))
+    _, known = await state_of(revoked)
+    waiting = asyncio.create_task(state_of(revoked, f"?wait=20&version={known['version']}"))
     await asyncio.sleep(0.2)
     await stack.runtime.shares.revoke(revoked.created.share.id, actor="dssadmin")
     status, state = await asyncio.wait_for(waiting, 5)
