@@ -262,3 +262,37 @@ async def test_the_owners_list_filters_archives_and_counts_to_the_start(
     await tab.locator("a[data-filter=archived]").click()
     await expect(tab.locator(".share-item")).to_have_count(1)
     await expect(tab.locator(".share-item")).to_contain_text("Fertig")
+
+
+async def test_the_owner_sees_a_request_for_more_time_and_grants_it_in_one_step(
+    stack: Stack, browser: Browser
+) -> None:
+    created = await create_share(stack, label="Elektro Weber", minutes=60)
+    context = await browser.new_context(viewport=WIDE, locale="de-DE")
+    page = await context.new_page()
+    page.on("dialog", accept)
+    await page.clock.install()  # the tab's 30-second check runs when the test says so
+    await page.goto(stack.sim_url + "/")
+    await page.fill("#login input[name=password]", PASSWORD)
+    await page.click("#login button[type=submit]")
+    await page.click("button.tab[data-tab=sharing]")
+    tab = page.frame_locator("#addon")
+    await expect(tab.locator(".share-item")).to_have_count(1)
+    electrician, problems = await phone(browser, "de-DE")
+    await open_app(electrician, stack, created, "de")
+    await electrician.get_by_role("button", name="Mehr Zeit anfragen").click()
+    await electrician.fill("#more-message", "Der Zähler fehlt noch")
+    await electrician.get_by_role("button", name="Anfrage senden").click()
+    await expect(electrician.locator("#life-status")).to_contain_text("Anfrage gesendet")
+    await page.clock.run_for(31_000)
+    notice = tab.locator("#live-notice")
+    await expect(notice).to_contain_text("Neue Anfrage nach mehr Zeit")
+    await notice.get_by_role("link", name="Neu laden").click()
+    item = tab.locator(".share-item", has_text="Elektro Weber")
+    await expect(item).to_contain_text("Der Zähler fehlt noch")
+    await item.locator("a.share-link").click()
+    await tab.get_by_role("button", name=re.compile("Gewähren")).click()
+    await expect(tab.locator("#grant-extension")).to_have_count(0)
+    await expect(electrician.locator("#life-status")).to_contain_text("Mehr Zeit gewährt")
+    await expect(electrician.locator("#time-left")).to_have_text("2 Std. 0 Min.")
+    assert problems == []

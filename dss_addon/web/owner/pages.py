@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from urllib.parse import quote
 
@@ -53,7 +53,15 @@ async def index(request: web.Request) -> web.Response:
         rows = [r for r in rows if not r["over"]]
     elif show == "over":
         rows = [r for r in rows if r["over"]]
-    return page(request, "owner/index.html", {"shares": rows, "show": show, "counts": counts})
+    requested = _requested(await runtime.shares.list())
+    values = {"shares": rows, "show": show, "counts": counts, "requested": requested}
+    return page(request, "owner/index.html", values)
+
+
+def _requested(shares: Iterable[Share]) -> list[str]:
+    """Ids of the shares with an open request for more time, as the page shows them: the
+    tab's script tells the owner when another one comes in."""
+    return sorted(s.id for s in shares if s.pending_extension is not None)
 
 
 @routes.get("/login")
@@ -114,6 +122,7 @@ async def detail_page(
         "share": view, "audit": audit, "audit_more": max(0, len(entries) - TIMELINE_MAX),
         "presets": EXTEND_PRESETS, "errors": errors or {},
         "revocation_unsaved": runtime.shares.revocation_unsaved(share.id),
+        "requested": _requested(await runtime.shares.list()),
     }
     here = f"shares/{quote(share.id, safe='')}"
     return page(request, "owner/detail.html", values, status=status, here=here)
