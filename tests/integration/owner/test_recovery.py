@@ -4,6 +4,7 @@ archive a share that is over, answer a request for more time. DESIGN.md §4, sec
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import UTC, datetime
 
 import aiohttp
@@ -213,3 +214,41 @@ async def test_no_request_means_nothing_to_answer(owner: OwnerClient) -> None:
     reply = await owner.post(f"/api/shares/{share['id']}/extension-request/grant")
     assert reply.status == 409
     assert (await owner.post(f"/api/shares/{share['id']}/extension-request/maybe")).status == 404
+
+
+async def test_a_reissue_the_disk_refuses_still_kills_the_old_link(
+    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The revocation guarantee holds for a re-issue too: the old share is revoked in memory
+    first; if the write fails, the owner gets an error, the old link stays dead and the
+    revocation is written as soon as the disk takes it."""
+    body = await owner.create()
+    share_id = share_of(body)["id"]
+    _, _, cookie = await redeem(http, stack, secret_of(body))
+    conn = stack.runtime.store._conn
+    commit, changes = conn.commit, conn.total_changes
+
+    async def refuse() -> None:
+        nonlocal changes
+        if conn.total_changes != changes:
+            changes = conn.total_changes
+            err = sqlite3.OperationalError("database or disk is full")
+            err.sqlite_errorcode = 13  # SQLITE_FULL
+            raise err
+        await commit()
+
+    monkeypatch.setattr(conn, "commit", refuse)
+    reply = await owner.post(f"/api/shares/{share_id}/reissue")
+    assert reply.status == 507, reply.text
+    resp = await read(await http.get(f"{stack.share_url}/json/apartment/getName",
+                                     headers={"Cookie": f"{SESSION_COOKIE}={cookie}"}))
+    assert resp.status == 401
+    assert (await redeem(http, stack, secret_of(body)))[0] == 404
+    assert stack.runtime.shares.revocation_unsaved(str(share_id))
+    monkeypatch.setattr(conn, "commit", commit)
+    assert await stack.runtime.shares.persist_revocations()
+    assert share_of((await owner.get(f"/api/shares/{share_id}")).json())["state"] == "revoked"
+    listed = (await owner.get("/api/shares")).json()["shares"]
+    assert isinstance(listed, list)
+    assert [s["id"] for s in listed] == [share_id]  # no half-made new share
