@@ -7,9 +7,9 @@ from aiohttp import web
 from dss_addon.runtime import Runtime
 from dss_addon.web.errors import error_middleware
 from dss_addon.web.headers import SHARE_FRAME_ANCESTORS, security_headers_middleware
-from dss_addon.web.rate_limit import RateLimiter
+from dss_addon.web.rate_limit import ConcurrencyLimit, RateLimiter
 from dss_addon.web.share.configurator import configurator
-from dss_addon.web.share.keys import REDEEM_LIMITER, RUNTIME, SHARE_REDEEM_LIMITER
+from dss_addon.web.share.keys import LIVE_WAITS, REDEEM_LIMITER, RUNTIME, SHARE_REDEEM_LIMITER
 from dss_addon.web.share.limits import PROXY_LIMITS, ProxyLimits
 from dss_addon.web.share.proxy import json_proxy
 from dss_addon.web.share.views import (
@@ -28,6 +28,8 @@ from dss_addon.web.templating import TEMPLATES, Templates
 # previews): a burst of 10, then one every 6 seconds.
 REDEEM_BURST = 10
 REDEEM_PER_SECOND = 1 / 6
+# Live-state long polls per share at once (a few tabs or phones); more answer without waiting.
+LIVE_WAITS_PER_SHARE = 4
 
 
 def create_share_app(runtime: Runtime) -> web.Application:
@@ -51,6 +53,7 @@ def create_share_app(runtime: Runtime) -> web.Application:
     app[SHARE_REDEEM_LIMITER] = RateLimiter(
         runtime.clock, capacity=REDEEM_BURST, per_second=REDEEM_PER_SECOND
     )
+    app[LIVE_WAITS] = ConcurrencyLimit(LIVE_WAITS_PER_SHARE)
     app[PROXY_LIMITS] = ProxyLimits.create(runtime.clock)
     setup_share_routes(app)
     return app

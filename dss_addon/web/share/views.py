@@ -31,6 +31,7 @@ from dss_addon.web.share.auth import (
     set_session_cookie,
 )
 from dss_addon.web.share.keys import (
+    LIVE_WAITS,
     REDEEM_LIMITER,
     RUNTIME,
     SESSION_COOKIE,
@@ -133,10 +134,14 @@ async def live_state(request: web.Request) -> web.StreamResponse:
     wait = _wait_seconds(request.query.get("wait", "0"))
     now = runtime.clock.now()
     known = request.query.get("version") == live.version(share, now)
-    if wait > 0 and known and share_state(share, now) in USABLE_STATES:
-        left = time_left(share, runtime.clock.now()).total_seconds()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(runtime.shares.watch(share.id).wait(), min(wait, left + 1))
+    waits = request.app[LIVE_WAITS]
+    if wait > 0 and known and share_state(share, now) in USABLE_STATES and waits.acquire(share.id):
+        try:
+            left = time_left(share, now).total_seconds()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(runtime.shares.watch(share.id).wait(), min(wait, left + 1))
+        finally:
+            waits.release(share.id)
         try:
             share, _ = await authenticate(request)
         except NotAuthenticated:

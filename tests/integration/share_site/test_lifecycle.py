@@ -245,3 +245,23 @@ async def test_an_ended_share_takes_no_request(stack: Stack, http: aiohttp.Clien
     await stack.runtime.shares.revoke(helper.created.share.id, actor="dssadmin")
     resp = await helper.post("/s/extension-request", json={"minutes": 30})
     assert resp.status == 401
+
+
+async def test_long_polls_of_one_share_are_bounded(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    helper = await open_share(http, stack)
+    _, known = await state_of(helper)
+    query = f"?wait=20&version={known['version']}"
+    held = [asyncio.create_task(state_of(helper, query)) for _ in range(4)]
+    await asyncio.sleep(0.2)  # the four reach their wait
+    assert not any(task.done() for task in held)
+    started = time.monotonic()
+    status, _ = await state_of(helper, query)  # a fifth is answered without waiting
+    assert status == 200
+    assert time.monotonic() - started < 3
+    await stack.runtime.shares.extend(
+        helper.created.share.id, stack.clock.now() + timedelta(hours=5), actor="dssadmin"
+    )
+    answers = await asyncio.wait_for(asyncio.gather(*held), 5)
+    assert [status for status, _ in answers] == [200] * 4
