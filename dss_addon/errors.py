@@ -69,6 +69,13 @@ class RateLimited(AddonError):
         self.retry_after = max(1, retry_after)
 
 
+class Conflict(AddonError):
+    """The request does not fit the current state (unlocking a share that is not locked,
+    archiving a live one, answering a request for more time that is not open)."""
+
+    code = "conflict"
+
+
 class ShareEnded(AddonError):
     """A share session whose share is no longer usable (revoked, expired, ended)."""
 

@@ -12,8 +12,7 @@ from datetime import datetime
 from dss_addon.journal.values import Change
 from dss_addon.shares.audit import AuditEntry
 from dss_addon.store import Store
-from dss_addon.store.audit_store import bounded
-from dss_addon.store.rows import from_ts, from_ts_opt, to_ts
+from dss_addon.store.rows import bounded, from_ts, from_ts_opt, to_ts
 
 _COLUMNS = (
     "id, share_id, session_id, actor, at, call, target, names, params, before, after,"

@@ -24,6 +24,11 @@ class AuditEvent(StrEnum):
     SESSION_EXPIRED = "session_expired"
     APP_TOKEN_REVOKE_FAILED = "app_token_revoke_failed"  # noqa: S105 -- an event name
     RATE_LIMITED = "rate_limited"  # once per throttled burst, not per refused request
+    UNLOCKED = "unlocked"  # a locked share got a new PIN from the owner
+    REISSUED = "reissued"  # the owner replaced the share by a new one with a new link
+    ARCHIVED = "archived"
+    EXTENSION_REQUESTED = "extension_requested"  # the electrician asks for more time
+    EXTENSION_DECLINED = "extension_declined"
 
 
 @dataclass(frozen=True, slots=True)

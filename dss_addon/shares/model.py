@@ -29,6 +29,23 @@ class ShareState(StrEnum):
 USABLE_STATES = frozenset({ShareState.ACTIVE, ShareState.USED_UP, ShareState.LOCKED})
 # Terminal states: nothing brings such a share back (extend does not apply).
 FINAL_STATES = frozenset({ShareState.REVOKED, ShareState.ENDED})
+# Over for the owner's list: may be archived; no live session counts any more.
+OVER_STATES = frozenset({ShareState.REVOKED, ShareState.ENDED, ShareState.EXPIRED})
+
+
+class ExtensionAnswer(StrEnum):
+    GRANTED = "granted"
+    DECLINED = "declined"
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionRequest:
+    """The electrician's latest request for more time; answer None while the owner has not."""
+
+    minutes: int
+    message: str
+    at: datetime
+    answer: ExtensionAnswer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +65,14 @@ class Share:
     ended_at: datetime | None = None
     last_used_at: datetime | None = None
     created_by: str = ""
+    archived_at: datetime | None = None
+    extension_request: ExtensionRequest | None = None
+    predecessor_id: str | None = None
+
+    @property
+    def pending_extension(self) -> ExtensionRequest | None:
+        request = self.extension_request
+        return request if request is not None and request.answer is None else None
 
 
 def share_state(share: Share, now: datetime) -> ShareState:
@@ -69,6 +94,10 @@ def share_state(share: Share, now: datetime) -> ShareState:
 
 def time_left(share: Share, now: datetime) -> timedelta:
     return max(share.expires_at - now, timedelta(0))
+
+
+def time_to_start(share: Share, now: datetime) -> timedelta:
+    return max(share.starts_at - now, timedelta(0))
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,8 @@ _SHARE_KEYS = frozenset(
     }
 )
 _EXTEND_KEYS = frozenset({"minutes", "expires_at"})
+_EXTENSION_REQUEST_KEYS = frozenset({"minutes", "message"})
+EXTENSION_MESSAGE_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,27 @@ def parse_extension(
     if new_end > now + max_lifetime:
         raise BadInput(f"A share can run at most {_human(max_lifetime)} from now.", field=field)
     return new_end
+
+
+def parse_extension_request(
+    data: Mapping[str, object], *, max_lifetime: timedelta
+) -> tuple[int, str]:
+    """The electrician's request for more time: (minutes, message)."""
+    _reject_unknown(data, _EXTENSION_REQUEST_KEYS)
+    minutes = _int(data.get("minutes"), "minutes", 1, _minutes(max_lifetime))
+    message = data.get("message", "")
+    if message is None:
+        message = ""
+    if not isinstance(message, str):
+        raise BadInput("The message must be text.", field="message")
+    message = " ".join(message.split())  # one line: no control characters, no layout
+    if len(message) > EXTENSION_MESSAGE_MAX:
+        raise BadInput(
+            f"The message can have at most {EXTENSION_MESSAGE_MAX} characters.", field="message"
+        )
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in message):
+        raise BadInput("The message must not contain control characters.", field="message")
+    return minutes, message
 
 
 def _reject_unknown(data: Mapping[str, object], allowed: frozenset[str]) -> None:

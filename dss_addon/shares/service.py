@@ -15,7 +15,10 @@ from dss_addon.clock import Clock, synchronised
 from dss_addon.errors import (
     BadInput,
     ClockUnsynchronised,
+    Conflict,
     NotAuthenticated,
+    RateLimited,
+    ShareEnded,
     ShareLocked,
     ShareNotFound,
     StoreError,
@@ -25,7 +28,9 @@ from dss_addon.shares.audit import AuditEntry, AuditEvent
 from dss_addon.shares.contracts import AppTokens, CreatedShare, Owner, Redemption
 from dss_addon.shares.model import (
     FINAL_STATES,
+    OVER_STATES,
     PIN_MAX_FAILURES,
+    ExtensionAnswer,
     Share,
     ShareSession,
     ShareState,
@@ -59,6 +64,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+EXTENSION_REQUEST_INTERVAL = timedelta(minutes=1)  # between two different open requests
 MAX_TOKEN_LENGTH = 128  # secrets and cookies are 43 characters; longer input is never valid
 NOT_FOUND = "This link is unknown, expired, revoked, used up or not valid yet."
 CLOCK_NOT_SET = (
@@ -98,15 +104,7 @@ class ShareService:
 
     async def create(self, request: ShareRequest, owner: Owner) -> CreatedShare:
         self._require_synchronised_clock()
-        share_id, secret = new_share_id(), new_secret()
-        pin = new_pin() if request.with_pin else None
-        pin_hash = None if pin is None else await asyncio.to_thread(hash_pin, pin)
-        app_token: str | None = None
-        if self._app_tokens is not None:
-            # First, so that a dSS refusal leaves nothing behind.
-            app_token = await self._app_tokens.issue(
-                f"dss-share {share_id}: {request.label}", owner.dss_token
-            )
+        share_id = new_share_id()
         draft = Share(
             id=share_id,
             label=request.label,
@@ -115,22 +113,42 @@ class ShareService:
             starts_at=request.starts_at,
             expires_at=request.expires_at,
             zones=request.zones,
-            has_pin=pin is not None,
+            has_pin=request.with_pin,
             max_redemptions=request.max_redemptions,
             created_by=owner.name,
         )
+        created = self._entry(share_id, AuditEvent.CREATED, reason=f"by {owner.name}")
+
+        async def insert(digest: bytes, pin_hash: str | None, blob: bytes | None) -> Share:
+            return await self._store.insert_share(
+                draft, secret_digest=digest, pin_hash=pin_hash, app_token=blob, audit=created
+            )
+
+        return await self._issue(draft, owner, insert)
+
+    async def _issue(
+        self,
+        draft: Share,
+        owner: Owner,
+        insert: Callable[[bytes, str | None, bytes | None], Awaitable[Share]],
+    ) -> CreatedShare:
+        """A new secret, PIN and dSS app token for `draft`, then insert(digest, pin_hash,
+        sealed app token) writes it."""
+        secret = new_secret()
+        pin = new_pin() if draft.has_pin else None
+        pin_hash = None if pin is None else await asyncio.to_thread(hash_pin, pin)
+        app_token: str | None = None
+        if self._app_tokens is not None:
+            # First, so that a dSS refusal leaves nothing behind.
+            app_token = await self._app_tokens.issue(
+                f"dss-share {draft.id}: {draft.label}", owner.dss_token
+            )
         blob = None if app_token is None else self._vault.encrypt(app_token)
         try:
-            share = await self._store.insert_share(
-                draft,
-                secret_digest=secret_digest(secret),
-                pin_hash=pin_hash,
-                app_token=blob,
-                audit=self._entry(share_id, AuditEvent.CREATED, reason=f"by {owner.name}"),
-            )
+            share = await insert(secret_digest(secret), pin_hash, blob)
         except BaseException:
             if app_token is not None:
-                await self._revoke_app_token(share_id, app_token)
+                await self._revoke_app_token(draft.id, app_token)
             raise
         return CreatedShare(share=share, secret=secret, pin=pin)
 
@@ -235,6 +253,116 @@ class ShareService:
             raise BadInput("A revoked or ended share cannot be extended.", field="expires_at")
         self._notify(share_id)
         return extended
+
+    async def reissue(self, share_id: str, owner: Owner) -> CreatedShare:
+        """A new share with the old one's settings, a new link (and PIN); the old one is
+        revoked at once, in memory first (like revoke()), then with the new one on disk."""
+        self._require_synchronised_clock()
+        old = await self.get(share_id)
+        now = self._clock.now()
+        starts_at = max(now, old.starts_at)  # a scheduled share keeps its start
+        expires_at = min(starts_at + (old.expires_at - old.starts_at), now + self.max_lifetime)
+        draft = Share(
+            id=new_share_id(),
+            label=old.label,
+            level=old.level,
+            created_at=now,
+            starts_at=starts_at,
+            expires_at=expires_at,
+            zones=old.zones,
+            has_pin=old.has_pin,
+            max_redemptions=old.max_redemptions,
+            created_by=owner.name,
+            predecessor_id=old.id,
+        )
+        revoked = self._entry(old.id, AuditEvent.REISSUED, reason=f"as {draft.id} by {owner.name}")
+        created = self._entry(
+            draft.id, AuditEvent.CREATED, reason=f"re-issue of {old.id} by {owner.name}"
+        )
+        was_live = share_state(old, now) not in FINAL_STATES
+
+        async def insert(digest: bytes, pin_hash: str | None, blob: bytes | None) -> Share:
+            # The new share is ready (the dSS gave its app token): from here on the old link
+            # is dead, whatever the disk does.
+            if was_live:
+                self._revoked.add(old.id, revoked.at)
+                self._notify(old.id)
+            try:
+                new, _ = await self._store.reissue(
+                    old.id,
+                    draft,
+                    secret_digest=digest,
+                    pin_hash=pin_hash,
+                    app_token=blob,
+                    audit=[revoked, created],
+                )
+            except BaseException:
+                if was_live:  # the old link stays dead: its revocation is written later
+                    self._revoked.unsaved(replace(revoked, event=AuditEvent.REVOKED))
+                    self.revocations_pending.set()
+                raise
+            return new
+
+        issued = await self._issue(draft, owner, insert)
+        await self._release_app_token_quietly(old.id)
+        return issued
+
+    async def unlock(self, share_id: str, *, actor: str) -> tuple[Share, str]:
+        """A locked share gets a new PIN (returned once, like at creation) and no failures."""
+        share = await self.get(share_id)
+        if share_state(share, self._clock.now()) is not ShareState.LOCKED:
+            raise Conflict("Only a locked share can be unlocked.")
+        pin = new_pin()
+        pin_hash = await asyncio.to_thread(hash_pin, pin)
+        entry = self._entry(share_id, AuditEvent.UNLOCKED, reason=f"new PIN by {actor}")
+        async with self._pin_locks.setdefault(share_id, asyncio.Lock()):
+            unlocked = await self._store.unlock(share_id, pin_hash, entry)
+        if unlocked is None:
+            raise Conflict("Only a locked share can be unlocked.")
+        return self._revoked.apply(unlocked), pin
+
+    async def archive(self, share_id: str, *, actor: str) -> Share:
+        """Hides a share that is over from the list; its audit stays. Idempotent."""
+        share = await self.get(share_id)
+        if share.archived_at is not None:
+            return share
+        if share_state(share, self._clock.now()) not in OVER_STATES:
+            raise Conflict("Only a revoked, ended or expired share can be archived.")
+        entry = self._entry(share_id, AuditEvent.ARCHIVED, reason=f"by {actor}")
+        archived = await self._store.archive(share_id, entry)
+        if archived is None:  # archived meanwhile, or the share is on disk still live
+            raise Conflict("Only a revoked, ended or expired share can be archived.")
+        return self._revoked.apply(archived)
+
+    async def answer_extension(self, share_id: str, *, grant: bool, actor: str) -> Share:
+        """Grants (extends by the minutes asked for) or declines the open request."""
+        share = await self.get(share_id)
+        now = self._clock.now()
+        request = share.pending_extension
+        if request is None or share_state(share, now) in FINAL_STATES:
+            raise Conflict("There is no open request for more time.")
+        if not grant:
+            entry = self._entry(share_id, AuditEvent.EXTENSION_DECLINED, reason=f"by {actor}")
+            answered = await self._store.answer_extension(
+                share_id, ExtensionAnswer.DECLINED, None, entry
+            )
+        else:
+            new_end = min(
+                max(share.expires_at, now) + timedelta(minutes=request.minutes),
+                now + self.max_lifetime,
+            )
+            if new_end <= share.expires_at:
+                raise BadInput("The new end lies too far in the future.", field="minutes")
+            until = new_end.replace(microsecond=0).isoformat()
+            reason = f"until {until} by {actor} (asked for {request.minutes} min)"
+            entry = self._entry(share_id, AuditEvent.EXTENDED, reason=reason)
+            answered = await self._store.answer_extension(
+                share_id, ExtensionAnswer.GRANTED, new_end, entry
+            )
+        if answered is None:
+            raise Conflict("There is no open request for more time.")
+        self._notify(share_id)
+        return self._revoked.apply(answered)
 
     async def release_app_tokens(self, *, expired_for: timedelta = timedelta(days=7)) -> int:
         """Revokes in the dSS the app tokens of revoked and ended shares (retrying failed
@@ -349,13 +477,15 @@ class ShareService:
 
     async def preview(self, secret: str) -> Share:
         """What the landing page may show before redemption: the same refusals as redeem, in
-        the same words, but nothing is counted or audited (link previews and reloads are free)."""
+        the same words, but nothing is counted or audited (link previews and reloads are free).
+        A scheduled share is shown (with its start) to whoever holds its secret: like the
+        lock, that tells nothing to someone guessing secrets."""
         self._require_synchronised_clock()
         record = await self._find_by_secret(secret)
         if record is None:
             raise ShareNotFound(NOT_FOUND)
         state = share_state(record.share, self._clock.now())
-        if state is not ShareState.ACTIVE:
+        if state not in (ShareState.ACTIVE, ShareState.SCHEDULED):
             raise _redeem_refusal(state)
         return record.share
 
@@ -405,8 +535,46 @@ class ShareService:
         await self._release_app_token(share.id)
         return ended
 
-    async def list(self) -> builtins.list[Share]:
-        return [self._revoked.apply(share) for share in await self._store.shares()]
+    async def request_extension(
+        self, cookie: str, minutes: int, message: str, *, client: str
+    ) -> Share:
+        """The electrician asks for more time (it replaces an earlier request). The one place
+        such a request goes through: the owner's notification hooks in here."""
+        share, session = await self.authenticate(cookie)
+        now = self._clock.now()
+        if share_state(share, now) in FINAL_STATES:
+            raise ShareEnded("This share has ended.")
+        if not 1 <= minutes <= self.max_lifetime.total_seconds() // 60:
+            raise BadInput("The minutes are out of range.", field="minutes")
+        earlier = share.pending_extension
+        if earlier is not None and (earlier.minutes, earlier.message) == (minutes, message):
+            return share  # asked again (a double click, a reload): nothing new to record
+        if earlier is not None and now - earlier.at < EXTENSION_REQUEST_INTERVAL:
+            wait = EXTENSION_REQUEST_INTERVAL - (now - earlier.at)
+            raise RateLimited("A request was just sent.", retry_after=int(wait.total_seconds()))
+        entry = self._entry(
+            share.id,
+            AuditEvent.EXTENSION_REQUESTED,
+            reason=f"{minutes} min",
+            client=client,
+            session_id=session.id,
+        )
+        requested = await self._store.request_extension(share.id, minutes, message, entry)
+        if requested is None:
+            raise ShareEnded("This share has ended.")
+        self._notify(share.id)
+        await self.tell(share.id, "extension_request")
+        return self._revoked.apply(requested)
+
+    async def look_up(self, secret: str) -> Share | None:
+        """The share of a secret whatever its state, or None: for the web layer's rate limits
+        and session check only; what the holder is told comes from preview() and redeem()."""
+        record = await self._find_by_secret(secret)
+        return None if record is None else record.share
+
+    async def list(self, *, archived: bool = False) -> builtins.list[Share]:
+        shares = await self._store.shares(archived=archived)
+        return [self._revoked.apply(share) for share in shares]
 
     # -- internals --------------------------------------------------------------------------
 
@@ -455,7 +623,7 @@ class ShareService:
             failures = await self._store.record_pin_failure(share_id, rows)
         tries_left = max(0, PIN_MAX_FAILURES - failures)
         if failures == PIN_MAX_FAILURES:
-            await self.tell(share_id, "locked")
+            await self._share_locked(share_id)
         if tries_left == 0:
             raise ShareLocked("Too many wrong PINs: this share is locked.")
         raise WrongPin("Wrong PIN.", tries_left=tries_left)
@@ -466,6 +634,12 @@ class ShareService:
                 await observer(share_id, kind)
             except Exception:
                 log.exception("a share observer failed")
+
+    async def _share_locked(self, share_id: str) -> None:
+        """The one place a share becomes locked (the row is written with the failure that
+        locked it): the owner's notification hooks in here."""
+        self._notify(share_id)
+        await self.tell(share_id, "locked")
 
     def _notify(self, share_id: str) -> None:
         event = self._watchers.pop(share_id, None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import replace
 
 import aiosqlite
 
@@ -17,7 +16,7 @@ from dss_addon.store.audit_export import read_chain
 from dss_addon.store.audit_retention import Retention, prune
 from dss_addon.store.audit_rows import AuditPage, audit_page, audit_since
 from dss_addon.store.db import Database
-from dss_addon.store.rows import AUDIT_COLUMNS, audit_from_row, to_ts
+from dss_addon.store.rows import AUDIT_COLUMNS, audit_from_row, bounded, to_ts
 
 log = logging.getLogger(__name__)
 AUDIT_TEXT_MAX = 500  # bounds a row whatever a caller passes as call or reason
@@ -25,9 +24,6 @@ RETENTION_INTERVAL = 600.0  # seconds between retention passes while nothing is 
 RETENTION_BATCHES = 2000  # per pass at most; the next pass goes on
 RETENTION_PAUSE = 0.05  # seconds between two batches of one pass: requests get their turn
 
-
-def bounded(entry: AuditEntry) -> AuditEntry:
-    return replace(entry, call=entry.call[:AUDIT_TEXT_MAX], reason=entry.reason[:AUDIT_TEXT_MAX])
 
 
 class AuditStore(Database):

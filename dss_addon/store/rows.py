@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from dss_addon.shares.audit import AuditEntry
-from dss_addon.shares.model import Level, Share, ShareSession
+from dss_addon.shares.model import (
+    ExtensionAnswer,
+    ExtensionRequest,
+    Level,
+    Share,
+    ShareSession,
+)
 
 SHARE_COLUMNS = (
     "id, label, level, created_at, starts_at, expires_at, zones, pin_hash, max_redemptions,"
-    " redemptions, pin_failures, revoked_at, ended_at, last_used_at, created_by"
+    " redemptions, pin_failures, revoked_at, ended_at, last_used_at, created_by, archived_at,"
+    " extension_minutes, extension_message, extension_at, extension_answer, predecessor_id"
 )
 SESSION_COLUMNS = "id, share_id, created_at, last_seen_at, client, ended_at"
 AUDIT_COLUMNS = "share_id, at, event, call, allowed, reason, client, session_id"
+AUDIT_TEXT_MAX = 500  # bounds a row whatever a caller passes as call or reason
+
+
+def bounded(entry: AuditEntry) -> AuditEntry:
+    return replace(entry, call=entry.call[:AUDIT_TEXT_MAX], reason=entry.reason[:AUDIT_TEXT_MAX])
 
 
 def to_ts(moment: datetime) -> int:
@@ -56,6 +69,21 @@ def share_from_row(row: sqlite3.Row) -> Share:
         ended_at=from_ts_opt(row["ended_at"]),
         last_used_at=from_ts_opt(row["last_used_at"]),
         created_by=row["created_by"],
+        archived_at=from_ts_opt(row["archived_at"]),
+        extension_request=extension_from_row(row),
+        predecessor_id=row["predecessor_id"],
+    )
+
+
+def extension_from_row(row: sqlite3.Row) -> ExtensionRequest | None:
+    if row["extension_minutes"] is None:
+        return None
+    answer = row["extension_answer"]
+    return ExtensionRequest(
+        minutes=row["extension_minutes"],
+        message=row["extension_message"] or "",
+        at=from_ts(row["extension_at"]),
+        answer=None if answer is None else ExtensionAnswer(answer),
     )
 
 

@@ -16,10 +16,11 @@ from dss_addon.shares.audit import AuditEntry
 from dss_addon.shares.model import PIN_MAX_FAILURES, Share, ShareSession
 from dss_addon.store import rows
 from dss_addon.store.audit_retention import Retention
-from dss_addon.store.audit_store import AuditStore, bounded
+from dss_addon.store.audit_store import AuditStore
 from dss_addon.store.db import SELECT_SESSION, SELECT_SHARE
+from dss_addon.store.lifecycle import ShareLifecycle, insert_share_row
 from dss_addon.store.reserve import DiskReserve
-from dss_addon.store.rows import SHARE_COLUMNS, to_ts
+from dss_addon.store.rows import SHARE_COLUMNS, bounded, to_ts
 
 T = TypeVar("T")
 SESSION_CACHE_SIZE = 4096
@@ -56,7 +57,7 @@ class SessionRecord:
     token_digest: bytes
 
 
-class Store(AuditStore):
+class Store(ShareLifecycle, AuditStore):
     """Every method that changes a share takes the audit rows that record the change and
     writes them in the same transaction: an acknowledged change always has its row."""
 
@@ -123,26 +124,9 @@ class Store(AuditStore):
         audit: AuditEntry,
     ) -> Share:
         """Returns the share as stored (times truncated to whole seconds)."""
-        params = (
-            share.id,
-            share.label,
-            share.level.value,
-            to_ts(share.created_at),
-            to_ts(share.starts_at),
-            to_ts(share.expires_at),
-            rows.zones_json(share.zones),
-            secret_digest,
-            pin_hash,
-            share.max_redemptions,
-            share.created_by,
-            app_token,
-        )
         async with self._transaction() as conn:
-            await conn.execute(
-                "INSERT INTO shares (id, label, level, created_at, starts_at, expires_at, zones,"
-                " secret_digest, pin_hash, max_redemptions, created_by, app_token)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                params,
+            await insert_share_row(
+                conn, share, secret_digest=secret_digest, pin_hash=pin_hash, app_token=app_token
             )
             await self._insert_audit(conn, [bounded(audit)])
             return await self._share_in(conn, share.id)
@@ -151,8 +135,10 @@ class Store(AuditStore):
         row = await self._fetchone(SELECT_SHARE, (share_id,))
         return None if row is None else rows.share_from_row(row)
 
-    async def shares(self) -> list[Share]:
-        sql = f"SELECT {SHARE_COLUMNS} FROM shares ORDER BY created_at DESC, id"  # noqa: S608
+    async def shares(self, *, archived: bool = False) -> list[Share]:
+        """The shares not archived, or (archived=True) only the archived ones."""
+        where = "archived_at IS NOT NULL" if archived else "archived_at IS NULL"
+        sql = f"SELECT {SHARE_COLUMNS} FROM shares WHERE {where} ORDER BY created_at DESC, id"  # noqa: S608
         return [rows.share_from_row(row) for row in await self._fetchall(sql, ())]
 
     async def share_by_digest(self, digest: bytes) -> ShareRecord | None:

@@ -42,6 +42,7 @@ _STATUS: dict[type[errors.AddonError], int] = {
     errors.CsrfFailed: 403,
     errors.AccessDenied: 403,
     errors.ShareNotFound: 404,
+    errors.Conflict: 409,
     errors.ShareLocked: 429,
     errors.RateLimited: 429,
     errors.DssUnavailable: 502,
@@ -60,6 +61,7 @@ _GERMAN: dict[str, str] = {
     "csrf": "Die Anfrage wurde abgelehnt (Sicherheitsprüfung). Bitte laden Sie die Seite neu.",
     "denied": "Diese Aktion ist mit dieser Freigabe nicht erlaubt.",
     "not_found": "Diese Freigabe gibt es nicht oder sie ist nicht mehr gültig.",
+    "conflict": "Das geht im jetzigen Zustand der Freigabe nicht.",
     "locked": "Zu viele falsche PIN-Eingaben: die Freigabe ist gesperrt.",
     "rate_limited": "Zu viele Anfragen: bitte warten Sie einen Moment.",
     "dss_unavailable": "Der digitalSTROM-Server antwortet nicht.",
@@ -96,11 +98,16 @@ def failure_for(exc: BaseException) -> Failure:
     return Failure(500, "internal", "Internal error.", _GERMAN["internal"])
 
 
+JSON_SHARE_PATHS = frozenset(
+    {"/s/redeem", "/s/done", "/s/preview", "/s/state", "/s/extension-request"}
+)
+
+
 def shape_for(request: web.Request) -> Shape:
     path = request.path
     if path.startswith("/json/"):
         return Shape.DSS
-    if path.startswith("/api/") or path in {"/s/redeem", "/s/done"}:
+    if path.startswith("/api/") or path in JSON_SHARE_PATHS:
         return Shape.JSON
     if "application/json" in request.headers.get("Accept", ""):
         return Shape.JSON

@@ -45,6 +45,32 @@
   }
   if (counters.length) window.setInterval(tick, 15000);
 
+  // A request for more time that comes in while the tab is open: say so (a reload shows it
+  // with its grant and decline buttons). Reads the owner API every 30 seconds.
+  const notice = document.getElementById("live-notice");
+  if (notice) {
+    const shown = (notice.getAttribute("data-shown") || "").split(",").filter(Boolean);
+    const check = function () {
+      fetch(notice.getAttribute("data-api"), { credentials: "same-origin", cache: "no-store" })
+        .then(function (resp) { return resp.ok ? resp.json() : null; })
+        .then(function (body) {
+          if (!body || !notice.hidden) return;
+          const fresh = body.shares.some(function (share) {
+            return share.extension_request && shown.indexOf(share.id) < 0;
+          });
+          if (!fresh) return;
+          notice.textContent = notice.getAttribute("data-text") + " ";
+          const reload = document.createElement("a");
+          reload.href = location.pathname + location.search;
+          reload.textContent = notice.getAttribute("data-reload");
+          notice.appendChild(reload);
+          notice.hidden = false;
+        })
+        .catch(function () { /* the next round tries again */ });
+    };
+    window.setInterval(check, 30000);
+  }
+
   // Copy buttons.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {

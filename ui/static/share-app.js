@@ -294,20 +294,6 @@
     }
   }
 
-  function countdown() {
-    const until = Date.now() + Number(root.dataset.secondsLeft) * 1000;
-    const until_el = $("until");
-    until_el.textContent = new Date(until).toLocaleString(lang === "en" ? "en-GB" : "de-DE",
-      { dateStyle: "medium", timeStyle: "short" });
-    const tick = () => {
-      const left = Math.max(0, Math.round((until - Date.now()) / 60000));
-      $("time-left").textContent = Math.floor(left / 60) + " " + text.hours + " " + (left % 60) + " " + text.minutes;
-      if (left <= 0) { endedNow(); }
-    };
-    tick();
-    setInterval(tick, 30000);
-  }
-
   $("done").addEventListener("click", async () => {
     if (!window.confirm(text.confirmDone)) { return; }
     const resp = await fetch("/s/done", {
@@ -320,7 +306,6 @@
   });
 
   $("search").addEventListener("input", applySearch);
-  countdown();
   loadZones();
   loadMeters();
   eventLoop();

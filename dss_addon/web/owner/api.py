@@ -6,7 +6,7 @@ from aiohttp import web
 
 from dss_addon.shares.model import Share
 from dss_addon.shares.requests import parse_extension, parse_share_request
-from dss_addon.shares.service import Owner
+from dss_addon.shares.service import CreatedShare, Owner
 from dss_addon.web.owner.audit_api import audit_chain_json, audit_csv_stream, audit_page_json
 from dss_addon.web.owner.context import context, read_json, require_api_mutation
 from dss_addon.web.owner.identity import OWNER_COOKIE, require_owner
@@ -72,7 +72,7 @@ async def list_shares(request: web.Request) -> web.Response:
     owner = require_owner(request)
     runtime = context(request).runtime
     dss_reachable = await runtime.reconcile_app_tokens(owner.dss_token)
-    shares = await runtime.shares.list()
+    shares = await runtime.shares.list(archived=request.query.get("archived") == "1")
     return web.json_response(
         {
             "shares": [await _share_json(request, s) for s in shares],
@@ -94,6 +94,10 @@ async def create_share(request: web.Request) -> web.Response:
         known_zones=known_zones,
     )
     created = await runtime.shares.create(share_request, Owner(owner.user, owner.dss_token))
+    return await _created(request, created)
+
+
+async def _created(request: web.Request, created: CreatedShare) -> web.Response:
     body = {
         "share": await _share_json(request, created.share),
         "link": share_link(request, created.secret),
@@ -133,6 +137,44 @@ async def extend_share(request: web.Request) -> web.Response:
         data, share, runtime.clock.now(), max_lifetime=runtime.settings.max_lifetime
     )
     share = await runtime.shares.extend(share.id, new_end, actor=owner.user)
+    return web.json_response({"share": await _share_json(request, share)})
+
+
+@routes.post("/api/shares/{id}/reissue")
+async def reissue_share(request: web.Request) -> web.Response:
+    owner = require_api_mutation(request)
+    created = await context(request).runtime.shares.reissue(
+        request.match_info["id"], Owner(owner.user, owner.dss_token)
+    )
+    return await _created(request, created)
+
+
+@routes.post("/api/shares/{id}/unlock")
+async def unlock_share(request: web.Request) -> web.Response:
+    owner = require_api_mutation(request)
+    share, pin = await context(request).runtime.shares.unlock(
+        request.match_info["id"], actor=owner.user
+    )
+    return web.json_response({"share": await _share_json(request, share), "pin": pin})
+
+
+@routes.post("/api/shares/{id}/archive")
+async def archive_share(request: web.Request) -> web.Response:
+    owner = require_api_mutation(request)
+    share = await context(request).runtime.shares.archive(
+        request.match_info["id"], actor=owner.user
+    )
+    return web.json_response({"share": await _share_json(request, share)})
+
+
+@routes.post("/api/shares/{id}/extension-request/{answer:grant|decline}")
+async def answer_extension_request(request: web.Request) -> web.Response:
+    owner = require_api_mutation(request)
+    share = await context(request).runtime.shares.answer_extension(
+        request.match_info["id"],
+        grant=request.match_info["answer"] == "grant",
+        actor=owner.user,
+    )
     return web.json_response({"share": await _share_json(request, share)})
 
 

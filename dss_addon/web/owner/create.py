@@ -69,7 +69,7 @@ async def create_share(request: web.Request) -> web.Response:
             exc, name, pick_language(request), context(request).runtime.settings.max_lifetime
         )
         return _form_page(request, replace(form, errors={name: message}), zones, status=400)
-    return _result_page(request, created, zones)
+    return result_page(request, created, zones)
 
 
 async def _create(
@@ -83,7 +83,7 @@ async def _create(
     return await runtime.shares.create(share_request, Owner(owner.user, owner.dss_token))
 
 
-def _result_page(
+def result_page(
     request: web.Request, created: CreatedShare, zones: Mapping[int, str]
 ) -> web.Response:
     lang = pick_language(request)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from urllib.parse import quote
 
 from aiohttp import web
 
-from dss_addon.errors import BadInput, NotAuthenticated
+from dss_addon.errors import BadInput, DssError, NotAuthenticated
 from dss_addon.shares.model import Share
 from dss_addon.shares.requests import parse_extension
+from dss_addon.shares.service import Owner
 from dss_addon.web.i18n import pick_language
 from dss_addon.web.owner.api import set_owner_cookie
 from dss_addon.web.owner.audit_query import KINDS, audit_names, parse_audit_query
 from dss_addon.web.owner.context import context
+from dss_addon.web.owner.create import result_page
 from dss_addon.web.owner.forms import EXTEND_PRESETS, extension_data, form_message
 from dss_addon.web.owner.identity import OWNER_COOKIE, OwnerIdentity, current_owner
 from dss_addon.web.owner.page import checked_form, login_page, page, read_form, root_of
@@ -24,6 +26,10 @@ routes = web.RouteTableDef()
 TIMELINE_MAX = 200
 
 
+# The list's filters (issue 10, item 10): what is still running, what is over, the archive.
+SHOW_FILTERS = ("current", "over", "archived")
+
+
 @routes.get("/")
 async def index(request: web.Request) -> web.Response:
     owner = current_owner(request)
@@ -31,12 +37,35 @@ async def index(request: web.Request) -> web.Response:
         return login_page(request)
     runtime, lang = context(request).runtime, pick_language(request)
     dss_reachable = await runtime.reconcile_app_tokens(owner.dss_token)
+    show = request.query.get("show", "")
+    show = show if show in SHOW_FILTERS else "all"
     now = runtime.clock.now()
+    shares = await runtime.shares.list(archived=show == "archived")
     rows = [
         share_view(s, now, await runtime.shares.live_sessions(s.id), lang, {})
-        for s in sorted(await runtime.shares.list(), key=lambda s: s.created_at, reverse=True)
+        for s in sorted(shares, key=lambda s: s.created_at, reverse=True)
     ]
-    return page(request, "owner/index.html", {"shares": rows, "dss_down": not dss_reachable})
+    counts = {
+        "all": len(rows),
+        "current": sum(1 for r in rows if not r["over"]),
+        "over": sum(1 for r in rows if r["over"]),
+    }
+    if show == "current":
+        rows = [r for r in rows if not r["over"]]
+    elif show == "over":
+        rows = [r for r in rows if r["over"]]
+    requested = _requested(await runtime.shares.list())
+    values = {
+        "shares": rows, "show": show, "counts": counts, "requested": requested,
+        "dss_down": not dss_reachable,
+    }
+    return page(request, "owner/index.html", values)
+
+
+def _requested(shares: Iterable[Share]) -> list[str]:
+    """Ids of the shares with an open request for more time, as the page shows them: the
+    tab's script tells the owner when another one comes in."""
+    return sorted(s.id for s in shares if s.pending_extension is not None)
 
 
 @routes.get("/login")
@@ -73,6 +102,15 @@ async def logout(request: web.Request) -> web.Response:
     raise response
 
 
+async def _zone_names(request: web.Request, owner: OwnerIdentity, share: Share) -> dict[int, str]:
+    if not share.zones:
+        return {}
+    try:
+        return await context(request).runtime.dss.zone_names(owner.dss_token)
+    except DssError:  # names are a courtesy; the ids still show
+        return {}
+
+
 async def detail_page(
     request: web.Request, owner: OwnerIdentity, share: Share, *,
     errors: Mapping[str, str] | None = None, status: int = 200,
@@ -92,6 +130,7 @@ async def detail_page(
         "audit_paged": query.before is not None,
         "presets": EXTEND_PRESETS, "errors": errors or {},
         "revocation_unsaved": runtime.shares.revocation_unsaved(share.id),
+        "requested": _requested(await runtime.shares.list()),
     }
     here = f"shares/{quote(share.id, safe='')}"
     return page(request, "owner/detail.html", values, status=status, here=here)
@@ -142,6 +181,69 @@ async def extend(request: web.Request) -> web.Response:
         return await detail_page(request, owner, share, errors={"minutes": message}, status=400)
     carry = {k: form.get(k, "") for k in ("minutes", "ends_at", "tz")}
     return _confirm_page(request, share, "extend", carry, when(new_end, lang))
+
+
+@routes.post("/shares/{id}/unlock")
+async def unlock(request: web.Request) -> web.Response:
+    owner = current_owner(request)
+    if owner is None:
+        return login_page(request)
+    await checked_form(request, owner)
+    runtime = context(request).runtime
+    share, pin = await runtime.shares.unlock(request.match_info["id"], actor=owner.user)
+    view = share_view(share, runtime.clock.now(), 0, pick_language(request), {})
+    href = quote(share.id, safe="")
+    response = page(
+        request, "owner/unlocked.html", {"share": view, "pin": pin}, here=f"shares/{href}"
+    )
+    response.headers["Cache-Control"] = "no-store"  # the new PIN is shown once
+    return response
+
+
+@routes.post("/shares/{id}/reissue")
+async def reissue(request: web.Request) -> web.Response:
+    owner = current_owner(request)
+    if owner is None:
+        return login_page(request)
+    form, _ = await checked_form(request, owner)
+    runtime = context(request).runtime
+    share = await runtime.shares.get(request.match_info["id"])
+    if form.get("confirmed") != "yes":
+        lang = pick_language(request)
+        message = (
+            "Bitte bestätigen Sie, dass der alte Link ungültig wird."
+            if lang == "de" else "Please confirm that the old link stops working."
+        )
+        return await detail_page(request, owner, share, errors={"reissue": message}, status=400)
+    created = await runtime.shares.reissue(share.id, Owner(owner.user, owner.dss_token))
+    return result_page(request, created, await _zone_names(request, owner, created.share))
+
+
+@routes.post("/shares/{id}/archive")
+async def archive(request: web.Request) -> web.Response:
+    owner = current_owner(request)
+    if owner is None:
+        return login_page(request)
+    form, _ = await checked_form(request, owner)
+    share = await context(request).runtime.shares.archive(
+        request.match_info["id"], actor=owner.user
+    )
+    show = form.get("show", "")
+    if show in (*SHOW_FILTERS, "all"):  # archived from the list: back to the same view
+        raise web.HTTPSeeOther(f"{root_of(request.path) or './'}?show={show}")
+    raise _back_to(request, share)
+
+
+@routes.post("/shares/{id}/extension-request/{answer:grant|decline}")
+async def answer_extension_request(request: web.Request) -> web.Response:
+    owner = current_owner(request)
+    if owner is None:
+        return login_page(request)
+    await checked_form(request, owner)
+    share = await context(request).runtime.shares.answer_extension(
+        request.match_info["id"], grant=request.match_info["answer"] == "grant", actor=owner.user
+    )
+    raise _back_to(request, share)
 
 
 def _new_end(request: web.Request, share: Share, form: Mapping[str, str]) -> datetime:

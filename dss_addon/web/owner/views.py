@@ -8,7 +8,15 @@ from datetime import datetime
 from urllib.parse import quote
 
 from dss_addon.shares.audit import AuditEntry
-from dss_addon.shares.model import FINAL_STATES, Share, share_state, time_left
+from dss_addon.shares.model import (
+    FINAL_STATES,
+    OVER_STATES,
+    Share,
+    ShareState,
+    share_state,
+    time_left,
+    time_to_start,
+)
 from dss_addon.web.i18n import Lang
 from dss_addon.web.owner.audit_text import Names, describe_call, describe_reason
 from dss_addon.web.owner.forms import DEFAULT_ZONE
@@ -52,7 +60,13 @@ def share_view(
     share: Share, now: datetime, live: int, lang: Lang, zone_names: Mapping[int, str]
 ) -> View:
     state = share_state(share, now)
+    over = state in OVER_STATES
+    # Only a share that can still be opened counts down (issue 10, item 10): a locked one
+    # waits for the owner, a scheduled one counts down to its start.
+    counts = state in (ShareState.ACTIVE, ShareState.USED_UP)
     seconds = int(time_left(share, now).total_seconds())
+    to_start = int(time_to_start(share, now).total_seconds())
+    request = share.pending_extension
     return {
         "id": share.id,
         "href": quote(share.id, safe=""),
@@ -60,20 +74,31 @@ def share_view(
         "level": share.level.value,
         "state": state.value,
         "final": state in FINAL_STATES,
+        "over": over,
+        "archived": share.archived_at is not None,
         "created": when(share.created_at, lang),
         "starts": when(share.starts_at, lang),
         "starts_iso": iso(share.starts_at),
         "expires": when(share.expires_at, lang),
         "expires_iso": iso(share.expires_at),
-        "seconds_left": seconds if state not in FINAL_STATES else 0,
-        "time_left": duration_text(seconds, lang) if state not in FINAL_STATES else "—",
+        "seconds_left": seconds if counts else 0,
+        "time_left": duration_text(seconds, lang) if counts else "—",
+        "seconds_to_start": to_start,
+        "starts_in": duration_text(to_start, lang),
         "last_used": when(share.last_used_at, lang),
         "last_used_iso": iso(share.last_used_at),
-        "live": live,
+        "live": 0 if over else live,
         "has_pin": share.has_pin,
         "zones": [zone_names.get(z, f"#{z}") for z in share.zones],
         "redemptions": share.redemptions,
         "max_redemptions": share.max_redemptions,
+        "predecessor": share.predecessor_id,
+        "extension_request": None if request is None else {
+            "minutes": request.minutes,
+            "message": request.message,
+            "at": when(request.at, lang),
+            "at_iso": iso(request.at),
+        },
     }
 
 

@@ -75,6 +75,8 @@ def test_the_share_app_registers_only_share_routes(stack: Stack) -> None:
         "/s/redeem",
         "/s/done",
         "/s/app",
+        "/s/state",
+        "/s/extension-request",
         "/s/static/{name}",
         "/s/dss/{tail}",
         "/json/{tail}",
