@@ -114,14 +114,16 @@ async def test_sigterm_finishes_the_call_in_flight_and_exits_in_time(tmp_path: P
     async with simulator() as (sim, sim_url), addon(sim_url, tmp_path) as sites, \
             aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:  # fmt: skip
         owner = await _owner(http, sites.owner_url)
-        cookie = await _redeemed(http, sites, owner)
+        # Counted from before the redemption: the owner's "first use" notification may open
+        # the share's dSS session already while redeeming.
         before = set(sim.sessions.sessions)
+        cookie = await _redeemed(http, sites, owner)
         parts = urlsplit(sites.share_url)
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
         first = await _raw_get(writer, reader, "/json/apartment/getName", cookie)
         assert first.startswith(b"HTTP/1.1 200")
         share_sessions = set(sim.sessions.sessions) - before
-        assert len(share_sessions) == 1  # the share's own dSS session, opened lazily
+        assert len(share_sessions) == 1  # the share's own dSS session
 
         calls = _count(sim, "apartment/getName")
         sim.latency_ms = LATENCY_MS
