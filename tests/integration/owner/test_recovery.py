@@ -42,7 +42,7 @@ async def audit_events(owner: OwnerClient, share_id: object) -> list[object]:
     reply = await owner.get(f"/api/shares/{share_id}/audit")
     entries = reply.json()["audit"]
     assert isinstance(entries, list)
-    return [entry["event"] for entry in entries]
+    return [entry["event"] for entry in reversed(entries)]  # the API pages newest first
 
 
 async def test_unlock_gives_a_new_pin_and_resets_the_failures(
