@@ -58,8 +58,7 @@ async def create_in_tab(page: Page, label: str, level: str, *, pin: bool, shots:
     await tab.get_by_role("link", name="Neue Freigabe").click()
     await tab.locator("#label").fill(label)
     await tab.locator(f"input[name=level][value={level}]").check()
-    if pin:
-        await tab.locator("#pin").check()
+    await tab.locator("#pin").set_checked(pin)
     await tab.get_by_role("button", name="Freigabe erstellen").click()
     link = tab.locator("#share-link")
     await expect(link).to_be_visible()
@@ -76,7 +75,7 @@ async def test_owner_shares_and_revokes_while_the_electrician_works(
     owner.on("dialog", accept)
     tab = await open_tab(owner, stack)
     link = await create_in_tab(owner, "Elektro Müller", "operate", pin=True, shots=shots)
-    pin = (await tab.locator("#share-pin").inner_text()).strip()
+    pin = (await tab.locator("#share-pin").input_value()).strip()
     assert re.fullmatch(r"\d{6}", pin)
     assert link.startswith(stack.share_url + "/s/#")
     await expect(tab.locator(".qr-box svg")).to_be_visible()

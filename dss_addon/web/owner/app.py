@@ -15,6 +15,7 @@ from dss_addon.web.headers import OWNER_FRAME_ANCESTORS, security_headers_middle
 from dss_addon.web.owner import api as owner_api
 from dss_addon.web.owner import create as owner_create
 from dss_addon.web.owner import pages as owner_pages
+from dss_addon.web.owner import settings_page as owner_settings
 from dss_addon.web.owner.context import OWNER_CONTEXT, OwnerContext
 from dss_addon.web.owner.csrf import CsrfGuard
 from dss_addon.web.owner.identity import Identifier, identity_middleware
@@ -43,7 +44,7 @@ def create_owner_app(runtime: Runtime) -> web.Application:
     )
     app[OWNER_CONTEXT] = OwnerContext(runtime, identifier, CsrfGuard())
     app[TEMPLATES] = Templates(runtime.settings.ui_dir)
-    tables = (owner_api.routes, owner_pages.routes, owner_create.routes)
+    tables = (owner_api.routes, owner_pages.routes, owner_create.routes, owner_settings.routes)
     for table in tables:
         app.add_routes(table)
     app.router.add_static("/static/", runtime.settings.ui_dir / "static")

@@ -89,7 +89,10 @@ async def test_new_form_offers_the_live_zones_and_the_vendor_preset(owner: Owner
     assert "Kann nichts schalten und nichts ändern" in page.text
     assert_no_inline_code(page.text)
     preset = await owner.get("/new?preset=support")
-    assert 'value="Vendor-Support"' in preset.text
+    assert 'value="Hersteller-Support"' in preset.text  # named for users, in German
+    assert "Vendor" not in preset.text
+    english = await owner.get("/new?preset=support&lang=en")
+    assert 'value="Vendor support"' in english.text
     assert re.search(r'name="level" value="view"\s+checked', preset.text)
     assert re.search(r'name="duration" value="4320"\s+checked', preset.text)
     assert re.search(r'name="pin" id="pin"\s+checked', preset.text)
@@ -104,7 +107,7 @@ async def test_created_page_shows_link_qr_mail_and_pin_once(
     link = found.group(1)
     assert link.startswith(stack.share_url + "/s/#")
     secret = link.split("#", 1)[1]
-    pin = re.search(r'<output id="share-pin" class="pin">(\d{6})</output>', html)
+    pin = re.search(r'id="share-pin" class="pin" type="text" readonly value="(\d{6})"', html)
     assert pin
     assert '<svg' in html
     assert 'class="qr"' in html
