@@ -133,7 +133,9 @@ async def test_a_hand_edited_settings_file_cannot_point_links_home(
     assert (await owner.get("/new")).status == 200
 
 
-async def test_anonymous_visitors_get_the_login_page(stack: Stack, http: aiohttp.ClientSession) -> None:
+async def test_anonymous_visitors_get_the_login_page(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
     async with http.get(stack.owner_url + "/settings") as reply:
         assert reply.status == 401
         assert "Passwort" in await reply.text()

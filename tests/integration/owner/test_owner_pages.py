@@ -285,8 +285,10 @@ async def test_a_form_sent_after_the_session_ended_comes_back_filled_after_the_l
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
     anonymous = OwnerClient(http, stack.owner_url, "")
-    typed = {"label": "Elektro Müller", "level": "configure", "duration": "1440", "pin": "on",
-             "zones": ["989"], "max_redemptions": "3", "where": "home", "csrf": "stale"}
+    typed: dict[str, str | list[str]] = {
+        "label": "Elektro Müller", "level": "configure", "duration": "1440", "pin": "on",
+        "zones": ["989"], "max_redemptions": "3", "where": "home", "csrf": "stale",
+    }
     login = await anonymous.post_form("/new", typed)
     assert login.status == 401
     assert 'id="login-resume"' in login.text  # says the input is kept
