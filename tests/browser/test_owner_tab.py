@@ -58,8 +58,7 @@ async def create_in_tab(page: Page, label: str, level: str, *, pin: bool, shots:
     await tab.get_by_role("link", name="Neue Freigabe").click()
     await tab.locator("#label").fill(label)
     await tab.locator(f"input[name=level][value={level}]").check()
-    if pin:
-        await tab.locator("#pin").check()
+    await tab.locator("#pin").set_checked(pin)
     await tab.get_by_role("button", name="Freigabe erstellen").click()
     link = tab.locator("#share-link")
     await expect(link).to_be_visible()
@@ -76,7 +75,7 @@ async def test_owner_shares_and_revokes_while_the_electrician_works(
     owner.on("dialog", accept)
     tab = await open_tab(owner, stack)
     link = await create_in_tab(owner, "Elektro Müller", "operate", pin=True, shots=shots)
-    pin = (await tab.locator("#share-pin").inner_text()).strip()
+    pin = (await tab.locator("#share-pin").input_value()).strip()
     assert re.fullmatch(r"\d{6}", pin)
     assert link.startswith(stack.share_url + "/s/#")
     await expect(tab.locator(".qr-box svg")).to_be_visible()
@@ -182,4 +181,63 @@ async def test_the_pages_fit_a_phone(stack: Stack, browser: Browser) -> None:
     await expect(phone.locator("#open")).to_be_visible()
     assert await no_horizontal_scroll(phone), "landing"
     await helper_ctx.close()
+    await context.close()
+
+
+FRAME_FITS = """() => {
+  const frame = document.getElementById("addon");
+  const inner = frame && frame.contentDocument && frame.contentDocument.documentElement;
+  if (!inner || !frame.contentWindow.location.pathname.endsWith("/new")) return false;
+  return frame.getBoundingClientRect().height > 0.8 * window.innerHeight
+    && inner.scrollHeight <= frame.contentWindow.innerHeight + 1;
+}"""
+
+
+async def test_the_tab_grows_with_its_page_and_keeps_a_form_across_a_login(
+    stack: Stack, browser: Browser
+) -> None:
+    context = await browser.new_context(viewport=WIDE, locale="de-DE")
+    await context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = await context.new_page()
+    tab = await open_tab(page, stack)
+    await tab.get_by_role("link", name="Neue Freigabe").click()
+    # The new-share form is taller than the configurator's frame was: the frame takes the
+    # page's height, so only the configurator scrolls (one scroll bar).
+    await page.wait_for_function(FRAME_FITS)
+    await tab.get_by_role("link", name="Vorlage: Hersteller-Support").click()
+    await expect(tab.locator("#label")).to_have_value("Hersteller-Support")
+    await expect(tab.locator("#pin")).to_be_checked()
+    await tab.locator("#label").fill("Elektro Müller")
+    await tab.locator("input[name=level][value=configure]").check()
+    await tab.locator("input[name=zones]").first.check()
+    # The owner's session ends while the form is open.
+    await context.clear_cookies()
+    await tab.get_by_role("button", name="Freigabe erstellen").click()
+    await expect(tab.locator("#login-resume")).to_be_visible()
+    await expect(tab.locator(".outside-configurator")).to_be_hidden()  # we are in it already
+    await tab.locator("#password").fill(PASSWORD)
+    await tab.get_by_role("button", name="Anmelden").click()
+    await expect(tab.locator("#resumed")).to_be_visible()
+    await expect(tab.locator("#label")).to_have_value("Elektro Müller")
+    await expect(tab.locator("input[name=level][value=configure]")).to_be_checked()
+    await expect(tab.locator("input[name=zones]").first).to_be_checked()
+    assert await stack.runtime.shares.list() == []
+    await tab.get_by_role("button", name="Freigabe erstellen").click()
+    await expect(tab.locator("#share-pin")).to_be_visible()
+    await expect(tab.locator("#summary-rooms")).not_to_have_text("alle")
+    await tab.get_by_role("button", name="PIN kopieren").click()
+    await expect(tab.locator("#copy-status")).to_have_text("PIN kopiert")  # announced
+    pin = await tab.locator("#share-pin").input_value()
+    assert await page.evaluate("navigator.clipboard.readText()") == pin
+    await context.close()
+
+
+async def test_outside_the_configurator_the_login_box_points_to_it(
+    stack: Stack, browser: Browser
+) -> None:
+    context = await browser.new_context(viewport=PHONE, locale="en-GB")
+    page = await context.new_page()
+    await page.goto(stack.owner_url + "/login")
+    await expect(page.locator(".outside-configurator")).to_be_visible()
+    await expect(page.locator(".outside-configurator")).to_contain_text("Access sharing")
     await context.close()

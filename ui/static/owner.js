@@ -3,6 +3,28 @@
 (function () {
   const lang = document.documentElement.lang === "en" ? "en" : "de";
 
+  // Inside the configurator's frame: say so to the stylesheet, and tell the frame how tall the
+  // page is, so that it grows with the content instead of scrolling inside (one scroll bar).
+  // Only a parent of this same origin (the configurator on the dSS) gets the message.
+  const framed = window.parent !== window;
+  if (framed) {
+    document.documentElement.classList.add("in-frame");
+    let last = 0;
+    const report = function () {
+      const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+      if (height !== last) {
+        last = height;
+        try {
+          window.parent.postMessage({ type: "dss-share:height", height: height },
+            window.location.origin);
+        } catch (e) { /* a parent of another origin gets nothing */ }
+      }
+    };
+    if (window.ResizeObserver) new ResizeObserver(report).observe(document.documentElement);
+    window.addEventListener("load", report);
+    report();
+  }
+
   function durationText(seconds) {
     // Mirrors duration_text() in dss_addon/web/owner/views.py.
     const minutes = Math.max(0, Math.floor(seconds / 60));
@@ -71,13 +93,16 @@
     window.setInterval(check, 30000);
   }
 
-  // Copy buttons.
+  // Copy buttons; a screen reader hears the result through the status region.
+  const copyStatus = document.getElementById("copy-status");
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {
       const field = document.getElementById(button.getAttribute("data-copy"));
       if (!field) return;
       const done = function () {
-        button.textContent = button.getAttribute("data-done") || button.textContent;
+        const text = button.getAttribute("data-done") || button.textContent;
+        button.textContent = text;
+        if (copyStatus) copyStatus.textContent = text;
       };
       field.select();
       if (navigator.clipboard && window.isSecureContext) {
@@ -119,7 +144,7 @@
     link.addEventListener("click", function (event) {
       event.preventDefault();
       const label = form.querySelector('input[name="label"]');
-      if (label && !label.value) label.value = "Vendor-Support";
+      if (label && !label.value) label.value = link.getAttribute("data-label") || "";
       const level = form.querySelector('input[name="level"][value="view"]');
       if (level) level.checked = true;
       const duration = form.querySelector('input[name="duration"][value="4320"]');
@@ -128,4 +153,16 @@
       if (pin) pin.checked = true;
     });
   });
+
+  // "Configure" asks for a PIN unless the owner has decided on the PIN already.
+  const pinBox = document.querySelector('#share-form input[name="pin"]');
+  if (pinBox) {
+    let pinTouched = false;
+    pinBox.addEventListener("change", function () { pinTouched = true; });
+    document.querySelectorAll('#share-form input[name="level"]').forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        if (radio.checked && radio.value === "configure" && !pinTouched) pinBox.checked = true;
+      });
+    });
+  }
 })();

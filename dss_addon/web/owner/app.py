@@ -18,6 +18,7 @@ from dss_addon.web.owner import changes as owner_changes
 from dss_addon.web.owner import create as owner_create
 from dss_addon.web.owner import notifications as owner_notifications
 from dss_addon.web.owner import pages as owner_pages
+from dss_addon.web.owner import settings_page as owner_settings
 from dss_addon.web.owner.context import OWNER_CONTEXT, OwnerContext
 from dss_addon.web.owner.csrf import CsrfGuard
 from dss_addon.web.owner.identity import Identifier, identity_middleware
@@ -51,7 +52,7 @@ def create_owner_app(runtime: Runtime) -> web.Application:
     owner_notifications.setup(app, runtime)
     tables = (
         owner_api.routes, owner_pages.routes, owner_create.routes, owner_changes.routes,
-        owner_notifications.routes,
+        owner_notifications.routes, owner_settings.routes,
     )
     for table in tables:
         app.add_routes(table)

@@ -28,14 +28,21 @@ class ShareForm:
     duration: str = "240"
     ends_at: str = ""
     starts_at: str = ""
-    pin: bool = False
+    # On by default: with a PIN, a forwarded or overheard link alone opens nothing.
+    pin: bool = True
     zones: tuple[str, ...] = ()
     max_redemptions: str = ""
     tz: str = ""
+    where: str = ""  # link_place.Place; "" = the default (from anywhere when configured)
     errors: Mapping[str, str] = field(default_factory=dict)
 
 
-VENDOR_SUPPORT = ShareForm(label="Vendor-Support", level="view", duration="4320", pin=True)
+# The preset's label, named for users in their language.
+VENDOR_SUPPORT_LABEL = {Lang.DE: "Hersteller-Support", Lang.EN: "Vendor support"}
+
+
+def vendor_support(lang: Lang) -> ShareForm:
+    return ShareForm(label=VENDOR_SUPPORT_LABEL[lang], level="view", duration="4320", pin=True)
 
 
 def share_form(form: Mapping[str, str], zones: Sequence[str]) -> ShareForm:
@@ -49,7 +56,21 @@ def share_form(form: Mapping[str, str], zones: Sequence[str]) -> ShareForm:
         zones=tuple(z[:8] for z in zones[:100]),
         max_redemptions=form.get("max_redemptions", "")[:8],
         tz=form.get("tz", "")[:64],
+        where=form.get("where", "")[:16],
     )
+
+
+def carried_fields(form: ShareForm) -> list[tuple[str, str]]:
+    """The form as hidden fields, to come back as typed after a login in between."""
+    pairs = [
+        ("label", form.label), ("level", form.level), ("duration", form.duration),
+        ("ends_at", form.ends_at), ("starts_at", form.starts_at),
+        ("max_redemptions", form.max_redemptions), ("tz", form.tz), ("where", form.where),
+    ]
+    if form.pin:
+        pairs.append(("pin", "on"))
+    pairs.extend(("zones", zone) for zone in form.zones)
+    return pairs
 
 
 def browser_zone(name: str) -> ZoneInfo:
@@ -132,6 +153,8 @@ def form_message(exc: BadInput, form_field_name: str, lang: Lang, max_lifetime: 
         "pin": "Ungültige Angabe zur PIN.",
         "max_redemptions": "Bitte eine ganze Zahl von 1 bis 100 angeben oder das Feld leer "
         "lassen.",
+        "where": "Für Links von unterwegs fehlt eine öffentliche Adresse: bitte in den "
+        "Einstellungen eintragen oder „vor Ort“ wählen.",
         "minutes": f"Das neue Ende muss nach dem bisherigen Ende liegen, höchstens {days} Tage "
         "ab jetzt. Widerrufene oder beendete Freigaben lassen sich nicht verlängern.",
     }

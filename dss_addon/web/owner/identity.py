@@ -265,5 +265,5 @@ def current_owner(request: web.Request) -> OwnerIdentity | None:
 def require_owner(request: web.Request) -> OwnerIdentity:
     identity = current_owner(request)
     if identity is None:
-        raise NotAuthenticated("Log in first: open this page from the dSS configurator.")
+        raise NotAuthenticated("Log in first, with the password of the dSS (user dssadmin).")
     return identity

@@ -20,6 +20,7 @@ from dss_addon.web.owner.create import result_page
 from dss_addon.web.owner.forms import EXTEND_PRESETS, extension_data, form_message
 from dss_addon.web.owner.identity import OWNER_COOKIE, OwnerIdentity, current_owner
 from dss_addon.web.owner.page import checked_form, login_page, page, read_form, root_of
+from dss_addon.web.owner.settings_page import link_places
 from dss_addon.web.owner.views import audit_view, share_view, when
 
 routes = web.RouteTableDef()
@@ -216,7 +217,10 @@ async def reissue(request: web.Request) -> web.Response:
         )
         return await detail_page(request, owner, share, errors={"reissue": message}, status=400)
     created = await runtime.shares.reissue(share.id, Owner(owner.user, owner.dss_token))
-    return result_page(request, created, await _zone_names(request, owner, created.share))
+    # The old link's place is not kept: the new one takes the form's default place.
+    places = await link_places(request)
+    zones = await _zone_names(request, owner, created.share)
+    return result_page(request, created, zones, places.base(places.default), places)
 
 
 @routes.post("/shares/{id}/archive")

@@ -61,6 +61,17 @@ function selectTab(name) {
   if (name === "sharing" && frame.getAttribute("src") === "about:blank") { frame.src = frame.dataset.src; }
 }
 
+// The add-on's page tells its height (dss-share:height): the frame grows with it, so the page
+// never scrolls inside a fixed-height box. Only the frame's own page, of this origin, counts.
+window.addEventListener("message", (ev) => {
+  const frame = document.getElementById("addon");
+  if (!frame || ev.origin !== window.location.origin || ev.source !== frame.contentWindow) { return; }
+  const data = ev.data;
+  if (data && data.type === "dss-share:height" && Number.isFinite(data.height)) {
+    frame.style.height = Math.max(200, Math.min(20000, Math.ceil(data.height))) + "px";
+  }
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const node of document.querySelectorAll("[data-i18n]")) { node.textContent = t(node.dataset.i18n); }
   document.getElementById("login").addEventListener("submit", async (ev) => {

@@ -89,7 +89,10 @@ async def test_new_form_offers_the_live_zones_and_the_vendor_preset(owner: Owner
     assert "Kann nichts schalten und nichts ändern" in page.text
     assert_no_inline_code(page.text)
     preset = await owner.get("/new?preset=support")
-    assert 'value="Vendor-Support"' in preset.text
+    assert 'value="Hersteller-Support"' in preset.text  # named for users, in German
+    assert "Vendor" not in preset.text
+    english = await owner.get("/new?preset=support&lang=en")
+    assert 'value="Vendor support"' in english.text
     assert re.search(r'name="level" value="view"\s+checked', preset.text)
     assert re.search(r'name="duration" value="4320"\s+checked', preset.text)
     assert re.search(r'name="pin" id="pin"\s+checked', preset.text)
@@ -104,7 +107,7 @@ async def test_created_page_shows_link_qr_mail_and_pin_once(
     link = found.group(1)
     assert link.startswith(stack.share_url + "/s/#")
     secret = link.split("#", 1)[1]
-    pin = re.search(r'<output id="share-pin" class="pin">(\d{6})</output>', html)
+    pin = re.search(r'id="share-pin" class="pin" type="text" readonly value="(\d{6})"', html)
     assert pin
     assert '<svg' in html
     assert 'class="qr"' in html
@@ -282,3 +285,71 @@ async def test_a_scheduled_share_shows_its_start(owner: OwnerClient) -> None:
     assert "geplant" in page.text
     assert "Ab: <time" in page.text
     assert "28.11.2026, 08:00" in page.text
+
+
+async def test_a_form_sent_after_the_session_ended_comes_back_filled_after_the_login(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    anonymous = OwnerClient(http, stack.owner_url, "")
+    typed: dict[str, str | list[str]] = {
+        "label": "Elektro Müller", "level": "configure", "duration": "1440", "pin": "on",
+        "zones": ["989"], "max_redemptions": "3", "where": "home", "csrf": "stale",
+    }
+    login = await anonymous.post_form("/new", typed)
+    assert login.status == 401
+    assert 'id="login-resume"' in login.text  # says the input is kept
+    assert 'action="new"' in login.text
+    assert 'name="label" value="Elektro Müller"' in login.text
+    assert 'value="stale"' not in login.text  # the old CSRF token is not carried
+    carried = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', login.text))
+    carried["password"] = "falsch"
+    wrong = await anonymous.post_form("/new", {**carried, "zones": ["989"]})
+    assert wrong.status == 401
+    assert "Das Passwort ist falsch" in wrong.text
+    assert 'name="label" value="Elektro Müller"' in wrong.text  # still kept
+    carried["password"] = "dssadmin"
+    carried["csrf"] = hidden_csrf(wrong.text)
+    back = await anonymous.post_form("/new", {**carried, "zones": ["989"]})
+    assert back.status == 200
+    assert 'id="resumed"' in back.text
+    assert 'value="Elektro Müller"' in back.text
+    assert re.search(r'name="level" value="configure"\s+checked', back.text)
+    assert re.search(r'name="duration" value="1440"\s+checked', back.text)
+    assert re.search(r'name="zones" value="989"\s+checked', back.text)
+    assert 'value="3"' in back.text
+    assert await stack.runtime.shares.list() == []  # shown again, never created unasked
+    cookie = back.cookie("dss_share_owner")
+    assert cookie is not None
+    owner = OwnerClient(http, stack.owner_url, cookie.split(";")[0])
+    resend = dict(carried, csrf=hidden_csrf(back.text))
+    del resend["password"]
+    created = await owner.post_form("/new", {**resend, "zones": ["989"]})
+    assert created.status == 200, created.text
+    assert 'id="share-link"' in created.text
+
+
+async def test_the_login_box_names_the_password_and_keeps_the_configurator_hint_aside(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    reply = await read(await http.get(stack.owner_url + "/login"))
+    assert "Passwort des digitalSTROM-Servers" in reply.text
+    assert "Öffnen Sie diese Seite im dSS-Konfigurator" not in reply.text
+    # The hint for visitors outside the configurator is marked, so the frame can hide it.
+    assert 'class="outside-configurator"' in reply.text
+
+
+async def test_pin_is_on_by_default_and_the_created_page_sums_up_everything(
+    owner: OwnerClient,
+) -> None:
+    form = (await owner.get("/new")).text
+    assert re.search(r'name="pin" id="pin"\s+checked', form)
+    html = await create_by_form(owner, pin="on", zones=["989", "990"], max_redemptions="2",
+                                level="configure")
+    summary = html[html.index('id="created-summary"'):html.index("</dl>")]
+    assert "Wohnen" in summary
+    assert "Küche" in summary
+    assert "höchstens 2-mal" in summary
+    assert "Einrichten" in summary
+    assert 'data-copy="share-pin"' in html  # the PIN has a copy button
+    assert 'role="status"' in html
+    assert not re.search(r'<div[^>]*aria-label', html)  # no label on a plain div

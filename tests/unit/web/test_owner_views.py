@@ -11,6 +11,7 @@ import pytest
 from dss_addon.shares.model import Level, Share
 from dss_addon.web.i18n import Lang
 from dss_addon.web.owner.handout import mail_text, mailto, qr_svg
+from dss_addon.web.owner.link_place import Place
 from dss_addon.web.owner.present import iso, share_json
 from dss_addon.web.owner.views import duration_text, share_view, when
 
@@ -65,18 +66,18 @@ def test_a_revoked_share_shows_no_time_left() -> None:
 
 @pytest.mark.parametrize("lang", [Lang.DE, Lang.EN])
 def test_mail_carries_the_link_and_never_a_pin(lang: Lang) -> None:
-    subject, body = mail_text(LINK, SHARE, lang)
+    subject, body = mail_text(LINK, SHARE, lang, Place.ANYWHERE)
     assert subject
     assert LINK in body
     assert ("PIN bekommen Sie getrennt" if lang is Lang.DE else "PIN separately") in body
-    address = mailto(LINK, SHARE, lang)
+    address = mailto(LINK, SHARE, lang, Place.ANYWHERE)
     assert address.startswith("mailto:?subject=")
     assert "#" not in address  # the fragment is encoded, not cut off
     assert LINK in unquote(address)
 
 
 def test_mail_without_pin_does_not_mention_one() -> None:
-    _, body = mail_text(LINK, replace(SHARE, has_pin=False), Lang.DE)
+    _, body = mail_text(LINK, replace(SHARE, has_pin=False), Lang.DE, Place.HOME)
     assert "PIN" not in body
 
 
