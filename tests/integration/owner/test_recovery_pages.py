@@ -102,7 +102,7 @@ async def test_reissue_by_form_needs_the_confirmation_and_shows_the_new_link(
     assert status == 200
     assert "Freigabe erstellt" in text
     assert f"{stack.share_url}/s/#" in text
-    assert re.search(r'id="share-pin" class="pin">\d{6}<', text)
+    assert re.search(r'id="share-pin" class="pin"[^>]* value="\d{6}"', text)
     old = share_of((await owner.get(f"/api/shares/{share_id}")).json())
     assert old["state"] == "revoked"
 
