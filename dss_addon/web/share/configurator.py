@@ -17,7 +17,7 @@ from dss_addon.errors import DssUnavailable
 from dss_addon.policy.grammar import form_body
 from dss_addon.policy.model import DssCall, Target
 from dss_addon.runtime import Runtime
-from dss_addon.web.share.auth import authenticate
+from dss_addon.web.share.auth import authenticate, client_of
 from dss_addon.web.share.configurator_root import read_page
 from dss_addon.web.share.dss_request import (
     CONFIGURATOR_PREFIX,
@@ -26,6 +26,7 @@ from dss_addon.web.share.dss_request import (
     upstream_params,
 )
 from dss_addon.web.share.keys import RUNTIME
+from dss_addon.web.share.limits import PROXY_LIMITS, throttle
 from dss_addon.web.share.proxy import authorize, refuse
 from dss_addon.web.share.share_bar import inject_bar, render_bar
 
@@ -47,9 +48,19 @@ async def configurator(request: web.Request) -> web.StreamResponse:
     raw_path = request.raw_path.partition("?")[0]
     parsed = parse_dss_request("GET", raw_path, request.rel_url.raw_query_string, b"")
     share, session = await authenticate(request)
+    call = parsed if isinstance(parsed, DssCall) else DssCall(Target.OTHER, path=raw_path)
+    # The configurator's pages draw on the share's one request budget like its /json calls: a
+    # page flood must neither reach the dSS nor fill the audit log unbounded.
+    throttle(
+        request.app[PROXY_LIMITS],
+        runtime.shares,
+        share_id=share.id,
+        session_id=session.id,
+        call=call,
+        client=client_of(request),
+    )
     if isinstance(parsed, Refused):
         refuse(request, runtime, share, session, parsed)
-    call = parsed if isinstance(parsed, DssCall) else DssCall(Target.OTHER, path=raw_path)
     await authorize(request, runtime, share, session, call)
     root = runtime.settings.configurator_root
     if root is None:

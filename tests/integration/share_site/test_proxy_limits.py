@@ -161,3 +161,15 @@ async def test_more_sessions_of_one_link_share_one_request_budget(
     rows = (await stack.runtime.shares.audit_log(share_id))[before:]
     assert len(rows) <= REQUEST_BURST + 1  # the budget of one share, not of eight sessions
     assert [r.event for r in rows].count(RATE_LIMITED) == 1
+
+
+async def test_configurator_pages_draw_on_the_shares_request_budget(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    helper = await open_share(http, stack, level="configure")
+    mark = len(stack.sim.calls)
+    statuses = [(await helper.get("/s/dss/")).status for _ in range(REQUEST_BURST + 10)]
+    assert statuses == [200] * REQUEST_BURST + [429] * 10
+    fetched = [p for p in sim_paths(stack, mark) if not p.startswith("/json/")]
+    assert len(fetched) == REQUEST_BURST  # the throttled ones never reached the dSS
+    await _assert_throttled(await helper.get("/json/apartment/getName"))  # one budget for both
