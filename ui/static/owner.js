@@ -6,6 +6,27 @@
   // Inside the configurator's frame: say so to the stylesheet, and tell the frame how tall the
   // page is, so that it grows with the content instead of scrolling inside (one scroll bar).
   // Only a parent of this same origin (the configurator on the dSS) gets the message.
+  // On the dSS, the web front logs the homeowner in (digest) and the dSS hands out its `token`
+  // cookie on the first /json call of this origin. Opened before the configurator made one, the
+  // tab would ask for a password it does not need: make that call once, then reload. Off the
+  // dSS, /json does not exist here and nothing happens.
+  const loginForm = document.getElementById("login-form");
+  if (!loginForm) {
+    try { window.sessionStorage.removeItem("dss-share-json-tried"); } catch (e) { /* nothing kept */ }
+  } else if (!document.getElementById("login-resume")) {
+    let tried = "";
+    try { tried = window.sessionStorage.getItem("dss-share-json-tried") || ""; } catch (e) { tried = "x"; }
+    if (!tried) {
+      try { window.sessionStorage.setItem("dss-share-json-tried", "1"); } catch (e) { /* no retry */ }
+      fetch("/json/system/loggedInUser", { method: "POST", credentials: "same-origin", cache: "no-store" })
+        .then(function (resp) { return resp.ok ? resp.json() : null; })
+        .then(function (body) {
+          if (body && body.ok && body.result && body.result.name) { window.location.reload(); }
+        })
+        .catch(function () { /* no dSS behind this origin: the password form stays */ });
+    }
+  }
+
   const framed = window.parent !== window;
   if (framed) {
     document.documentElement.classList.add("in-frame");
