@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from dss_addon.diagnostics import install_from_env
 from dss_addon.errors import AddonError
 from dss_addon.runtime import prepare_data_dir
 from dss_addon.serve import serve
@@ -115,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_from_env(os.environ)  # opt-in allocation tracing (diagnostics.py); off by default
     try:
         prepare_data_dir(settings.data_dir)
         asyncio.run(_run(settings))

@@ -12,7 +12,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,13 +79,19 @@ async def _drain(
 
 
 async def start_process(
-    name: str, argv: Sequence[str], patterns: Sequence[re.Pattern[str]]
+    name: str,
+    argv: Sequence[str],
+    patterns: Sequence[re.Pattern[str]],
+    *,
+    env: Mapping[str, str] | None = None,
+    keep_lines: int = 40,
 ) -> Running:
-    """Starts argv and waits until every readiness pattern was printed (stdout or stderr)."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    """Starts argv and waits until every readiness pattern was printed (stdout or stderr).
+    `env` is added to this process's environment; the last `keep_lines` lines are kept."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
     loop = asyncio.get_running_loop()
     found: list[asyncio.Future[str]] = [loop.create_future() for _ in patterns]
-    output: deque[str] = deque(maxlen=40)
+    output: deque[str] = deque(maxlen=keep_lines)
     started = time.perf_counter()
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -152,9 +158,14 @@ async def stop_process(running: Running) -> None:
 
 @contextlib.asynccontextmanager
 async def started(
-    name: str, argv: Sequence[str], patterns: Sequence[re.Pattern[str]]
+    name: str,
+    argv: Sequence[str],
+    patterns: Sequence[re.Pattern[str]],
+    *,
+    env: Mapping[str, str] | None = None,
+    keep_lines: int = 40,
 ) -> AsyncIterator[Running]:
-    running = await start_process(name, argv, patterns)
+    running = await start_process(name, argv, patterns, env=env, keep_lines=keep_lines)
     try:
         yield running
     finally:
