@@ -2,8 +2,9 @@
 
 With DSS_ADDON_TRACEMALLOC=<frames> in the environment, `dss-addon serve` traces Python
 allocations with that many frames per traceback; SIGUSR2 then writes to stderr the allocation
-sites that grew most since the first snapshot (taken at start-up), and the same happens once at
-exit. Off by default: tracing costs memory and CPU, and the packaged run script never sets it."""
+sites that grew most since the previous report (the first: since start-up), and the same
+happens once at exit. A soak sends one SIGUSR2 after the warm-up and reads the next.
+Off by default: tracing costs memory and CPU, and the packaged run script never sets it."""
 
 from __future__ import annotations
 
@@ -80,14 +81,17 @@ def _telling_frames(traceback: tracemalloc.Traceback, ours: int = 4) -> list[str
 
 
 def report(label: str = "on SIGUSR2", stream: TextIO | None = None) -> None:
+    global _baseline
     if _baseline is None or not tracemalloc.is_tracing():
         return
     current, peak = tracemalloc.get_traced_memory()
     out = stream or sys.stderr
+    snapshot = _snapshot()
     lines = [
         f"tracemalloc {label}: traced {current / 1e6:.1f} MB (peak {peak / 1e6:.1f} MB); "
-        "growth since start-up by allocation site:",
-        *growth_report(_baseline, _snapshot()),
+        "growth since the previous report by allocation site:",
+        *growth_report(_baseline, snapshot),
         "tracemalloc end",
     ]
+    _baseline = snapshot
     print("\n".join(lines), file=out, flush=True)

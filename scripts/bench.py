@@ -36,7 +36,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--part", choices=("all", "processes", "in-process"), default="all",
         help="run only the end-to-end part (processes) or only the in-process timings",
     )
+    parser.add_argument(
+        "--device", action="store_true",
+        help="only the device figures: package sizes, installed size, start-up and memory "
+        "under qemu per architecture, native idle memory (needs root and qemu-user-static)",
+    )
     args = parser.parse_args(argv)
+    if args.device:
+        args.part = "device"
     if args.requests_c1 is None:
         args.requests_c1 = 80 if args.quick else 400
     if args.requests_c32 is None:

@@ -8,7 +8,7 @@ What it starts: dss-sim and the add-on, each as a process of this script (`soak.
 fast (dss_addon.clock.AcceleratedClock), so shares expire, sessions idle out and rate limits
 refill as in hours of use. The load (scripts/benchmarks/soak_load.py) uses only the owner API,
 the share site and the proxied JSON API. `--tracemalloc N` traces the add-on's allocations
-(dss_addon/diagnostics.py) and prints the sites that grew most at the end.
+(dss_addon/diagnostics.py) and prints the sites that grew most over the last two thirds.
 
 Run it through `scripts/soak` (which runs `scripts/setup` first); `--minutes 0.3` for a look.
 Exits 1 when the soak could not run, 0 otherwise (also when memory did not level off: it
@@ -161,6 +161,7 @@ async def sample(
 
 async def trace_report(addon: Running) -> list[str]:
     """Asks the add-on for its tracemalloc report (SIGUSR2) and returns it."""
+    addon.output.clear()  # only the new report's lines from here on
     addon.proc.send_signal(signal.SIGUSR2)
     deadline = time.monotonic() + TRACE_WAIT_S
     while time.monotonic() < deadline:
@@ -209,7 +210,11 @@ async def soak(args: argparse.Namespace) -> int:
                 ]
                 try:
                     end = began + args.minutes * 60
+                    warm_until = began + args.minutes * 20  # a third: start-up and warm-up
                     while True:
+                        if args.tracemalloc and warm_until and time.monotonic() >= warm_until:
+                            warm_until = 0.0
+                            await trace_report(addon)  # the baseline: growth after warm-up
                         samples.append(
                             await sample(addon, data_dir, sim_url, http, load, began, args.rate)
                         )

@@ -85,10 +85,13 @@ async def start_process(
     *,
     env: Mapping[str, str] | None = None,
     keep_lines: int = 40,
+    clean_env: bool = False,
+    ready_within: float = READY_TIMEOUT_S,
 ) -> Running:
     """Starts argv and waits until every readiness pattern was printed (stdout or stderr).
-    `env` is added to this process's environment; the last `keep_lines` lines are kept."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
+    `env` is added to this process's environment (or is all of it: `clean_env`); the last
+    `keep_lines` lines are kept."""
+    env = dict(env or {}) if clean_env else dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
     loop = asyncio.get_running_loop()
     found: list[asyncio.Future[str]] = [loop.create_future() for _ in patterns]
     output: deque[str] = deque(maxlen=keep_lines)
@@ -117,7 +120,7 @@ async def start_process(
         waiting = asyncio.gather(*found)
         watched: set[asyncio.Future[Any]] = {waiting, exited}
         done, _ = await asyncio.wait(
-            watched, timeout=READY_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
+            watched, timeout=ready_within, return_when=asyncio.FIRST_COMPLETED
         )
         if waiting not in done:
             waiting.cancel()
@@ -126,7 +129,7 @@ async def start_process(
             why = (
                 f"exited with {proc.returncode}"
                 if exited in done
-                else f"printed no readiness line within {READY_TIMEOUT_S:.0f} s"
+                else f"printed no readiness line within {ready_within:.0f} s"
             )
             tail = "\n    ".join(list(output)[-15:]) or "(no output)"
             raise BenchError(f"{name} {why}; its last output:\n    {tail}")
@@ -164,8 +167,13 @@ async def started(
     *,
     env: Mapping[str, str] | None = None,
     keep_lines: int = 40,
+    clean_env: bool = False,
+    ready_within: float = READY_TIMEOUT_S,
 ) -> AsyncIterator[Running]:
-    running = await start_process(name, argv, patterns, env=env, keep_lines=keep_lines)
+    running = await start_process(
+        name, argv, patterns, env=env, keep_lines=keep_lines, clean_env=clean_env,
+        ready_within=ready_within,
+    )
     try:
         yield running
     finally:

@@ -19,6 +19,7 @@ from scripts.benchmarks.client import (
     new_client,
     proxied_target,
 )
+from scripts.benchmarks.device import DeviceFigures, measure_devices
 from scripts.benchmarks.format import Row
 from scripts.benchmarks.latency import (
     CALLS,
@@ -40,6 +41,7 @@ class Results:
     memory: Memory = field(default_factory=Memory)
     in_process: InProcess | None = None
     extra_rows: list[Row] = field(default_factory=list)  # optional sections (audit)
+    device: DeviceFigures | None = None
     not_run: list[str] = field(default_factory=list)
     share_sessions: int = 0  # per add-on, for the proxied path
 
@@ -99,6 +101,9 @@ async def run(args: argparse.Namespace) -> Results:
             raise BenchError(f"{BIN / tool} is missing: run ./scripts/setup")
     scratch = Path(tempfile.mkdtemp(prefix="dss-bench-"))
     try:
+        if args.part == "device":
+            results.device = await measure_devices(scratch)
+            return results
         if args.part in ("all", "processes"):
             for latency_ms in SIM_LATENCIES_MS:
                 await measure_with_sim(latency_ms, args, scratch, results)

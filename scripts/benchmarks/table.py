@@ -10,11 +10,21 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from scripts.benchmarks.client import SESSION_BUDGET
+from scripts.benchmarks.device import device_rows
 from scripts.benchmarks.format import nproc
 from scripts.benchmarks.latency import ROUNDS, latency_rows
 from scripts.benchmarks.memory import memory_rows
 from scripts.benchmarks.run import Results
 from scripts.benchmarks.store import MANY_SHARES, in_process_rows
+
+DEVICE_ABOUT = [
+    "device: each package built, installed into an emulated dSS root, its runit run script "
+    "started under qemu-user (chroot)",
+    "        against a native dss-sim; start → ready = exec to both ready lines, VmRSS 2 s later "
+    "(includes the emulator);",
+    "        installed = the package's files in the root; native idle = dss-addon serve from the "
+    "venv on this machine.",
+]
 
 
 def render(results: Results, args: argparse.Namespace) -> str:
@@ -27,6 +37,7 @@ def render(results: Results, args: argparse.Namespace) -> str:
         *memory_rows(results.memory),
         *(in_process_rows(results.in_process) if results.in_process else []),
         *results.extra_rows,
+        *(device_rows(results.device) if results.device else []),
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
 
@@ -38,9 +49,7 @@ def render(results: Results, args: argparse.Namespace) -> str:
 
     rule = "-+-".join("-" * width for width in widths)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    out = [
-        f"dss-share bench  {now}  machine: {os.cpu_count()} cores (nproc {nproc()}), "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
+    about = [] if results.device else [
         f"requests per cell and way: {args.requests_c1} at c=1, {args.requests_c32} at c=32, "
         f"in {ROUNDS} rounds alternating direct/proxied, after a warm-up; keep-alive pools",
         "baseline: latency rows = direct client → dss-sim, measured rows = client → add-on share "
@@ -51,6 +60,12 @@ def render(results: Results, args: argparse.Namespace) -> str:
         "at 20/s);",
         "          VmRSS after load = idle; decide()/authenticate() = 1 share stored. Client, "
         "dss-sim and add-on share the machine.",
+    ]
+    out = [
+        f"dss-share bench  {now}  machine: {os.cpu_count()} cores (nproc {nproc()}), "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
+        *about,
+        *(DEVICE_ABOUT if results.device else []),
         "",
         line(header),
         rule,
