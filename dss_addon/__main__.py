@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from dss_addon.allocator import keep_large_blocks_mapped
 from dss_addon.diagnostics import install_from_env
 from dss_addon.errors import AddonError
 from dss_addon.runtime import prepare_data_dir
@@ -117,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    keep_large_blocks_mapped()  # PIN checks' scrypt memory goes back to the system
     install_from_env(os.environ)  # opt-in allocation tracing (diagnostics.py); off by default
     try:
         prepare_data_dir(settings.data_dir)

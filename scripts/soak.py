@@ -99,6 +99,7 @@ def sim_main(argv: Sequence[str]) -> int:
 def addon_main(argv: Sequence[str]) -> int:
     """`dss-addon serve <argv>` on an accelerated clock (never how the package runs it)."""
     from dss_addon.__main__ import load_settings
+    from dss_addon.allocator import keep_large_blocks_mapped
     from dss_addon.clock import AcceleratedClock
     from dss_addon.diagnostics import install_from_env
     from dss_addon.runtime import prepare_data_dir
@@ -112,6 +113,7 @@ def addon_main(argv: Sequence[str]) -> int:
         level=logging.INFO, stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    keep_large_blocks_mapped()  # as dss-addon serve does
     install_from_env(os.environ)
     prepare_data_dir(settings.data_dir)
 
