@@ -59,6 +59,9 @@ SESSIONS_PATH = "/soak/sessions"
 TRACE_START = "tracemalloc on SIGUSR2"
 TRACE_END = "tracemalloc end"
 TRACE_WAIT_S = 60.0
+# Tracing every allocation slows the add-on's imports many times over (and the machine may be
+# busy): more than the bench's 30 s.
+READY_WITHIN_S = 120.0
 
 
 # -- the two child processes ----------------------------------------------------------------
@@ -198,7 +201,7 @@ async def soak(args: argparse.Namespace) -> int:
             )
             async with (
                 started("dss-addon", addon_argv, (OWNER_READY, SHARE_READY), env=env,
-                        keep_lines=2000) as addon,
+                        keep_lines=2000, ready_within=READY_WITHIN_S) as addon,
                 aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
             ):
                 load.owner_url, load.share_url = addon.urls

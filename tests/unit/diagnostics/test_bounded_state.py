@@ -110,3 +110,19 @@ def test_rate_limit_keeps_spent_buckets(clock: FakeClock) -> None:
     for other in range(10):
         limiter.take(f"other-{other}")
     assert not limiter.allow("spent")
+
+
+async def test_the_session_cache_keeps_only_look_ups_that_can_still_be_served(
+    service: ShareService, clock: FakeClock
+) -> None:
+    created = await service.create(share_request(clock.now()), OWNER)
+    cookies = [
+        (await service.redeem(created.secret, None, client="192.0.2.1")).cookie for _ in range(3)
+    ]
+    for cookie in cookies:
+        await service.authenticate(cookie)
+    store = service._store
+    assert len(store._sessions) == 3
+    await service.create(share_request(clock.now()), OWNER)  # a write: every entry is stale
+    await service.authenticate(cookies[0])
+    assert len(store._sessions) == 1
