@@ -9,6 +9,8 @@ Off by default: tracing costs memory and CPU, and the packaged run script never 
 from __future__ import annotations
 
 import atexit
+import ctypes
+import ctypes.util
 import linecache
 import signal
 import sys
@@ -43,6 +45,20 @@ def install_from_env(environ: Mapping[str, str]) -> bool:
     signal.signal(signal.SIGUSR2, lambda _signum, _frame: report())
     atexit.register(report, label="at exit")
     return True
+
+
+def sqlite_memory_used() -> int:
+    """Bytes SQLite holds (page caches, statements), which tracemalloc does not see; -1 when
+    the library cannot be asked (linked statically into the interpreter, or not found)."""
+    name = ctypes.util.find_library("sqlite3")
+    try:
+        used = ctypes.CDLL(name).sqlite3_memory_used if name else None
+    except (OSError, AttributeError):
+        return -1
+    if used is None:
+        return -1
+    used.restype = ctypes.c_int64
+    return int(used())
 
 
 def _snapshot() -> tracemalloc.Snapshot:
@@ -88,7 +104,8 @@ def report(label: str = "on SIGUSR2", stream: TextIO | None = None) -> None:
     out = stream or sys.stderr
     snapshot = _snapshot()
     lines = [
-        f"tracemalloc {label}: traced {current / 1e6:.1f} MB (peak {peak / 1e6:.1f} MB); "
+        f"tracemalloc {label}: traced {current / 1e6:.1f} MB (peak {peak / 1e6:.1f} MB), "
+        f"SQLite's own heap {sqlite_memory_used() / 1e6:.2f} MB; "
         "growth since the previous report by allocation site:",
         *growth_report(_baseline, snapshot),
         "tracemalloc end",

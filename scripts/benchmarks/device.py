@@ -116,8 +116,9 @@ def device_rows(figures: DeviceFigures) -> list[Row]:
     for arch in ARCHES:
         if arch in figures.ipk_bytes:
             rows.append((
-                f"{arch}: .ipk / installed", "", f"{mib(figures.ipk_bytes[arch])} / "
-                f"{mib(figures.installed_kib[arch] * 1024)}", "", "", "(reported)", "",
+                f"{arch}: .ipk / installed", "", f"{mib(figures.ipk_bytes[arch])} "
+                f"({figures.ipk_bytes[arch]:,} B) / {mib(figures.installed_kib[arch] * 1024)}",
+                "", "", "(reported)", "",
             ))
     for item in figures.emulated:
         rows.append((

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,16 +73,16 @@ def process_figures(pid: int) -> tuple[int, int, int]:
 
 
 def slope_mb_per_hour(samples: Sequence[Sample]) -> float:
-    """Least-squares slope of resident memory over real time, in MB per hour."""
-    if len(samples) < 2:
-        return 0.0
-    xs = [sample.at_s / 3600 for sample in samples]
-    ys = [megabytes(sample.rss_kib) for sample in samples]
-    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    spread = sum((x - mean_x) ** 2 for x in xs)
-    if spread == 0:
-        return 0.0
-    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    """Resident memory's growth over real time in MB per hour: the median of the slopes between
+    every two samples (Theil-Sen), so one passing spike (a large answer being built while the
+    sample was taken) neither hides nor fakes a trend."""
+    slopes = [
+        (megabytes(b.rss_kib) - megabytes(a.rss_kib)) / ((b.at_s - a.at_s) / 3600)
+        for i, a in enumerate(samples)
+        for b in samples[i + 1 :]
+        if b.at_s > a.at_s
+    ]
+    return statistics.median(slopes) if slopes else 0.0
 
 
 @dataclass(frozen=True)

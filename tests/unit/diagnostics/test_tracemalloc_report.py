@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import tracemalloc
 
-from dss_addon.diagnostics import ENV_VAR, MAX_FRAMES, frames_from_env, growth_report
+from dss_addon.diagnostics import (
+    ENV_VAR,
+    MAX_FRAMES,
+    frames_from_env,
+    growth_report,
+    sqlite_memory_used,
+)
 
 
 def test_tracing_is_off_unless_the_environment_asks() -> None:
@@ -31,3 +37,12 @@ def test_the_report_names_the_site_that_grew() -> None:
     report = growth_report(before, after, top=3)
     assert report[0].startswith("+")
     assert "test_tracemalloc_report.py" in report[1]
+
+
+def test_sqlite_reports_its_own_heap() -> None:
+    import sqlite3
+
+    with sqlite3.connect(":memory:") as conn:
+        conn.execute("CREATE TABLE t (x)")
+        used = sqlite_memory_used()
+    assert used == -1 or used > 0
