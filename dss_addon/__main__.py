@@ -6,13 +6,16 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from dss_addon.allocator import keep_large_blocks_mapped
 from dss_addon.audit_cli import audit_command
+from dss_addon.diagnostics import install_from_env
 from dss_addon.errors import AddonError
 from dss_addon.runtime import prepare_data_dir
 from dss_addon.serve import serve
@@ -124,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except AddonError as err:
         _fail(err.message)
     configure_logging(logging.INFO, sys.stderr)
+    keep_large_blocks_mapped()  # PIN checks' scrypt memory goes back to the system
+    install_from_env(os.environ)  # opt-in allocation tracing (diagnostics.py); off by default
     try:
         prepare_data_dir(settings.data_dir)
         asyncio.run(_run(settings))

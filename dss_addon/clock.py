@@ -56,6 +56,27 @@ class SteadyClock:
         return self._inner.now()
 
 
+class AcceleratedClock:
+    """Both clocks running `rate` times faster than real time from the moment it is made, for
+    soak runs that want hours of share lifetimes, idle timeouts and rate-limit refills in
+    minutes. A development tool: `dss-addon serve` never uses it (scripts/soak.py does)."""
+
+    def __init__(self, rate: float, inner: Clock | None = None) -> None:
+        if rate <= 0:
+            raise ValueError("the clock rate must be positive")
+        self._inner = inner or SystemClock()
+        self._rate = rate
+        self._wall0, self._mono0 = self._inner.now(), self._inner.monotonic()
+
+    def now(self) -> datetime:
+        return self._wall0 + timedelta(seconds=self._elapsed())
+
+    def monotonic(self) -> float:
+        return self._mono0 + self._elapsed()
+
+    def _elapsed(self) -> float:
+        return (self._inner.monotonic() - self._mono0) * self._rate
+
 
 def synchronised(clock: Clock) -> bool:
     """False while the wall clock lies before the build date (never set since boot)."""

@@ -7,6 +7,7 @@ import builtins
 import contextlib
 import hmac
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -90,9 +91,15 @@ class ShareService:
         self._app_tokens = app_tokens
         self.max_lifetime = max_lifetime
         self.idle_timeout = idle_timeout
-        self._watchers: dict[str, asyncio.Event] = {}
-        self._pin_locks: dict[str, asyncio.Lock] = {}
-        self._seen = LastSeen(clock)
+        # Weak: an entry lives while a long poll or a PIN check holds it, so shares that simply
+        # run out leave nothing behind (a process runs for months).
+        self._watchers: weakref.WeakValueDictionary[str, asyncio.Event] = (
+            weakref.WeakValueDictionary()
+        )
+        self._pin_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self._seen = LastSeen(clock, idle_timeout)
         self._revoked = Revocations()
         self.revocations_pending = asyncio.Event()  # set while a revocation waits for the disk
         # Told (share_id, kind) of what the homeowner may want to hear about (notifications):

@@ -274,7 +274,10 @@ class Store(ShareLifecycle, AuditStore):
             share = await self._share_in(conn, row["share_id"])
         record = SessionRecord(share, rows.session_from_row(row), bytes(row["token_digest"]))
         if self.generation == read_in:  # no write committed while this read was under way
-            if len(self._sessions) >= SESSION_CACHE_SIZE:
+            # Entries of an earlier generation can never be served again: dropped rather than
+            # kept until the cache is full (the sessions of every browser that went away).
+            stale = next(iter(self._sessions.values()), (read_in,))[0] != read_in
+            if stale or len(self._sessions) >= SESSION_CACHE_SIZE:
                 self._sessions.clear()
             self._sessions[digest] = (read_in, record)
         return record

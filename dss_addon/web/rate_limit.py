@@ -4,6 +4,7 @@ in flight per key. Both keep bounded state: idle keys are forgotten."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
 
 from dss_addon.clock import Clock
 
@@ -56,7 +57,18 @@ class RateLimiter:
         self._buckets[key] = bucket  # re-inserted last: dict order is least recently used first
         while len(self._buckets) > MAX_KEYS:
             del self._buckets[next(iter(self._buckets))]
+        self._forget_full(now)
         return verdict
+
+    def _forget_full(self, now: float) -> None:
+        """Drop the least recently used buckets that have refilled: a full bucket is the same
+        as none. Keys of sessions that ended would otherwise stay until MAX_KEYS pushes them
+        out; at most a few per call, oldest first, stopping at the first one still spent."""
+        for key in list(islice(self._buckets, 2)):
+            bucket = self._buckets[key]
+            if bucket.tokens + (now - bucket.at) * self._rate < self._capacity:
+                return
+            del self._buckets[key]
 
 
 class ConcurrencyLimit:

@@ -4,25 +4,23 @@ first /json call. The tab makes that call itself instead of asking for a passwor
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser.test_share_overview import browser as browser  # noqa: F401 (fixture)
+from tests.browser.test_share_overview import browser as browser
 from tests.integration.share_site.test_configurator_appliance import (
     PASSWORD,
     Box,
 )
 from tests.integration.share_site.test_configurator_appliance import (
-    box as box,  # noqa: F401 (fixture)
+    box as box,
 )
 
 pytestmark = pytest.mark.browser
 
 
 async def test_the_tab_needs_no_password_behind_the_web_front(
-    box: Box, browser: Browser  # noqa: F811
+    box: Box, browser: Browser
 ) -> None:
     context = await browser.new_context(
         http_credentials={"username": "dssadmin", "password": PASSWORD}, locale="de-DE"
@@ -37,7 +35,7 @@ async def test_the_tab_needs_no_password_behind_the_web_front(
 
 
 async def test_without_a_dss_behind_the_origin_the_password_form_stays(
-    box: Box, browser: Browser  # noqa: F811
+    box: Box, browser: Browser
 ) -> None:
     page = await browser.new_page(locale="de-DE")
     await page.goto(box.stack.owner_url + "/")

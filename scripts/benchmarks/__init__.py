@@ -1,0 +1,1 @@
+"""The bench (`scripts/bench.py`), one module per thing it measures."""
