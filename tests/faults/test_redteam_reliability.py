@@ -122,3 +122,29 @@ async def test_first_use_notifications_on_a_slow_dss_leak_uncounted_sessions(
         leaked, counted = app_sessions(stack), stack.runtime.upstream.occupied()
         left = await owner_logins_left(stack)
         assert (leaked, left) == (counted, OWNER_ROOM), (leaked, counted, left)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="locking a share (five wrong PINs: the link alone suffices) logs a dSS session in "
+    "with the locked share's app token to raise the notification; it holds one of the 20 "
+    "until the idle logout",
+)
+async def test_an_outsider_locking_a_share_logs_a_dss_session_in_for_it(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    async with running_stack(tmp_path) as stack:
+        before = set(stack.sim.sessions.sessions)
+        created = await create_share(stack, label="Elektro PIN", pin=True)
+        for token in set(stack.sim.sessions.sessions) - before:
+            stack.sim.sessions.remove(token)
+        assert created.pin is not None
+        wrong = "000000" if created.pin != "000000" else "111111"
+        statuses = [(await redeem(http, stack, created.secret, wrong)).status for _ in range(5)]
+        share = await stack.runtime.shares.get(created.share.id)
+        assert share.pin_failures >= 5, statuses
+        raised = [c for c in stack.sim.calls if c.path == "/json/event/raise"]
+        assert (app_sessions(stack), stack.runtime.upstream.has_session(share.id)) == (0, False), (
+            statuses,
+            len(raised),
+        )
