@@ -3,6 +3,7 @@ table or keep dSS sessions of ended shares, judged in the simulator's own tables
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from pathlib import Path
 
@@ -168,3 +169,29 @@ async def test_configurator_pages_are_not_held_to_the_share_request_budget(
         stack.clock.advance(REQUEST_BURST / REQUESTS_PER_SECOND + 1)  # refilled
         page_statuses = [(await helper.get("/s/dss/")).status for _ in range(3 * REQUEST_BURST)]
         assert 429 in page_statuses, sorted(set(page_statuses))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a revocation while the share's login is under way logs out nothing (the session "
+    "is not registered yet) and revokes the app token; the login then lands: a dSS session of "
+    "the revoked share stands (and runs the call) until the idle logout",
+)
+async def test_a_revocation_during_the_shares_login_leaves_its_dss_session_standing(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    async with running_stack(tmp_path) as stack:
+        helper = await open_share(http, stack, level="operate")
+        share_id = helper.created.share.id
+        await stack.runtime.upstream.close_share(share_id)  # idle logout
+        assert app_sessions(stack) == 0
+        stack.sim.latency_ms = 300
+
+        async def revoke_soon() -> None:
+            await asyncio.sleep(0.1)  # the login is at the dSS
+            await stack.runtime.shares.revoke(share_id, actor="owner")
+
+        call, _ = await asyncio.gather(helper.get("/json/apartment/getName"), revoke_soon())
+        stack.sim.latency_ms = 0
+        standing = (app_sessions(stack), stack.runtime.upstream.has_session(share_id))
+        assert standing == (0, False), (call.status, standing)
