@@ -1,0 +1,127 @@
+"""Red team, round 5: the new owner and share endpoints (issues 10 and 11): the change journal
+and its undo, notifications, the audit and the share lifecycle. Each test drives the real stack
+and judges the effect at the simulator (model state, effects log, recorded calls) or in what
+the homeowner actually gets.
+
+Open findings are marked xfail(strict=True); their reason names the finding."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import aiohttp
+import pytest
+
+from tests.support.owner import OwnerClient, owner_client
+from tests.support.share_site import Helper, open_share
+from tests.support.stack import Stack
+
+LIGHT_KUECHE = "303505d7f80000000000000061fc6eb300"
+LIGHT_KUECHE_DSID = "303505d7f800000061fc6eb3"
+LIGHT_KUECHE_NAME = "Deckenleuchte Küche"
+KUECHE = 990
+
+
+@pytest.fixture
+async def owner(stack: Stack, http: aiohttp.ClientSession) -> OwnerClient:
+    return await owner_client(http, stack)
+
+
+async def _ok(helper: Helper, path: str) -> None:
+    resp = await helper.get(path)
+    body = await resp.json()
+    assert resp.status == 200, body
+    assert body["ok"] is True, body
+
+
+def _scene_value(target: str, value: int) -> str:
+    return f"/json/device/setSceneValue?{target}&sceneID=5&value={value}"
+
+
+# journal/service.py plan() groups the changes of one value by _value_key: the getter's
+# parameters AS THE SHARE SPELLED THEM (dsuid=..., dsid=... or name=...), not by the value they
+# address. The same scene value of the same device, changed once through its dSUID and once
+# through its dSID (or name), becomes two "values"; undo-all writes each group's oldest
+# "before" in newest-group-first order, so the group written LAST restores a "before" that the
+# share itself set in between. Every group's newest "after" equals the value left on the dSS,
+# so there is no conflict and no confirmation: the owner's "undo all" answers 200, marks every
+# change undone, and leaves the value the share chose.
+@pytest.mark.xfail(
+    strict=True,
+    reason="undo-all groups a value's changes by parameter spelling (dsuid/dsid/name): a share "
+    "that changes one value through two spellings makes undo-all restore a value it chose",
+)
+@pytest.mark.parametrize(
+    "second",
+    [f"dsid={LIGHT_KUECHE_DSID}", f"name={quote(LIGHT_KUECHE_NAME)}"],
+    ids=["dsid", "name"],
+)
+async def test_undo_all_restores_the_original_not_a_value_the_share_chose(
+    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession, second: str
+) -> None:
+    device = stack.sim.device(LIGHT_KUECHE)
+    original = device.scene_values.get(5, 255)
+    helper = await open_share(http, stack, level="configure")
+    share_id = helper.created.share.id
+    first = f"dsuid={LIGHT_KUECHE}"
+    chosen = 77  # what the share wants to survive the owner's undo
+    await _ok(helper, _scene_value(first, chosen))  # group A: 255 -> 77
+    await _ok(helper, _scene_value(second, 10))  # group B: 77 -> 10
+    await _ok(helper, _scene_value(first, 10))  # group A again: 10 -> 10 (newest)
+    assert device.scene_values[5] == 10
+    reply = await owner.post(f"/api/shares/{share_id}/changes/undo-all")
+    assert reply.status == 200, reply.text  # no conflict, no confirmation asked
+    changes = reply.json()["changes"]
+    assert isinstance(changes, list)
+    assert all(c["undone"] for c in changes if c["by"] == "share")
+    # What the owner asked for: the scene value from before the share.
+    assert device.scene_values[5] == original, f"left the share's {device.scene_values[5]}"
+
+
+async def _audit(owner: OwnerClient, share_id: str) -> list[dict[str, object]]:
+    reply = await owner.get(f"/api/shares/{share_id}/audit")
+    assert reply.status == 200, reply.text
+    audit = reply.json()["audit"]
+    assert isinstance(audit, list)
+    return audit
+
+
+# shares/audit.py audit_call keeps only TARGET_PARAMS ("id", "zoneID", "dsuid", "dsid",
+# "deviceID", "groupID", "sceneNumber", "sceneID"); `name` (zone and device calls address
+# their target by name as well: resolve_zone / resolve_device, and the dSS does the same),
+# `groupName` and a property call's `path` are dropped. A share that addresses by name leaves
+# an audit row that does not say which room or device it switched; operate calls are not in
+# the change journal either, so the owner has no record of the target at all.
+@pytest.mark.xfail(
+    strict=True,
+    reason="audit hides the target of a call addressed by name (audit_call drops `name`, "
+    "`groupName`, `path`): the owner's audit row does not say which room/device was switched",
+)
+@pytest.mark.parametrize(
+    ("path", "mark"),
+    [
+        ("/json/zone/callScene?name=Wohnen&sceneNumber=0", ("989", "Wohnen")),
+        (
+            f"/json/device/turnOff?name={quote(LIGHT_KUECHE_NAME)}",
+            (LIGHT_KUECHE, LIGHT_KUECHE_NAME),
+        ),
+    ],
+    ids=["zone-by-name", "device-by-name"],
+)
+async def test_a_call_by_name_is_audited_with_its_target(
+    stack: Stack,
+    owner: OwnerClient,
+    http: aiohttp.ClientSession,
+    path: str,
+    mark: tuple[str, str],
+) -> None:
+    helper = await open_share(http, stack, level="operate")
+    share_id = helper.created.share.id
+    start = stack.sim.effects.mark()
+    await _ok(helper, path)
+    acted = [e for e in stack.sim.effects.since(start) if e.kind == "action"]
+    assert acted, "the call reached the dSS and acted"
+    assert acted[0].zone == 989 or acted[0].device == LIGHT_KUECHE
+    calls = [str(e["call"]) for e in await _audit(owner, share_id) if e["event"] == "call"]
+    row = next(c for c in calls if c.startswith(path[len("/json/") :].partition("?")[0]))
+    assert any(m in row for m in mark), f"audit row {row!r} does not name the target"
