@@ -5,6 +5,7 @@ pages the share site actually serves."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sqlite3
 from contextlib import closing
@@ -15,6 +16,8 @@ import pytest
 from dss_addon.__main__ import main
 from dss_addon.shares.audit import AuditEvent
 from dss_addon.store import open_store
+from dss_addon.store.audit_chain import row_hash
+from dss_addon.store.audit_rows import chain_row_from
 from dss_addon.store.audit_store import RetentionTask
 from tests.support.clock import FakeClock
 from tests.support.shares import OWNER, open_service, share_request
@@ -167,7 +170,8 @@ async def test_verify_output_cannot_be_forged_through_a_share_id(
     code, out = _verify(data_dir, capsys)
     assert code == 1
     assert _terminal(out) != "audit chain intact: 2 chains, 5 rows"  # what the owner reads
-    assert "\r" not in out and "\x1b" not in out
+    assert "\r" not in out
+    assert "\x1b" not in out
 
 
 @pytest.mark.xfail(
@@ -200,5 +204,45 @@ async def test_retention_seals_a_checkpoint_for_a_row_the_forger_relabelled(
         await RetentionTask(store).run_pass()  # the add-on's own background pass
         events = [e.event for e in await store.audit_log(share_a)]
     assert AuditEvent.REVOKED not in events  # the owner's revocation is gone from the trail
+    code, out = _verify(data_dir, capsys)
+    assert code == 1, out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="retention as a MAC oracle: a forged row bridging an edited row's new hash to its"
+    " neighbour's old one is sealed by retention's checkpoint; any row's content can be"
+    " rewritten (its neighbour shows as pruned) and verify says intact",
+)
+async def test_retention_oracle_lets_a_forger_rewrite_a_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "data"
+    clock = FakeClock()
+    share_a, _ = await _two_shares(data_dir, clock)
+    await _calls(data_dir, clock, share_a, 3)
+    await _two_shares(data_dir, clock)  # newer rows of other shares
+    forged_call = "apartment/callScene?sceneNumber=72"  # "the electrician switched all off"
+    with closing(_connect(data_dir)) as conn, conn:
+        rows = [chain_row_from(r) for r in conn.execute(
+            "SELECT * FROM audit WHERE share_id = ? ORDER BY id", (share_a,))]
+        target, neighbour = rows[2], rows[3]
+        assert target.prev is not None
+        assert neighbour.hash is not None
+        new_hash = row_hash(target.prev, dataclasses.replace(target, call=forged_call))
+        conn.execute("DROP TRIGGER audit_no_update")
+        conn.execute("DROP TRIGGER audit_no_delete")
+        conn.execute("UPDATE audit SET call = ?, hash = ? WHERE id = ?",
+                     (forged_call, new_hash, target.id))
+        conn.execute("DELETE FROM audit WHERE id = ?", (neighbour.id,))
+        conn.execute(
+            "INSERT INTO audit (id, share_id, at, event, call, allowed, reason, client,"
+            " session_id, prev, hash) VALUES (?, ?, 0, 'call', '', 1, 'allowed', '', '', ?, ?)",
+            (neighbour.id, share_a, new_hash, neighbour.hash),
+        )
+    async with open_store(data_dir / "addon.db", clock) as store:
+        await RetentionTask(store).run_pass()
+        calls = [e.call for e in await store.audit_log(share_a)]
+    assert forged_call in calls
     code, out = _verify(data_dir, capsys)
     assert code == 1, out
