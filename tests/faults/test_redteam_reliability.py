@@ -152,11 +152,7 @@ async def test_an_outsider_locking_a_share_logs_a_dss_session_in_for_it(
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="configurator pages (/s/dss/...) skip the per-share request budget: a share fetches "
-    "pages from the dSS's web front, each an audit row, without ever being throttled",
-)
+# Fixed: configurator pages draw on the share's request budget (share/configurator.py).
 async def test_configurator_pages_are_not_held_to_the_share_request_budget(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
