@@ -117,6 +117,9 @@ def _prepare(path: Path) -> tuple[list[tuple[int, str]], bytes]:
     return migrations(), audit_key(path.parent, create=True)
 
 
+CACHE_KIB = 1024  # SQLite page cache per connection
+
+
 async def _configure(conn: aiosqlite.Connection) -> None:
     async with conn.execute("PRAGMA journal_mode=WAL") as cursor:
         row = await cursor.fetchone()
@@ -128,6 +131,9 @@ async def _configure(conn: aiosqlite.Connection) -> None:
     await conn.execute("PRAGMA synchronous=FULL")
     await conn.execute("PRAGMA foreign_keys=ON")
     await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
+    # A device has little RAM: the page cache stops at 1 MiB (SQLite's default is 2 MiB) and
+    # fills to that early, so resident memory levels off instead of growing with the audit.
+    await conn.execute(f"PRAGMA cache_size=-{CACHE_KIB:d}")
 
 
 async def _user_version(conn: aiosqlite.Connection) -> int:
