@@ -80,7 +80,7 @@ async def test_named_scenes_are_buttons_and_a_tap_is_confirmed_in_words(
     kueche = page.locator("article.zone", has_text="Küche")
     await expect(kueche.get_by_role("button", name="Kochen")).to_be_visible()
     assert await no_horizontal_scroll(page)
-    await page.screenshot(path=screenshot_dir(tmp_path) / "overview.png", full_page=True)
+    await page.screenshot(path=screenshot_dir(tmp_path) / "overview.png")
 
 
 async def test_devices_show_what_they_are_not_all_on_or_off(stack: Stack, browser: Browser) -> None:
