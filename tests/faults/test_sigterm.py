@@ -113,7 +113,10 @@ async def _until_refused(host: str, port: int) -> None:
 async def test_sigterm_finishes_the_call_in_flight_and_exits_in_time(tmp_path: Path) -> None:
     async with simulator() as (sim, sim_url), addon(sim_url, tmp_path) as sites, \
             aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:  # fmt: skip
+        owners_before = set(sim.sessions.sessions)
         owner = await _owner(http, sites.owner_url)
+        owner_sessions = set(sim.sessions.sessions) - owners_before
+        assert owner_sessions  # the owner's password login holds a dSS session
         # Counted from before the redemption: the owner's "first use" notification may open
         # the share's dSS session already while redeeming.
         before = set(sim.sessions.sessions)
@@ -149,3 +152,4 @@ async def test_sigterm_finishes_the_call_in_flight_and_exits_in_time(tmp_path: P
         assert code == 0, text_of(sites.stderr)
         assert elapsed < SHUTDOWN_TIMEOUT + EXIT_SLACK
         assert not share_sessions & set(sim.sessions.sessions)  # logged out at the dSS
+        assert not owner_sessions & set(sim.sessions.sessions)  # the owner's too

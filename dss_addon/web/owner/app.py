@@ -48,6 +48,7 @@ def create_owner_app(runtime: Runtime) -> web.Application:
         client_max_size=64 * 1024,
     )
     app[OWNER_CONTEXT] = OwnerContext(runtime, identifier, CsrfGuard())
+    app.on_shutdown.append(lambda _app: identifier.close())
     app[TEMPLATES] = Templates(runtime.settings.ui_dir)
     owner_notifications.setup(app, runtime)
     tables = (

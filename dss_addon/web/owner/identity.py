@@ -7,6 +7,7 @@ outright. Both answers are cached together, briefly, on the monotonic clock."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -36,6 +37,7 @@ MAX_CREDENTIAL_LENGTH = 256
 # every request comes from the front, so this also caps guessing through the add-on overall.
 LOGIN_BURST = 5
 LOGIN_REFILL_PER_SECOND = 0.1
+OWNER_LOGOUT_TIMEOUT = 1.0  # seconds the shutdown gives the owner sessions' dSS logouts
 DSS_DOWN_MEMO = 15.0  # seconds the dSS is not asked to verify an owner after it did not answer
 
 
@@ -122,6 +124,12 @@ class OwnerSessions:
     def close(self, key: str) -> str | None:
         session = self._sessions.pop(key, None)
         return None if session is None else session.dss_token
+
+    def close_all(self) -> list[str]:
+        """Forgets every session (the add-on stops): their dSS tokens, to log out."""
+        tokens = [session.dss_token for session in self._sessions.values()]
+        self._sessions.clear()
+        return tokens
 
 
 class Identifier:
@@ -229,6 +237,18 @@ class Identifier:
             dss_token = self.sessions.close(digest(cookie))
             if dss_token:
                 await self._logout_quietly(dss_token)
+
+    async def close(self) -> None:
+        """At shutdown: the owner sessions live in memory only, so their dSS sessions would
+        otherwise hold places in the dSS's table until its idle timeout. Best effort, bounded."""
+        tokens = self.sessions.close_all()
+        if not tokens:
+            return
+        try:
+            async with asyncio.timeout(OWNER_LOGOUT_TIMEOUT):
+                await asyncio.gather(*(self._logout_quietly(token) for token in tokens))
+        except TimeoutError:
+            log.warning("dSS logouts of owner sessions did not finish in time")
 
     async def _logout_quietly(self, dss_token: str) -> None:
         try:
