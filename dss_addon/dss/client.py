@@ -243,6 +243,13 @@ class DssClient:
         tokens = (e.get("token") for e in entries if isinstance(e, Mapping))
         return frozenset(t for t in tokens if isinstance(t, str))
 
+    async def system_time(self) -> Mapping[str, object]:
+        """`system/time` (needs no session): the dSS's clock and its time zone."""
+        result = await self._result("system", "time", {})
+        if not isinstance(result, Mapping):
+            raise DssRejected("malformed answer: no time")
+        return result
+
     async def apartment_name(self, token: str) -> str:
         result = await self._result("apartment", "getName", {}, token)
         name = result.get("name") if isinstance(result, Mapping) else None

@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, help="persist security.json (and the cert) here")
     p.add_argument("--int-width", type=int, choices=(32, 64), default=32, metavar="BITS",
                    help="width of C long in the modelled dSS build: 32 (ARM, default) or 64")
+    p.add_argument("--timezone", default="Europe/Berlin", metavar="ZONE",
+                   help="the zone of the dSS's clock (system/time)")
     p.add_argument("--www-pages", type=Path, metavar="DIR",
                    help="model the appliance: the web front serves this document root (filled "
                         "with the configurator's pages when empty) behind a dssadmin digest "
@@ -82,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = SimConfig(password=args.password, fixture=args.fixture,
                        session_timeout=args.session_timeout, latency_ms=args.latency_ms,
                        addon_url=args.addon_url, data_dir=args.data_dir,
-                       int_width=args.int_width, www_pages=args.www_pages)
+                       int_width=args.int_width, www_pages=args.www_pages,
+                       timezone=args.timezone)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         sim = Simulator(config)

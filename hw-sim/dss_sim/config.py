@@ -22,3 +22,6 @@ class SimConfig:
     # The appliance's layout (dss_sim.appliance): lighttpd's document root with the
     # configurator's pages. None: one listener plays the dSS and its web front together.
     www_pages: Path | None = None
+    # The zone of the modelled dSS's clock (system/time); the 2017 firmware reports only its
+    # abbreviation and offset, newer ones also the zone's name.
+    timezone: str = "Europe/Berlin"

@@ -21,10 +21,14 @@ def date_string(epoch: float) -> str:
     return local(epoch).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def time_info(epoch: float) -> dict[str, object]:
-    now = local(epoch)
+def time_info(epoch: float, zone_name: str = TZ_NAME) -> dict[str, object]:
+    try:
+        zone: dt.tzinfo = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - minimal containers
+        zone, zone_name = dt.UTC, "UTC"
+    now = dt.datetime.fromtimestamp(epoch, zone)
     offset = now.utcoffset() or dt.timedelta()
     dst = now.dst() or dt.timedelta()
     return {"time": int(epoch), "offset": int(offset.total_seconds()), "daylight": bool(dst),
             "timezone": now.tzname() or "UTC", "tzoffset": int(offset.total_seconds()),
-            "timezoneName": TZ_NAME}
+            "timezoneName": zone_name}

@@ -16,6 +16,7 @@ from dss_addon.web.headers import OWNER_FRAME_ANCESTORS, security_headers_middle
 from dss_addon.web.owner import api as owner_api
 from dss_addon.web.owner import changes as owner_changes
 from dss_addon.web.owner import create as owner_create
+from dss_addon.web.owner import home_time
 from dss_addon.web.owner import notifications as owner_notifications
 from dss_addon.web.owner import pages as owner_pages
 from dss_addon.web.owner import settings_page as owner_settings
@@ -51,6 +52,7 @@ def create_owner_app(runtime: Runtime) -> web.Application:
     app.on_shutdown.append(lambda _app: identifier.close())
     app[TEMPLATES] = Templates(runtime.settings.ui_dir)
     owner_notifications.setup(app, runtime)
+    home_time.setup(app, runtime)
     tables = (
         owner_api.routes, owner_pages.routes, owner_create.routes, owner_changes.routes,
         owner_notifications.routes, owner_settings.routes,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from urllib.parse import quote
 
+from dss_addon.home_zone import home_zone
 from dss_addon.shares.audit import AuditEntry
 from dss_addon.shares.model import (
     FINAL_STATES,
@@ -19,7 +20,6 @@ from dss_addon.shares.model import (
 )
 from dss_addon.web.i18n import Lang
 from dss_addon.web.owner.audit_text import Names, describe_call, describe_reason
-from dss_addon.web.owner.forms import DEFAULT_ZONE
 from dss_addon.web.owner.present import iso
 
 View = dict[str, object]
@@ -30,7 +30,7 @@ def when(moment: datetime | None, lang: Lang) -> str:
     """Server-side text in the home's zone; owner.js rewrites it in the browser's zone."""
     if moment is None:
         return "—"
-    local = moment.astimezone(DEFAULT_ZONE)
+    local = moment.astimezone(home_zone())
     if lang is Lang.DE:
         return local.strftime("%d.%m.%Y, %H:%M")
     return f"{local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
@@ -38,7 +38,7 @@ def when(moment: datetime | None, lang: Lang) -> str:
 
 def when_exact(moment: datetime, lang: Lang) -> str:
     """With seconds, in the home's zone: for the audit's CSV (spreadsheets read it as a time)."""
-    local = moment.astimezone(DEFAULT_ZONE)
+    local = moment.astimezone(home_zone())
     return local.strftime("%d.%m.%Y %H:%M:%S" if lang is Lang.DE else "%Y-%m-%d %H:%M:%S")
 
 

@@ -120,7 +120,7 @@ async def version(ctx: Ctx) -> JsonValue:
 
 
 async def get_time(ctx: Ctx) -> JsonValue:
-    return time_info(ctx.sim.clock.time())
+    return time_info(ctx.sim.clock.time(), ctx.sim.config.timezone)
 
 
 async def get_dsid(ctx: Ctx) -> JsonValue:
