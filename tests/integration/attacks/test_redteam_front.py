@@ -285,12 +285,7 @@ async def www_stack(tmp_path: Path) -> AsyncIterator[Stack]:
         yield running
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="configurator_root checks the forbidden areas (add-ons, cgi-bin...) only on the"
-    " spelled path: a symlink inside the document root to /www/pages/add-ons serves another"
-    " add-on's owner-only page to the electrician",
-)
+# Fixed: configurator_root.page_file checks the resolved path's segments as well.
 async def test_a_symlink_inside_the_root_does_not_open_the_add_ons_folder(
     http: aiohttp.ClientSession, www_stack: Stack
 ) -> None:
