@@ -92,6 +92,29 @@ def parse_url(value: str, *, option: str) -> str:
     return value.rstrip("/")
 
 
+# The dSS's trusted port (/config/subsystems/WebServer/trustedPort, 8088 on the appliance):
+# it skips the password and believes whatever user name a request's Authorization header
+# names (dss-api.md §2.5). It is the web front's, never the add-on's.
+DSS_TRUSTED_PORT = 8088
+
+
+def parse_dss_url(value: str, *, option: str) -> str:
+    """The dSS's own port (https://127.0.0.1:8080), never its trusted port."""
+    url = parse_url(value, option=option)
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        raise BadInput(f"{option}: expected a port from 0 to 65535, got {value!r}",
+                       field=option) from None  # fmt: skip
+    if port == DSS_TRUSTED_PORT:
+        raise BadInput(
+            f"{option}: port {DSS_TRUSTED_PORT} is the dSS's trusted port, which believes any"
+            " user name it is told; use the dSS's own port, e.g. https://127.0.0.1:8080",
+            field=option,
+        )
+    return url
+
+
 PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 
 
@@ -152,7 +175,7 @@ def settings_from_options(options: Mapping[str, object]) -> Settings:
     if not data_dir:
         raise BadInput("--data-dir is required", field="data_dir")
     kwargs: dict[str, object] = {
-        "dss_url": parse_url(dss_url, option="--dss-url"),
+        "dss_url": parse_dss_url(dss_url, option="--dss-url"),
         "data_dir": Path(data_dir),
         "http": bool(options.get("http", False)),
         "dss_insecure": bool(options.get("dss_insecure", False)),

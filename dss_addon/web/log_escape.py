@@ -13,7 +13,13 @@ from aiohttp.abc import AbstractAccessLogger
 
 # C0 controls, DEL, C1 controls and the Unicode line and paragraph separators: everything a
 # terminal, a log viewer or `str.splitlines()` may treat as a line break or an escape sequence.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Also the invisible ones that change how a line reads: zero-width characters and marks
+# (U+200B-U+200F), the byte order mark / zero-width no-break space (U+FEFF), and the bidi
+# embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) that can show a line's
+# text in another order than it was written ("Trojan Source").
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]"
+)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Lines of a traceback after the first are indented: only a record's first line starts at the
 # left margin (with its time stamp), so nothing inside a traceback can pass for a record.
@@ -26,7 +32,8 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def escape_control(text: str) -> str:
-    """`text` on one line: every control character becomes a visible `\\xNN` / `\\uNNNN`."""
+    """`text` on one line: every control, bidi or zero-width character becomes a visible
+    `\\xNN` / `\\uNNNN`."""
     return _CONTROL.sub(_escape_char, text)
 
 

@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path, PurePosixPath
 
 from dss_addon.errors import DssUnavailable
-from dss_addon.web.share.dss_request import configurator_path
+from dss_addon.web.share.dss_request import _CONFIGURATOR_FORBIDDEN, configurator_path
 
 PAGE_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -27,13 +27,25 @@ PAGE_TYPES = {
 INDEX = "index.html"
 
 
+def inside_allowed_area(relative: PurePosixPath) -> bool:
+    """Whether a file's resolved path relative to the resolved root stays out of the web
+    front's own areas: its first segment passes the route grammar (forbidden prefixes, as the
+    web front routes them), and no deeper segment is an area's name either (a root set one
+    level too high, /www instead of /www/pages, must not open .../add-ons or .../cgi-bin)."""
+    if not relative.parts or configurator_path(relative.as_posix()) is None:
+        return False
+    return not any(part.lower() in _CONFIGURATOR_FORBIDDEN for part in relative.parts)
+
+
 def page_file(root: Path, path: str) -> Path | None:
     """The file for an upstream configurator path ("/", "/js/app.js"), or None.
 
     `path` already passed dss_request.configurator_path; it is checked again here because this
     is the last step before the file system: no NUL, backslash or percent sign, no "." or ".."
     segments, none of the web front's own areas, and after resolving symlinks a file of a
-    known page type inside the root. A folder means its index.html."""
+    known page type inside the root, whose resolved path is outside those areas as well (a
+    symlink "apps -> add-ons" inside the root must not serve another add-on's pages). A folder
+    means its index.html."""
     if any(ch in path for ch in "\x00\\%") or not path.startswith("/"):
         return None
     if configurator_path(path[1:]) != path:
@@ -46,6 +58,8 @@ def page_file(root: Path, path: str) -> Path | None:
     except (OSError, RuntimeError):  # missing, a loop of symlinks, unreadable
         return None
     if base not in target.parents or not target.is_file():
+        return None
+    if not inside_allowed_area(PurePosixPath(target.relative_to(base).as_posix())):
         return None
     if target.suffix.lower() not in PAGE_TYPES:
         return None

@@ -285,12 +285,7 @@ async def www_stack(tmp_path: Path) -> AsyncIterator[Stack]:
         yield running
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="configurator_root checks the forbidden areas (add-ons, cgi-bin...) only on the"
-    " spelled path: a symlink inside the document root to /www/pages/add-ons serves another"
-    " add-on's owner-only page to the electrician",
-)
+# Fixed: configurator_root.page_file checks the resolved path's segments as well.
 async def test_a_symlink_inside_the_root_does_not_open_the_add_ons_folder(
     http: aiohttp.ClientSession, www_stack: Stack
 ) -> None:
@@ -303,12 +298,7 @@ async def test_a_symlink_inside_the_root_does_not_open_the_add_ons_folder(
     assert status in (403, 404)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inject_bar takes the first '<head' anywhere: a comment mentioning <head> swallows"
-    " the bar's stylesheet and script, so the bar has no timer, no 'Job done' and no refusal"
-    " messages on that page",
-)
+# Fixed: share_bar.inject_bar finds the tags with html.parser, which skips comments.
 async def test_the_bar_script_survives_a_comment_mentioning_head(
     http: aiohttp.ClientSession, www_stack: Stack
 ) -> None:
