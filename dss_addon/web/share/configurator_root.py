@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path, PurePosixPath
 
 from dss_addon.errors import DssUnavailable
-from dss_addon.web.share.dss_request import _CONFIGURATOR_FORBIDDEN, configurator_path
+from dss_addon.web.share.dss_request import configurator_path
 
 PAGE_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -27,6 +27,12 @@ PAGE_TYPES = {
 INDEX = "index.html"
 
 
+# Deeper down only the areas that hold other owners' pages count: the configurator's own
+# assets may well sit in folders named "icons" or "json" (only the web front's top-level
+# /icons and /json are the dSS's).
+NESTED_AREAS = frozenset({"add-ons", "cgi-bin"})
+
+
 def inside_allowed_area(relative: PurePosixPath) -> bool:
     """Whether a file's resolved path relative to the resolved root stays out of the web
     front's own areas: its first segment passes the route grammar (forbidden prefixes, as the
@@ -34,7 +40,7 @@ def inside_allowed_area(relative: PurePosixPath) -> bool:
     level too high, /www instead of /www/pages, must not open .../add-ons or .../cgi-bin)."""
     if not relative.parts or configurator_path(relative.as_posix()) is None:
         return False
-    return not any(part.lower() in _CONFIGURATOR_FORBIDDEN for part in relative.parts)
+    return not any(part.lower() in NESTED_AREAS for part in relative.parts[1:])
 
 
 def page_file(root: Path, path: str) -> Path | None:

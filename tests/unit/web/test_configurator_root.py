@@ -16,6 +16,8 @@ from dss_addon.web.share.configurator_root import inside_allowed_area, page_file
         ("index.html", True),
         ("sim-static/app.js", True),
         ("js/jsonlib.js", True),  # a later segment is refused by name, not by prefix
+        ("images/icons/lamp.png", True),  # the configurator's own icons folder
+        ("js/json/parse.js", True),
         ("add-ons/demo-addon/index.html", False),
         ("Add-Ons/demo-addon/index.html", False),
         ("cgi-bin/reboot.html", False),
