@@ -8,7 +8,6 @@ import dataclasses
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from dss_addon.dss.upstream import DEFAULT_MAX_SESSIONS, DSS_SESSION_LIMIT
 from dss_addon.errors import DssError
