@@ -33,8 +33,18 @@ BODY_LIMIT = 16 * 1024
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
+# Seconds a login may take before the add-on stops waiting for its answer. Longer than an
+# ordinary call: a login the dSS completes after the add-on hung up leaves a session the add-on
+# never learns of (ShareUpstream keeps waiting for it even when its callers have given up).
+LOGIN_TIMEOUT = 30.0
+
+
 class BodyTooLarge(BadInput):
     """The encoded parameters would exceed what the dSS reads (nothing was sent)."""
+
+
+class DssNotReached(DssUnavailable):
+    """No connection to the dSS: the request was never sent, so it did nothing there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +82,26 @@ class DssClient:
         clock: Clock,
         *,
         timeout: float = 10.0,
+        login_timeout: float = LOGIN_TIMEOUT,
         ssl: ssl_module.SSLContext | bool | None = None,
     ) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
         self._clock = clock
         self._timeout = timeout
+        self._login_timeout = max(timeout, login_timeout)
         # aiohttp deprecates ssl=None; None here means "default verification".
         self._ssl: ssl_module.SSLContext | bool = True if ssl is None else ssl
+
+    @property
+    def timeout(self) -> float:
+        """Seconds an ordinary call waits for the dSS."""
+        return self._timeout
+
+    @property
+    def login_timeout(self) -> float:
+        """Seconds `login_application` waits for the dSS (at least `timeout`)."""
+        return self._login_timeout
 
     async def _request(
         self,
@@ -119,6 +141,9 @@ class DssClient:
             ) as resp:
                 answer = await resp.read()
                 reply = RawReply(resp.status, answer, resp.headers.get("Content-Type", ""))
+        except aiohttp.ClientConnectorError as err:
+            log.warning("dSS %s/%s failed: %s", klass, method, type(err).__name__)
+            raise DssNotReached(f"the dSS did not answer ({type(err).__name__})") from None
         except (TimeoutError, aiohttp.ClientError) as err:
             log.warning("dSS %s/%s failed: %s", klass, method, type(err).__name__)
             # `from None`: aiohttp's error texts may contain the request URL, and with it the
@@ -134,9 +159,15 @@ class DssClient:
         return reply
 
     async def _result(
-        self, klass: str, method: str, params: Mapping[str, str], token: str | None = None
+        self,
+        klass: str,
+        method: str,
+        params: Mapping[str, str],
+        token: str | None = None,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109  # becomes the ClientTimeout of the one request
     ) -> object:
-        reply = await self._request(klass, method, params, token)
+        reply = await self._request(klass, method, params, token, timeout=timeout)
         return unwrap(reply.status, reply.body)
 
     async def call(
@@ -212,8 +243,14 @@ class DssClient:
         await self._result("system", "enableToken", {"applicationToken": app_token}, user_token)
 
     async def login_application(self, app_token: str) -> str:
+        """A new application session (waits up to `login_timeout`)."""
         try:
-            result = await self._result("system", "loginApplication", {"loginToken": app_token})
+            result = await self._result(
+                "system",
+                "loginApplication",
+                {"loginToken": app_token},
+                timeout=self._login_timeout,
+            )
         except DssRejected as err:
             if err.message == APP_AUTH_FAILED:
                 # Unknown, pending or revoked token, or the dSS's session limit.

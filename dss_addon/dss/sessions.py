@@ -9,7 +9,10 @@ the add-on keeps below its cap counts three things:
 - phantoms it caused: every token it presented that the dSS no longer knew (charged for one
   sweep interval plus a margin);
 - sessions that may still be alive although it no longer uses them: tokens left behind by a
-  previous run of the add-on (until they are logged out or found gone).
+  previous run of the add-on (until they are logged out or found gone);
+- logins under way, and logins whose answer never came: a slow dSS completes a login the
+  add-on stopped waiting for, and that session stands until the dSS's own idle timeout
+  (`login_hold_until`), since the add-on never learns its token to log it out.
 Logins back off, with jitter, after failures: per share, and for all shares at once when the
 dSS does not answer or refuses several shares in a row (its session limit).
 """
@@ -24,12 +27,21 @@ DSS_SWEEP_INTERVAL = 30.0  # seconds between the dSS's session clean-ups
 PHANTOM_HOLD = DSS_SWEEP_INTERVAL + 5.0  # how long a presented stale token is counted
 BACKOFF_FIRST = 1.0  # seconds before the first retry of a failed login
 BACKOFF_MAX = 60.0
+DSS_SESSION_TIMEOUT = 180.0  # the dSS's default idle timeout (sessionTimeoutMinutes = 3)
+LOST_LOGIN_HOLD = DSS_SESSION_TIMEOUT + DSS_SWEEP_INTERVAL + 5.0  # a session nobody uses
 GLOBAL_AFTER_SHARES = 2  # distinct shares refused in a row before all logins back off
 
 
 def key_of(token: str) -> str:
     """What the budget remembers of a token (never the token itself)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def login_hold_until(started: float, answer_wait: float) -> float:
+    """Until when a login sent at `started` is counted if its answer never comes: the dSS may
+    complete it as late as `answer_wait` seconds after, and then keeps the session until its
+    idle timeout and the sweep after it."""
+    return started + answer_wait + LOST_LOGIN_HOLD
 
 
 @dataclass(slots=True)

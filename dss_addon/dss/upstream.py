@@ -12,6 +12,17 @@ Session strategy (the dSS allows 30 sessions for the whole home, with no evictio
   and the home's other integrations; at the cap the least recently used session idle for
   EVICT_IDLE seconds is logged out first (never one in use, never one just used: that would
   only trade logins), else the call fails at once with DssUnavailable;
+- logins are never abandoned: a login runs in a task of its own that no caller's deadline or
+  cancellation cuts off (callers wait for it at most one ordinary call timeout, then fail
+  with DssUnavailable and make every share's next login pause); it is counted in the budget
+  from the moment it is sent, and a late answer registers the session like any other (the idle
+  logout ends it). A login whose answer never comes stays counted until the dSS would have
+  swept the session it may have opened (sessions.py). A share's second caller waits for the
+  login under way instead of starting another;
+- revocation during a login: `close_app_token` remembers the closed app token, and a login
+  answered for it afterwards is logged out at once and fails with ShareEnded;
+- announced: `on_login` listeners are awaited once a share's new session is first used (the
+  notifier raises what it could not raise without a session: it never logs one in itself);
 - backing off: failed logins are retried after a growing, jittered pause, per share and, when
   the dSS does not answer or refuses several shares in a row, for all shares;
 - persistent: the open session tokens are kept sealed on disk (session_file.py); the next run
@@ -50,10 +61,16 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from dss_addon.clock import Clock
-from dss_addon.dss.client import DssClient, RawReply
+from dss_addon.dss.client import DssClient, DssNotReached, RawReply
 from dss_addon.dss.envelope import NOT_LOGGED_IN, is_not_logged_in
 from dss_addon.dss.session_file import SessionFile
-from dss_addon.dss.sessions import PHANTOM_HOLD, LoginBackoff, SessionBudget
+from dss_addon.dss.sessions import (
+    LOST_LOGIN_HOLD,
+    PHANTOM_HOLD,
+    LoginBackoff,
+    SessionBudget,
+    login_hold_until,
+)
 from dss_addon.errors import DssAuthFailed, DssError, DssRejected, DssUnavailable, ShareEnded
 from dss_addon.policy.model import Topology
 
@@ -63,6 +80,7 @@ T = TypeVar("T")
 AppTokenOf = Callable[[str], Awaitable[str | None]]
 TokenRevoked = Callable[[str], Awaitable[None]]
 LogoutListener = Callable[[str], None]  # called with the share id
+LoginListener = Callable[[str], Awaitable[None]]  # awaited with the share id
 
 DSS_SESSION_LIMIT = 30
 DEFAULT_MAX_SESSIONS = 20
@@ -70,6 +88,7 @@ IDLE_TICK = 30.0
 TOPOLOGY_TTL = 60.0
 TOKEN_CHECK = 10.0  # seconds a confirmation that the share's app token is enabled stays valid
 EVICT_IDLE = 5.0  # seconds a session must have been unused before it is logged out for another
+CLOSED_TOKENS_KEPT = 1024  # digests of closed app tokens remembered against late logins
 
 
 class _Stale(Exception):
@@ -90,6 +109,7 @@ class _Session:
     verified_at: float  # monotonic time the dSS last confirmed app_token as enabled
     epoch: int = 0  # the dSS lifetime it was opened in, as far as the add-on knows
     in_flight: int = 0
+    announced: bool = False  # the on_login listeners have been called for it
     revoked: bool = False  # the dSS no longer lists app_token: the share has ended
     verify_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
@@ -139,6 +159,10 @@ class ShareUpstream:
         self._persisting: set[asyncio.Task[None]] = set()
         self._persist_lock = asyncio.Lock()
         self._leftover_lock = asyncio.Lock()
+        self._logins: dict[str, asyncio.Task[_Session]] = {}  # share id -> login under way
+        self._login_tickets = 0
+        self._closed_tokens: dict[str, None] = {}  # digests, oldest first
+        self._login_listeners: list[LoginListener] = []
 
     def occupied(self) -> int:
         """Entries of the dSS's session map the add-on holds or may hold: its sessions, the
@@ -202,6 +226,12 @@ class ShareUpstream:
             await self._refused(session, _Stale())
         return reply
 
+    def on_login(self, listener: LoginListener) -> Callable[[], None]:
+        """Await `listener(share_id)` before the first call in a share's new dSS session (its
+        time counts against that call's deadline). Returns a function that removes it."""
+        self._login_listeners.append(listener)
+        return lambda: self._login_listeners.remove(listener)
+
     def on_logout(self, listener: LogoutListener) -> None:
         """Call `listener(share_id)` whenever a share's dSS session is logged out or dropped
         (whatever the dSS kept for that session, event subscriptions, is gone with it)."""
@@ -241,12 +271,22 @@ class ShareUpstream:
     async def close_app_token(self, app_token: str) -> None:
         """Log out the session opened with this app token (before the token is revoked)."""
         digest = _digest(app_token)
+        # A login under way with this token logs its session out when the answer comes.
+        self._closed_tokens[digest] = None
+        while len(self._closed_tokens) > CLOSED_TOKENS_KEPT:
+            del self._closed_tokens[next(iter(self._closed_tokens))]
         for session in list(self._sessions.values()):
             if hmac.compare_digest(_digest(session.app_token), digest):
                 await self._logout(session)
 
     async def close_all(self) -> None:
         self._closed = True
+        logins = [t for t in self._logins.values() if not t.done()]
+        if logins:  # a late answer is logged out at once (_login): give it one call's time
+            _done, pending = await asyncio.wait(logins, timeout=self._client.timeout)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         await asyncio.gather(*(self._logout(s) for s in list(self._sessions.values())))
         await asyncio.gather(*self._persisting, return_exceptions=True)
         await self._persist()
@@ -338,12 +378,14 @@ class ShareUpstream:
 
     async def _with_session(self, share_id: str, op: Callable[[str], Awaitable[T]]) -> T:
         session = await self._session(share_id)
+        await self._announce(session)
         try:
             return await self._use(session, op)
         except _Stale as stale:
             log.info("dSS session of share %s is gone; logging in again", share_id)
             await self._refused(session, stale)
         session = await self._session(share_id)
+        await self._announce(session)
         try:
             return await self._use(session, op)
         except _Stale as stale:
@@ -436,12 +478,53 @@ class ShareUpstream:
                 )
         raise ShareEnded("This share has ended.")
 
+    async def _announce(self, session: _Session) -> None:
+        if session.announced:
+            return
+        session.announced = True
+        for listener in list(self._login_listeners):
+            try:
+                await listener(session.share_id)
+            except Exception:
+                log.exception("a login listener failed for share %s", session.share_id)
+
     async def _session(self, share_id: str) -> _Session:
         existing = self._sessions.get(share_id)
         if existing is not None:
             return existing
-        # One login at a time: two first requests of a share must not open two sessions, and
-        # the cap check and the login must not interleave.
+        login = self._logins.get(share_id)
+        if login is None or login.done():
+            if self._closed:
+                raise DssUnavailable("the add-on is shutting down")
+            # Its own task: no caller's deadline or cancellation cuts the login off (the dSS
+            # would complete it all the same, and nobody would count or log out its session).
+            login = asyncio.get_running_loop().create_task(self._login(share_id))
+            self._logins[share_id] = login
+            login.add_done_callback(lambda task: self._login_finished(share_id, task))
+        try:
+            async with asyncio.timeout(self._client.timeout):
+                return await asyncio.shield(login)
+        except TimeoutError:
+            self._gave_up(login)
+            raise DssUnavailable("the dSS did not answer the login in time") from None
+        except asyncio.CancelledError:
+            self._gave_up(login)
+            raise
+
+    def _gave_up(self, login: asyncio.Task[_Session]) -> None:
+        """A caller stopped waiting for a login still under way: the dSS is too slow, so no
+        share starts another login for a while (the one under way goes on)."""
+        if not login.done():
+            self._backoff.unreachable(self._clock.monotonic())
+
+    def _login_finished(self, share_id: str, task: asyncio.Task[_Session]) -> None:
+        if self._logins.get(share_id) is task:
+            del self._logins[share_id]
+        if not task.cancelled():
+            task.exception()  # retrieved: its callers may all have given up
+
+    async def _login(self, share_id: str) -> _Session:
+        # One login at a time: the cap check and the login must not interleave.
         async with self._login_lock:
             existing = self._sessions.get(share_id)
             if existing is not None:
@@ -457,14 +540,9 @@ class ShareUpstream:
             app_token = await self._app_token_of(share_id)
             if app_token is None:
                 raise DssAuthFailed("the share has no dSS application token")
-            try:
-                token = await self._client.login_application(app_token)
-            except DssAuthFailed:
-                self._backoff.refused(share_id, self._clock.monotonic())
-                raise
-            except DssUnavailable:
-                self._backoff.unreachable(self._clock.monotonic())
-                raise
+            if self._token_closed(app_token):
+                raise ShareEnded("This share has ended.")
+            token = await self._login_counted(share_id, app_token)
             self._backoff.succeeded(share_id)
             now = self._clock.monotonic()
             # loginApplication succeeds only for an enabled token: verified as of now.
@@ -475,9 +553,45 @@ class ShareUpstream:
             if self._shutting_down():  # close_all ran during the login: no lingering session
                 await self._logout(session)
                 raise DssUnavailable("the add-on is shutting down")
+            if self._token_closed(app_token):  # revoked during the login
+                log.info("share %s ended during its dSS login: logged out again", share_id)
+                await self._logout(session)
+                raise ShareEnded("This share has ended.")
             await self._persist()
             log.info("dSS session opened for share %s (%d open)", share_id, len(self._sessions))
             return session
+
+    async def _login_counted(self, share_id: str, app_token: str) -> str:
+        """loginApplication, counted in the budget from the moment it is sent until its answer
+        (and on, when none came: the dSS may have opened the session all the same)."""
+        self._login_tickets += 1
+        ticket = f"login {self._login_tickets}"
+        sent = self._clock.monotonic()
+        self._budget.charge(ticket, login_hold_until(sent, self._client.login_timeout))
+        try:
+            token = await self._client.login_application(app_token)
+        except DssAuthFailed:
+            self._budget.release(ticket)
+            self._backoff.refused(share_id, self._clock.monotonic())
+            raise
+        except DssNotReached:  # never sent: nothing to count
+            self._budget.release(ticket)
+            self._backoff.unreachable(self._clock.monotonic())
+            raise
+        except DssUnavailable:  # no answer: counted until the dSS would have swept it
+            now = self._clock.monotonic()
+            self._budget.charge(ticket, now + LOST_LOGIN_HOLD)
+            self._backoff.unreachable(now)
+            raise
+        except DssRejected:  # answered: no session
+            self._budget.release(ticket)
+            raise
+        # Cancelled (shutdown only): the charge stays, the dSS may still complete it.
+        self._budget.release(ticket)
+        return token
+
+    def _token_closed(self, app_token: str) -> bool:
+        return _digest(app_token) in self._closed_tokens
 
     def _shutting_down(self) -> bool:
         return self._closed  # a method, so the check after an await is not narrowed away

@@ -12,6 +12,12 @@ event has none, so the homeowner (or an installer) mails these on with a subscri
     </subscription>
 
 The event never carries `to`, `cc`, `bcc`, `from` or `header`: those stay the subscription's.
+
+It is raised in the share's own dSS session, and only in one already open: a notification
+never logs a session in (anyone holding a PIN link could otherwise make the add-on open one
+for a share they locked, and ending-soon checks would open one per idle share). Without an
+open session the event waits in memory and is raised when the share's next session opens,
+before that session's first call (ShareUpstream.on_login); the tab's row is there at once.
 """
 
 from __future__ import annotations
@@ -42,12 +48,17 @@ CHECK_INTERVAL = 60.0  # seconds between checks for shares ending within the hou
 # The dSS event is best effort: a slow or hung dSS must not hold up the redemption, PIN answer
 # or "job done" that raised it for longer than this (the tab has the row either way).
 DSS_EVENT_TIMEOUT = 3.0
+PENDING_PER_SHARE = 8  # events waiting for a share's session (the oldest go first)
+PENDING_SHARES = 512  # shares with waiting events (the longest waiting go first)
+
+_Event = tuple[Kind, str, str]  # kind, label, detail
 
 
 class Notifier:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self._store = NotificationStore(runtime.store)
+        self._pending: dict[str, list[_Event]] = {}  # share id -> events, oldest first
 
     @property
     def store(self) -> NotificationStore:
@@ -79,6 +90,24 @@ class Notifier:
         return Notification(new_id, share_id, now, kind, share.label, detail, read=False)
 
     async def _raise_dss_event(self, share_id: str, kind: Kind, label: str, detail: str) -> None:
+        if not await self._raise_if_open(share_id, (kind, label, detail)):
+            self._wait_for_session(share_id, (kind, label, detail))
+
+    async def session_opened(self, share_id: str) -> None:
+        """The upstream's login listener: raises what waited for the share's session."""
+        for event in self._pending.pop(share_id, []):
+            if not await self._raise_if_open(share_id, event):
+                self._wait_for_session(share_id, event)
+
+    def _wait_for_session(self, share_id: str, event: _Event) -> None:
+        waiting = self._pending.pop(share_id, [])  # re-inserted: the newest last
+        self._pending[share_id] = [*waiting, event][-PENDING_PER_SHARE:]
+        while len(self._pending) > PENDING_SHARES:
+            del self._pending[next(iter(self._pending))]
+
+    async def _raise_if_open(self, share_id: str, event: _Event) -> bool:
+        """False when the share has no open dSS session (nothing was sent)."""
+        kind, label, detail = event
         subject = text(kind, label, detail, Lang.DE)
         parameter = event_parameter(
             {"kind": kind.value, "share": share_id, "subject": subject, "body": subject}
@@ -87,17 +116,20 @@ class Notifier:
             # In the share's own dSS session (the add-on's, never the browser's); the owner
             # may not be logged in when a share is used. Best effort: the tab has the row.
             async with asyncio.timeout(DSS_EVENT_TIMEOUT):
-                reply = await self.runtime.upstream.call(
+                reply = await self.runtime.upstream.call_if_open(
                     share_id, "event", "raise", {"name": DSS_EVENT, "parameter": parameter}
                 )
         except AddonError as err:
             log.info("raising %s at the dSS failed: %s", DSS_EVENT, err.code)
-            return
+            return True
         except TimeoutError:
             log.info("raising %s at the dSS took too long: the tab has it", DSS_EVENT)
-            return
+            return True
+        if reply is None:
+            return False
         if reply.status != 200:
             log.info("the dSS refused %s (HTTP %d)", DSS_EVENT, reply.status)
+        return True
 
     async def check_ending_soon(self) -> int:
         """Notifies every share that ends within the hour and was not told yet."""
@@ -124,10 +156,12 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     notifier = app[NOTIFIER]
     runtime = notifier.runtime
     runtime.shares.observers.append(notifier.observe)
+    unlisten = runtime.upstream.on_login(notifier.session_opened)
     task = asyncio.get_running_loop().create_task(notifier.run(), name="ending-soon")
     try:
         yield
     finally:
+        unlisten()
         runtime.shares.observers.remove(notifier.observe)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

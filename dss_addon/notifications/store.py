@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime
 
 from dss_addon.notifications.model import ALL_KINDS, ONCE, Kind, Notification
+from dss_addon.shares.model import PIN_MAX_FAILURES
 from dss_addon.store import Store
 from dss_addon.store.rows import from_ts, to_ts
 
@@ -72,11 +73,13 @@ class NotificationStore:
             )
 
     async def ending_within(self, now: datetime, seconds: int) -> list[tuple[str, str]]:
-        """(id, label) of usable shares that end within `seconds` and were not told yet."""
+        """(id, label) of usable shares that end within `seconds` and were not told yet;
+        locked shares are left out (whoever locked it needed only the link)."""
         rows = await self._store._fetchall(
             "SELECT id, label FROM shares WHERE revoked_at IS NULL AND ended_at IS NULL"
             " AND starts_at <= ? AND expires_at > ? AND expires_at <= ?"
+            " AND NOT (pin_hash IS NOT NULL AND pin_failures >= ?)"
             " AND id NOT IN (SELECT share_id FROM notifications WHERE kind = 'ending_soon')",
-            (to_ts(now), to_ts(now), to_ts(now) + seconds),
+            (to_ts(now), to_ts(now), to_ts(now) + seconds, PIN_MAX_FAILURES),
         )
         return [(row["id"], row["label"]) for row in rows]

@@ -10,9 +10,12 @@ from dss_addon.dss.session_file import SESSION_FILE, SessionFile
 from dss_addon.dss.sessions import (
     BACKOFF_FIRST,
     BACKOFF_MAX,
+    DSS_SESSION_TIMEOUT,
+    DSS_SWEEP_INTERVAL,
     PHANTOM_HOLD,
     LoginBackoff,
     SessionBudget,
+    login_hold_until,
 )
 from dss_addon.shares.vault import TokenVault
 
@@ -30,6 +33,20 @@ def test_charges_lapse_and_count_a_token_once() -> None:
     budget.release("b" * 64)
     assert budget.charged(PHANTOM_HOLD) == 0
     assert budget.next_expiry(PHANTOM_HOLD) is None
+
+
+def test_a_login_without_answer_is_counted_until_the_dss_would_have_swept_its_session() -> None:
+    # Sent at 100 s, answered at the latest 30 s later: the dSS may open the session as late
+    # as that, and keeps it for its idle timeout and until the sweep after it.
+    until = login_hold_until(100.0, 30.0)
+    assert until >= 100.0 + 30.0 + DSS_SESSION_TIMEOUT + DSS_SWEEP_INTERVAL
+    budget = SessionBudget()
+    budget.charge("login 1", until)
+    assert budget.charged(until - 1.0) == 1
+    assert budget.charged(until) == 0
+    budget.charge("login 2", until)
+    budget.release("login 2")  # answered: the session is counted as open instead
+    assert budget.charged(100.0) == 0
 
 
 def test_one_share_refused_backs_off_alone_with_growing_jittered_pauses() -> None:

@@ -8,7 +8,6 @@ import dataclasses
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from dss_addon.dss.upstream import DEFAULT_MAX_SESSIONS, DSS_SESSION_LIMIT
 from dss_addon.errors import DssError
@@ -57,12 +56,7 @@ def _deadline(seconds: float):  # type: ignore[no-untyped-def]
     return change
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an event/get poll's own deadline (timeout=-1: 5 s) cuts off the login before the "
-    "client's 10 s timeout: the slow dSS completes it, the add-on neither counts nor logs it out "
-    "nor backs off, so every poll leaks one dSS session",
-)
+# Fixed: the login runs in a task of its own, counted until its answer (dss/upstream.py).
 async def test_short_event_polls_on_a_slow_dss_leak_one_uncounted_login_each(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
@@ -82,11 +76,7 @@ async def test_short_event_polls_on_a_slow_dss_leak_one_uncounted_login_each(
         assert leaked <= 1, (statuses, logins, leaked, counted)  # one try, then back-off
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a login the dSS completes after the client's timeout is neither counted in the "
-    "budget nor ever logged out: the dSS holds a session the add-on does not know of",
-)
+# Fixed: a login is counted from the moment it is sent until its answer (dss/upstream.py).
 async def test_a_login_the_dss_answers_too_late_is_neither_counted_nor_logged_out(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
@@ -102,11 +92,7 @@ async def test_a_login_the_dss_answers_too_late_is_neither_counted_nor_logged_ou
         assert leaked == counted, (leaked, counted)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the notifier's 3 s limit cuts off the share's login on a slow dSS: the first use of "
-    "every share leaks one dSS session the budget never counts and nobody logs out",
-)
+# Fixed: notifications raise the dSS event only in an open session (notifications/service.py).
 async def test_first_use_notifications_on_a_slow_dss_leak_uncounted_sessions(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
@@ -116,8 +102,8 @@ async def test_first_use_notifications_on_a_slow_dss_leak_uncounted_sessions(
         for share in created:
             assert (await redeem(http, stack, share.secret)).status == 200
         stack.sim.latency_ms = 0
-        # The dSS answers again; the add-on's other shares stay within its 20 (each first use
-        # opens the share's dSS session for the notification).
+        # The dSS answers again; the add-on's other shares stay within its 20 (a first use
+        # opens no dSS session: the notification waits for the share's first call).
         for n in range(DEFAULT_MAX_SESSIONS - 1):
             share = await new_share(stack, f"Elektro busy {n}")
             assert (await redeem(http, stack, share.secret)).status == 200
@@ -126,12 +112,7 @@ async def test_first_use_notifications_on_a_slow_dss_leak_uncounted_sessions(
         assert (leaked, left) == (counted, OWNER_ROOM), (leaked, counted, left)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="locking a share (five wrong PINs: the link alone suffices) logs a dSS session in "
-    "with the locked share's app token to raise the notification; it holds one of the 20 "
-    "until the idle logout",
-)
+# Fixed: notifications never log a session in (notifications/service.py).
 async def test_an_outsider_locking_a_share_logs_a_dss_session_in_for_it(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
@@ -167,12 +148,7 @@ async def test_configurator_pages_are_not_held_to_the_share_request_budget(
         assert 429 in page_statuses, sorted(set(page_statuses))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a revocation while the share's login is under way logs out nothing (the session "
-    "is not registered yet) and revokes the app token; the login then lands: a dSS session of "
-    "the revoked share stands (and runs the call) until the idle logout",
-)
+# Fixed: a login answered for a closed app token is logged out at once (dss/upstream.py).
 async def test_a_revocation_during_the_shares_login_leaves_its_dss_session_standing(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:

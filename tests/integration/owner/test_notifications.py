@@ -12,7 +12,7 @@ from dss_sim.effects import EffectKind
 from dss_addon.notifications.service import DSS_EVENT
 from dss_addon.settings import Settings
 from tests.support.owner import OwnerClient, hidden_csrf
-from tests.support.share_site import create_share, open_share, redeem
+from tests.support.share_site import create_share, open_share, redeem, sim_paths
 from tests.support.stack import Stack, running_stack
 
 KEYS = {"id", "at", "share_id", "kind", "text", "read"}
@@ -46,6 +46,11 @@ async def test_first_use_is_told_once_and_raised_at_the_dss(
     assert set(first) >= KEYS
     assert first["read"] is False
     assert "Elektro Müller" in str(first["text"])
+    # Raised in the share's own dSS session, which a notification never logs in: before the
+    # first call of the session the share's first call opens.
+    assert DSS_EVENT not in _raised(stack)
+    assert not stack.runtime.upstream.has_session(share_id)
+    assert (await helper.get("/json/apartment/getName")).status == 200
     assert _raised(stack).count(DSS_EVENT) == 1
     event = next(e for e in stack.sim.event_history if e.name == DSS_EVENT)
     assert event.properties["kind"] == "first_use"
@@ -65,8 +70,37 @@ async def test_locked_by_wrong_pins(
     assert _kinds(await _notifications(owner), created.share.id) == ["locked"]
 
 
+async def test_a_locked_share_in_use_is_raised_in_its_open_session_only(
+    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
+) -> None:
+    helper = await open_share(http, stack, level="view", pin=True)
+    assert (await helper.get("/json/apartment/getName")).status == 200  # its session is open
+    logins = sim_paths(stack).count("/json/system/loginApplication")
+    wrong = "000000" if helper.created.pin != "000000" else "111111"
+    for _ in range(5):
+        await redeem(http, stack, helper.created.secret, wrong)
+    kinds = _kinds(await _notifications(owner), helper.created.share.id)
+    assert sorted(map(str, kinds)) == ["first_use", "locked"]
+    told = [e.properties["kind"] for e in stack.sim.event_history if e.name == DSS_EVENT]
+    assert told == ["first_use", "locked"]
+    assert sim_paths(stack).count("/json/system/loginApplication") == logins
+
+
+async def test_a_locked_share_is_not_told_as_ending_soon(
+    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
+) -> None:
+    created = await create_share(stack, minutes=180, pin=True)
+    wrong = "000000" if created.pin != "000000" else "111111"
+    for _ in range(5):
+        await redeem(http, stack, created.secret, wrong)
+    stack.clock.advance(hours=2, seconds=1)
+    assert _kinds(await _notifications(owner), created.share.id) == ["locked"]
+    assert not stack.runtime.upstream.has_session(created.share.id)
+
+
 async def test_job_done(stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession) -> None:
     helper = await open_share(http, stack, level="view")
+    assert (await helper.get("/json/apartment/getName")).status == 200  # opens its session
     assert (await helper.post("/s/done", json={})).status == 200
     kinds = _kinds(await _notifications(owner), helper.created.share.id)
     assert sorted(map(str, kinds)) == ["done", "first_use"]
@@ -146,6 +180,8 @@ async def test_a_share_cannot_raise_the_notification_event(
 
     async with running_stack(tmp_path, configure=allow_prefix) as stack:
         helper = await open_share(http, stack, level="configure")
+        # Its first call opens its session and raises the first-use event the add-on kept.
+        assert (await helper.get("/json/apartment/getName")).status == 200
         mark = stack.sim.effects.mark()
         resp = await helper.get(f"/json/event/raise?name={DSS_EVENT}&parameter=to%3Dx%40y.z")
         assert resp.status == 403
