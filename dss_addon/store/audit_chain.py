@@ -56,6 +56,15 @@ class Seal:
 
 
 @dataclass(frozen=True, slots=True)
+class Legacy:
+    """The rows written before the chain existed: `through` (audit_legacy) and how many of
+    them are left. Not stored in the seal row: the seal's MAC covers them."""
+
+    through: int
+    unchained: int
+
+
+@dataclass(frozen=True, slots=True)
 class Broken:
     """Where verification stopped: `row` is the first row id that does not hold (0: none)."""
 
@@ -100,8 +109,28 @@ def checkpoint_mac(
     )
 
 
-def seal_mac(key: bytes, chains: int, written: int) -> bytes:
-    return _mac(key, "audit-seal", [chains, written])
+def heads_digest(heads: Iterable[tuple[str, int, bytes, int]]) -> bytes:
+    """SHA-256 over every head (share_id, last_id, hash, written), sorted by share_id: the seal
+    covers which heads exist, not only how many (heads from different snapshots show)."""
+    listed = sorted([share, last, digest.hex(), written] for share, last, digest, written in heads)
+    return hashlib.sha256(_dumps(listed)).digest()
+
+
+def seal_mac(
+    key: bytes, chains: int, written: int, legacy: Legacy, heads: bytes
+) -> bytes:
+    """heads: heads_digest() of every head."""
+    return _mac(
+        key, "audit-seal", [chains, written, legacy.through, legacy.unchained, heads.hex()]
+    )
+
+
+def seal_of(key: bytes, written: int, legacy: Legacy, heads: Sequence[Head]) -> bytes:
+    return seal_mac(key, len(heads), written, legacy, heads_digest(map(_head_fields, heads)))
+
+
+def _head_fields(head: Head) -> tuple[str, int, bytes, int]:
+    return head.share_id, head.last_id, head.hash, head.written
 
 
 def _macs_equal(key: bytes | None, stored: bytes, expected: bytes) -> bool:
@@ -167,6 +196,25 @@ class _Walk:
         return None
 
 
+def _feed(
+    walk: _Walk, rows: Iterable[ChainRow], checkpoints: Sequence[Checkpoint]
+) -> Broken | None:
+    pending = sorted(checkpoints, key=lambda cp: cp.first_id)
+    for row in rows:
+        while pending and pending[0].first_id < row.id:
+            broken = walk.checkpoint(pending.pop(0))
+            if broken is not None:
+                return broken
+        broken = walk.row(row)
+        if broken is not None:
+            return broken
+    for cp in pending:
+        broken = walk.checkpoint(cp)
+        if broken is not None:
+            return broken
+    return None
+
+
 def verify_chain(
     share_id: str,
     rows: Iterable[ChainRow],
@@ -177,36 +225,52 @@ def verify_chain(
     """(rows checked, first break). rows: the chained rows of one share in id order.
     key None: the MACs are not checked (a third party without the device key)."""
     walk = _Walk(share_id, key)
-    pending = sorted(checkpoints, key=lambda cp: cp.first_id)
-    for row in rows:
-        while pending and pending[0].first_id < row.id:
-            broken = walk.checkpoint(pending.pop(0))
-            if broken is not None:
-                return walk.checked, broken
-        broken = walk.row(row)
-        if broken is not None:
-            return walk.checked, broken
-    for cp in pending:
-        broken = walk.checkpoint(cp)
-        if broken is not None:
-            return walk.checked, broken
+    broken = _feed(walk, rows, checkpoints)
+    if broken is not None:
+        return walk.checked, broken
     return walk.checked, walk.end(head)
 
 
-def verify_seal(seal: Seal | None, heads: Mapping[str, Head], key: bytes | None) -> Broken | None:
-    """The seal counts the chains and every row ever written: a chain removed with its head
-    shows here."""
-    if seal is None:
+def verify_span(
+    share_id: str,
+    start: tuple[int, bytes],
+    rows: Iterable[ChainRow],
+    checkpoints: Sequence[Checkpoint],
+    key: bytes,
+) -> tuple[bytes, Broken | None]:
+    """A stretch of one chain: rows and checkpoints that follow `start` (the id and hash of
+    what comes before them: a row, a checkpoint's end, or (0, GENESIS)). Returns the running
+    hash after them and the first break (retention checks what it removes this way)."""
+    walk = _Walk(share_id, key, current=start[1], last_id=start[0])
+    broken = _feed(walk, rows, checkpoints)
+    return walk.current, broken
+
+
+def head_holds(head: Head | None, digest: bytes, key: bytes) -> bool:
+    """The sealed head of a chain ends at `digest`."""
+    if head is None:
+        return False
+    expected = head_mac(key, head.share_id, head.last_id, head.hash, head.written)
+    return hmac.compare_digest(head.mac, expected) and head.hash == digest
+
+
+def verify_seal(
+    seal: Seal | None, heads: Mapping[str, Head], legacy: Legacy, key: bytes | None
+) -> Broken | None:
+    """The seal counts the chains and every row ever written, and covers every head and the
+    rows before the chain: a chain removed with its head, a head from another snapshot, or
+    rows added below a raised legacy marker show here. A seal without a MAC was never written
+    (the add-on writes it at its first start): nothing it should cover can be trusted."""
+    if seal is None or seal.mac is None:
         return Broken(0, "", "the audit seal is missing")
-    if seal.mac is None:
-        if heads:
-            return Broken(0, "", "the audit seal is missing")
-        return None
-    if not _macs_equal(key, seal.mac, seal_mac(key or b"", seal.chains, seal.written)):
-        return Broken(0, "", "the audit seal is not sealed by this device")
     written = sum(head.written for head in heads.values())
     if seal.chains != len(heads) or seal.written != written:
         return Broken(0, "", f"the seal counts {seal.chains} chains with {seal.written} rows,"
                       f" the database holds {len(heads)} with {written}: a chain was removed"
                       " or added")
+    expected = seal_of(key or b"", seal.written, legacy, list(heads.values()))
+    if not _macs_equal(key, seal.mac, expected):
+        return Broken(0, "", "the audit seal does not cover these chain heads and"
+                      f" {legacy.unchained} older unchained rows up to row {legacy.through}:"
+                      " a head or an older row was changed, added or removed")
     return None

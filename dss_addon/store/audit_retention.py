@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiosqlite
 
 from dss_addon.store.audit_chain import checkpoint_mac
-from dss_addon.store.audit_rows import PER_CALL_EVENTS
+from dss_addon.store.audit_retention_check import sealable
+from dss_addon.store.audit_rows import CHAIN_COLUMNS, PER_CALL_EVENTS
+from dss_addon.store.audit_seal import read_legacy, read_state, write_seal
 
 _EVENTS = json.dumps(list(PER_CALL_EVENTS))
 # Never the newest row of the table: ids come from max(id) + 1 and must never be reused.
 _BY_AGE = (
-    "SELECT id, share_id, prev, hash FROM audit WHERE at < ?"
+    f"SELECT {CHAIN_COLUMNS} FROM audit WHERE at < ?"  # noqa: S608
     " AND event IN (SELECT value FROM json_each(?)) AND id < (SELECT max(id) FROM audit)"
     " ORDER BY at, id LIMIT ?"
 )
@@ -26,12 +28,13 @@ _CAP_BOUNDARY = (
     " ORDER BY id DESC LIMIT 1 OFFSET ?"
 )
 _BY_CAP = (
-    "SELECT id, share_id, prev, hash FROM audit WHERE share_id = ? AND id <= ?"
+    f"SELECT {CHAIN_COLUMNS} FROM audit WHERE share_id = ? AND id <= ?"  # noqa: S608
     " AND event IN (SELECT value FROM json_each(?)) AND id < (SELECT max(id) FROM audit)"
     " ORDER BY id LIMIT ?"
 )
 _FOLLOWS = (
     "SELECT id, first_id, count, before FROM audit_checkpoints WHERE share_id = ? AND after = ?"
+    " AND last_id < ?"
 )
 
 
@@ -94,8 +97,13 @@ def runs(found: list[sqlite3.Row]) -> list[_Run]:
 
 
 async def prune(conn: aiosqlite.Connection, key: bytes, now: int, rules: Retention) -> int:
-    """One batch inside the caller's write transaction; returns the number of rows removed."""
+    """One batch inside the caller's write transaction; returns the number of rows removed.
+    Only rows whose chain holds around them are removed and sealed (audit_retention_check)."""
     found = await candidates(conn, now, rules)
+    if not found:
+        return 0
+    old = await read_state(conn)
+    found = await sealable(conn, key, found, old.heads, old.legacy)
     if not found:
         return 0
     ids = json.dumps([row["id"] for row in found])
@@ -104,12 +112,14 @@ async def prune(conn: aiosqlite.Connection, key: bytes, now: int, rules: Retenti
     await conn.execute("DELETE FROM audit_prune_permit")
     for run in runs(found):
         await _checkpoint(conn, key, now, run)
+    if any(row["hash"] is None for row in found):  # the seal counts the older rows left
+        await write_seal(conn, key, old, replace(old, legacy=await read_legacy(conn)))
     return len(found)
 
 
 async def _checkpoint(conn: aiosqlite.Connection, key: bytes, now: int, run: _Run) -> None:
     """A run that continues an earlier checkpoint extends it: one row per kept gap."""
-    earlier = await _rows(conn, _FOLLOWS, (run.share_id, run.before))
+    earlier = await _rows(conn, _FOLLOWS, (run.share_id, run.before, run.first_id))
     if earlier:
         cp_id, first_id, count, before = earlier[0]
         run = _Run(run.share_id, first_id, run.last_id, count + run.count, bytes(before), run.after)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import aiosqlite
 
 from dss_addon.shares.audit import AuditEntry
-from dss_addon.store.audit_chain import GENESIS, ChainRow, Head, head_mac, row_hash, seal_mac
+from dss_addon.store.audit_chain import GENESIS, ChainRow, Head, Seal, head_mac, row_hash
+from dss_addon.store.audit_seal import SealState, read_state, write_seal
 from dss_addon.store.rows import AUDIT_COLUMNS, audit_from_row, to_ts
 
 CHAIN_COLUMNS = f"id, {AUDIT_COLUMNS}, prev, hash"
@@ -80,14 +81,14 @@ async def append_audit(
     if not batch:
         return
     next_id = await _scalar(conn, "SELECT max(id) FROM audit") + 1
+    old = await read_state(conn)
     heads: dict[str, tuple[int, bytes, int]] = {}  # share -> (last id, hash, written)
     params: list[tuple[object, ...]] = []
     for entry in batch:
         if entry.share_id not in heads:
-            async with conn.execute(SELECT_HEAD, (entry.share_id,)) as cursor:
-                found = await cursor.fetchone()
+            found = old.heads.get(entry.share_id)
             heads[entry.share_id] = (0, GENESIS, 0) if found is None else (
-                found[1], bytes(found[2]), found[3]
+                found.last_id, found.hash, found.written
             )
         _, prev, written = heads[entry.share_id]
         row = chain_row(entry, next_id, prev)
@@ -96,26 +97,27 @@ async def append_audit(
         heads[entry.share_id] = (next_id, digest, written + 1)
         next_id += 1
     await conn.executemany(INSERT_CHAINED, params)
-    await write_heads(conn, heads, key, added=len(batch))
+    await write_heads(conn, old, heads, key, added=len(batch))
 
 
 async def write_heads(
-    conn: aiosqlite.Connection, heads: dict[str, tuple[int, bytes, int]], key: bytes,
-    *, added: int,
+    conn: aiosqlite.Connection, old: SealState, heads: dict[str, tuple[int, bytes, int]],
+    key: bytes, *, added: int,
 ) -> None:
+    """Writes the changed heads and renews the seal over all of them (audit_seal.py)."""
+    new_heads = dict(old.heads)
+    for share, (last, digest, written) in heads.items():
+        new_heads[share] = Head(share, last, digest, written,
+                                head_mac(key, share, last, digest, written))
     await conn.executemany(
         UPSERT_HEAD,
         [
-            (share, last, digest, written, head_mac(key, share, last, digest, written))
-            for share, (last, digest, written) in heads.items()
+            (head.share_id, head.last_id, head.hash, head.written, head.mac)
+            for head in (new_heads[share] for share in heads)
         ],
     )
-    chains = await _scalar(conn, "SELECT count(*) FROM audit_heads")
-    written_all = await _scalar(conn, "SELECT written FROM audit_seal WHERE id = 1") + added
-    await conn.execute(
-        "UPDATE audit_seal SET chains = ?, written = ?, mac = ? WHERE id = 1",
-        (chains, written_all, seal_mac(key, chains, written_all)),
-    )
+    seal = Seal(len(new_heads), old.seal.written + added, None)
+    await write_seal(conn, key, old, SealState(seal, new_heads, old.legacy))
 
 
 _PAGE = (

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dss_addon.errors import StoreError
-from dss_addon.store.audit_chain import Broken, Head, Seal, verify_chain, verify_seal
+from dss_addon.store.audit_chain import Broken, Head, Legacy, Seal, verify_chain, verify_seal
 from dss_addon.store.audit_export import CHECKPOINT_COLUMNS, chain_from_json, checkpoint_from
 from dss_addon.store.audit_rows import CHAIN_COLUMNS, chain_row_from, head_from
 
@@ -80,10 +80,10 @@ def _verify(conn: sqlite3.Connection, key: bytes | None) -> Verdict:
     found = conn.execute("SELECT chains, written, mac FROM audit_seal WHERE id = 1").fetchone()
     seal = None if found is None else Seal(found[0], found[1], found[2])
     breaks: list[Broken] = []
-    seal_break = verify_seal(seal, heads, key)
     unchained = conn.execute(
         "SELECT count(*) FROM audit WHERE hash IS NULL AND id <= ?", (legacy,)
     ).fetchone()[0]
+    seal_break = verify_seal(seal, heads, Legacy(legacy, unchained), key)
     stray = conn.execute(
         "SELECT id, share_id FROM audit WHERE hash IS NULL AND id > ? ORDER BY id LIMIT 1",
         (legacy,),
