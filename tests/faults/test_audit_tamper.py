@@ -217,7 +217,11 @@ async def test_a_fresh_database_is_sealed_and_a_wiped_audit_is_detected(
     code, out = _verify(data_dir, capsys)
     assert (code, out) == (0, "audit chain intact: 0 chains, 0 rows")
     wiped = _copy(data_dir, tmp_path / "wiped")
-    _tamper(wiped, lambda conn: conn.execute("UPDATE audit_seal SET mac = NULL"))
+
+    def unseal(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE audit_seal SET mac = NULL")
+
+    _tamper(wiped, unseal)
     code, out = _verify(wiped, capsys)
     assert code == 1
     assert "the audit seal is missing" in out
