@@ -49,19 +49,46 @@ class Checkpoint:
 
 
 @dataclass(frozen=True, slots=True)
-class Seal:
-    chains: int
-    written: int
-    mac: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
 class Legacy:
     """The rows written before the chain existed: `through` (audit_legacy) and how many of
-    them are left. Not stored in the seal row: the seal's MAC covers them."""
+    them are left."""
 
     through: int
     unchained: int
+
+
+@dataclass(frozen=True, slots=True)
+class Seal:
+    """audit_seal: the MAC, and what it was computed over (kept so that a write can renew it
+    from a few changed heads; verification recomputes all of it from the database)."""
+
+    chains: int
+    written: int
+    mac: bytes | None  # None: never sealed
+    heads: bytes = bytes(32)  # heads_digest() of every head
+    legacy: Legacy = Legacy(0, 0)
+
+
+_MAC_BYTES = 32
+_SEAL_BYTES = 2 * _MAC_BYTES + 16
+
+
+def seal_blob(seal: Seal) -> bytes | None:
+    """The `mac` column: MAC ‖ heads digest ‖ through ‖ unchained (8 bytes each, big-endian)."""
+    if seal.mac is None:
+        return None
+    return (seal.mac + seal.heads + seal.legacy.through.to_bytes(8, "big", signed=True)
+            + seal.legacy.unchained.to_bytes(8, "big", signed=True))
+
+
+def seal_from(chains: int, written: int, blob: bytes | None) -> Seal:
+    if blob is None or len(blob) != _SEAL_BYTES:
+        # A seal from before it covered heads and older rows fails verification like a
+        # forged one (docs/audit.md); None stays "never sealed".
+        return Seal(chains, written, None if blob is None else bytes(blob))
+    through = int.from_bytes(blob[64:72], "big", signed=True)
+    legacy = Legacy(through, int.from_bytes(blob[72:80], "big", signed=True))
+    return Seal(chains, written, bytes(blob[:32]), bytes(blob[32:64]), legacy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,28 +136,49 @@ def checkpoint_mac(
     )
 
 
-def heads_digest(heads: Iterable[tuple[str, int, bytes, int]]) -> bytes:
-    """SHA-256 over every head (share_id, last_id, hash, written), sorted by share_id: the seal
-    covers which heads exist, not only how many (heads from different snapshots show)."""
-    listed = sorted([share, last, digest.hex(), written] for share, last, digest, written in heads)
-    return hashlib.sha256(_dumps(listed)).digest()
+def head_element(key: bytes, head: Head) -> bytes:
+    """A head's share of the heads digest: a MAC under its own label, never stored, so nobody
+    without the key knows it (head.mac, which is stored, cannot stand in for it)."""
+    return _mac(key, "audit-seal-head", [head.share_id, head.last_id, head.hash.hex(),
+                                         head.written])
 
 
-def seal_mac(
-    key: bytes, chains: int, written: int, legacy: Legacy, heads: bytes
-) -> bytes:
+def xor(a: bytes, b: bytes) -> bytes:
+    return (int.from_bytes(a) ^ int.from_bytes(b)).to_bytes(32)
+
+
+def heads_digest(key: bytes, heads: Iterable[Head]) -> bytes:
+    """The XOR of every head's element: which heads exist, in any order, and renewed for one
+    changed head by XORing out its old element and in its new one. The elements are secret,
+    so no set of heads other than the sealed one is known to give the same digest."""
+    digest = bytes(32)
+    for head in heads:
+        digest = xor(digest, head_element(key, head))
+    return digest
+
+
+def seal_mac(key: bytes, chains: int, written: int, legacy: Legacy, heads: bytes) -> bytes:
     """heads: heads_digest() of every head."""
     return _mac(
         key, "audit-seal", [chains, written, legacy.through, legacy.unchained, heads.hex()]
     )
 
 
-def seal_of(key: bytes, written: int, legacy: Legacy, heads: Sequence[Head]) -> bytes:
-    return seal_mac(key, len(heads), written, legacy, heads_digest(map(_head_fields, heads)))
+def first_seal_mac(key: bytes, chains: int, written: int) -> bytes:
+    """The seal of the first chained release: counts only (upgraded at the next start)."""
+    return _mac(key, "audit-seal", [chains, written])
 
 
-def _head_fields(head: Head) -> tuple[str, int, bytes, int]:
-    return head.share_id, head.last_id, head.hash, head.written
+def sealed(key: bytes, chains: int, written: int, legacy: Legacy, heads: bytes) -> Seal:
+    return Seal(chains, written, seal_mac(key, chains, written, legacy, heads), heads, legacy)
+
+
+def seal_holds(seal: Seal, key: bytes) -> bool:
+    """The seal's MAC matches what the seal row says it covers (not yet the database)."""
+    if seal.mac is None:
+        return False
+    expected = seal_mac(key, seal.chains, seal.written, seal.legacy, seal.heads)
+    return hmac.compare_digest(seal.mac, expected)
 
 
 def _macs_equal(key: bytes | None, stored: bytes, expected: bytes) -> bool:
@@ -268,9 +316,12 @@ def verify_seal(
         return Broken(0, "", f"the seal counts {seal.chains} chains with {seal.written} rows,"
                       f" the database holds {len(heads)} with {written}: a chain was removed"
                       " or added")
-    expected = seal_of(key or b"", seal.written, legacy, list(heads.values()))
-    if not _macs_equal(key, seal.mac, expected):
+    if key is None:
+        return None  # without the key, only the counts
+    expected = seal_mac(key, seal.chains, seal.written, legacy, heads_digest(key, heads.values()))
+    if not hmac.compare_digest(seal.mac, expected):
         return Broken(0, "", "the audit seal does not cover these chain heads and"
                       f" {legacy.unchained} older unchained rows up to row {legacy.through}:"
-                      " a head or an older row was changed, added or removed")
+                      " a head or an older row was changed, added or removed, or the seal is"
+                      " not sealed by this device")
     return None

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import aiosqlite
 
 from dss_addon.store.audit_chain import checkpoint_mac
 from dss_addon.store.audit_retention_check import sealable
 from dss_addon.store.audit_rows import CHAIN_COLUMNS, PER_CALL_EVENTS
-from dss_addon.store.audit_seal import read_legacy, read_state, write_seal
+from dss_addon.store.audit_seal import renew_for_legacy
 
 _EVENTS = json.dumps(list(PER_CALL_EVENTS))
 # Never the newest row of the table: ids come from max(id) + 1 and must never be reused.
@@ -102,8 +102,7 @@ async def prune(conn: aiosqlite.Connection, key: bytes, now: int, rules: Retenti
     found = await candidates(conn, now, rules)
     if not found:
         return 0
-    old = await read_state(conn)
-    found = await sealable(conn, key, found, old.heads, old.legacy)
+    found = await sealable(conn, key, found)
     if not found:
         return 0
     ids = json.dumps([row["id"] for row in found])
@@ -112,8 +111,9 @@ async def prune(conn: aiosqlite.Connection, key: bytes, now: int, rules: Retenti
     await conn.execute("DELETE FROM audit_prune_permit")
     for run in runs(found):
         await _checkpoint(conn, key, now, run)
-    if any(row["hash"] is None for row in found):  # the seal counts the older rows left
-        await write_seal(conn, key, old, replace(old, legacy=await read_legacy(conn)))
+    older = sum(1 for row in found if row["hash"] is None)
+    if older:  # the seal counts the rows from before the chain that are left
+        await renew_for_legacy(conn, key, older)
     return len(found)
 
 

@@ -14,13 +14,12 @@ import aiosqlite
 from dss_addon.store.audit_chain import (
     GENESIS,
     Checkpoint,
-    Head,
-    Legacy,
     head_holds,
     verify_span,
 )
 from dss_addon.store.audit_export import CHECKPOINT_COLUMNS, checkpoint_from
-from dss_addon.store.audit_rows import CHAIN_COLUMNS, chain_row_from
+from dss_addon.store.audit_rows import CHAIN_COLUMNS, SELECT_HEAD, chain_row_from
+from dss_addon.store.audit_seal import head_from
 
 log = logging.getLogger(__name__)
 
@@ -55,22 +54,23 @@ async def _all(
 
 async def sealable(
     conn: aiosqlite.Connection, key: bytes, found: Sequence[sqlite3.Row],
-    heads: dict[str, Head], legacy: Legacy,
 ) -> list[sqlite3.Row]:
     """The candidates retention may remove: rows from before the chain (up to the legacy
     marker), and chained rows of shares whose chain holds from the row or checkpoint before
     them, through them, to the row after them or the sealed head. The rest stays."""
+    marker = await _all(conn, "SELECT through FROM audit_legacy WHERE id = 1", ())
+    through = int(marker[0][0]) if marker else 0
     keep: list[sqlite3.Row] = []
     chained: dict[str, list[sqlite3.Row]] = {}
     for row in found:
         if row["hash"] is not None:
             chained.setdefault(row["share_id"], []).append(row)
-        elif row["id"] <= legacy.through:
+        elif row["id"] <= through:
             keep.append(row)
         else:
             log.error("audit retention leaves row %d: it carries no chain hash", row["id"])
     for share_id, rows in chained.items():
-        problem = await _problem(conn, key, share_id, sorted(r["id"] for r in rows), heads)
+        problem = await _problem(conn, key, share_id, sorted(r["id"] for r in rows))
         if problem is None:
             keep.extend(rows)
         else:
@@ -102,8 +102,7 @@ def _checkpoint_start(
 
 
 async def _problem(
-    conn: aiosqlite.Connection, key: bytes, share_id: str, ids: list[int],
-    heads: dict[str, Head],
+    conn: aiosqlite.Connection, key: bytes, share_id: str, ids: list[int]
 ) -> str | None:
     start, problem = await _start(conn, key, share_id, ids[0])
     if problem is not None:
@@ -118,6 +117,7 @@ async def _problem(
     )
     if broken is not None:
         return broken.message
-    if not after and not head_holds(heads.get(share_id), digest, key):
+    head = await _all(conn, SELECT_HEAD, (share_id,))
+    if not after and not head_holds(head_from(head[0]) if head else None, digest, key):
         return "the rows do not end at the chain's sealed head"
     return None

@@ -1,41 +1,44 @@
-"""Reading and rewriting the audit seal inside a caller's write transaction.
+"""Renewing the audit seal inside a caller's write transaction.
 
-The seal's MAC covers the number of chains and of rows ever written, a digest of every head and
-the rows from before the chain (docs/audit.md). It is rewritten only from a state it still
-covers: a head or an older row changed behind the add-on's back is never sealed afresh (the
-stale MAC stays, and `audit verify` names the seal)."""
+The seal's MAC covers the number of chains and of rows ever written, the heads digest (every
+head) and the rows from before the chain (docs/audit.md). A write renews it from what the seal
+row says it covers, changed by the heads it rewrites: O(changed heads), not O(all heads). A
+head or an older row changed behind the add-on's back is thus never sealed afresh: either the
+seal no longer holds (the stale MAC stays) or the renewed digest still differs from the
+database, and `audit verify` names the seal."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import sqlite3
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
 
 import aiosqlite
 
-from dss_addon.store.audit_chain import Head, Legacy, Seal, seal_of, verify_seal
+from dss_addon.store.audit_chain import (
+    Head,
+    Legacy,
+    Seal,
+    first_seal_mac,
+    head_element,
+    heads_digest,
+    seal_blob,
+    seal_from,
+    seal_holds,
+    sealed,
+    xor,
+)
 
 log = logging.getLogger(__name__)
 
-_HEADS = "SELECT share_id, last_id, hash, written, mac FROM audit_heads"
 _SEAL = "SELECT chains, written, mac FROM audit_seal WHERE id = 1"
+_WRITE = "UPDATE audit_seal SET chains = ?, written = ?, mac = ? WHERE id = 1"
 _THROUGH = "SELECT through FROM audit_legacy WHERE id = 1"
-# On the rowid: only the ids up to the marker are read (none in a database that started
-# chained, and fewer as retention removes the older rows).
+# On the rowid: only the ids up to the marker are read, and only when first sealing.
 _UNCHAINED = "SELECT count(*) FROM audit WHERE id <= ? AND hash IS NULL"
-
-
-@dataclass(frozen=True, slots=True)
-class SealState:
-    seal: Seal
-    heads: dict[str, Head]
-    legacy: Legacy
-
-    def holds(self, key: bytes) -> bool:
-        """The seal covers this state, or nothing was ever sealed (a fresh database)."""
-        if self.seal.mac is None:
-            return not self.heads and self.seal.written == 0
-        return verify_seal(self.seal, self.heads, self.legacy, key) is None
+_ANY_HEAD = "SELECT count(*) FROM audit_heads"
+_HEADS = "SELECT share_id, last_id, hash, written, mac FROM audit_heads"
 
 
 async def _one(
@@ -45,6 +48,13 @@ async def _one(
         return await cursor.fetchone()
 
 
+async def read_seal(conn: aiosqlite.Connection) -> Seal:
+    found = await _one(conn, _SEAL)
+    if found is None:
+        return Seal(0, 0, None)
+    return seal_from(int(found[0]), int(found[1]), found[2])
+
+
 async def read_legacy(conn: aiosqlite.Connection) -> Legacy:
     found = await _one(conn, _THROUGH)
     through = 0 if found is None else int(found[0])
@@ -52,42 +62,78 @@ async def read_legacy(conn: aiosqlite.Connection) -> Legacy:
     return Legacy(through, 0 if counted is None else int(counted[0]))
 
 
-async def read_state(conn: aiosqlite.Connection) -> SealState:
-    async with conn.execute(_HEADS) as cursor:
-        heads = {
-            row[0]: Head(row[0], row[1], bytes(row[2]), row[3], bytes(row[4]))
-            for row in await cursor.fetchall()
-        }
-    found = await _one(conn, _SEAL)
-    if found is None:
-        seal = Seal(0, 0, None)
-    else:
-        mac = found[2]
-        seal = Seal(int(found[0]), int(found[1]), None if mac is None else bytes(mac))
-    return SealState(seal, heads, await read_legacy(conn))
+def head_from(row: sqlite3.Row) -> Head:
+    return Head(row[0], row[1], bytes(row[2]), row[3], bytes(row[4]))
 
 
-async def write_seal(
-    conn: aiosqlite.Connection, key: bytes, old: SealState, new: SealState
+def _never_sealed(seal: Seal) -> bool:
+    return seal.mac is None and seal.chains == 0 and seal.written == 0
+
+
+async def _base(conn: aiosqlite.Connection, key: bytes, seal: Seal) -> Seal | None:
+    """What to renew from: the seal when it holds, a first seal of a fresh database (no
+    heads yet, the older rows counted now), or None (it does not hold: left stale)."""
+    if _never_sealed(seal):
+        heads = await _one(conn, _ANY_HEAD)
+        if heads is not None and int(heads[0]) == 0:
+            return sealed(key, 0, 0, await read_legacy(conn), bytes(32))
+    elif seal_holds(seal, key):
+        return seal
+    log.error("the audit seal does not hold (changed outside the add-on?); it is not renewed:"
+              " run `dss-addon audit verify`")
+    return None
+
+
+async def _write(conn: aiosqlite.Connection, seal: Seal) -> None:
+    await conn.execute(_WRITE, (seal.chains, seal.written, seal_blob(seal)))
+
+
+async def renew_for_heads(
+    conn: aiosqlite.Connection, key: bytes, changed: Sequence[tuple[Head | None, Head]],
+    *, added: int,
 ) -> None:
-    """new: the state after the caller's change (its seal's counts, heads and legacy rows)."""
-    if old.holds(key):
-        mac: bytes | None = seal_of(key, new.seal.written, new.legacy, list(new.heads.values()))
-    else:
-        log.error("the audit seal does not cover the database any more (changed outside the"
-                  " add-on?); it is not renewed: run `dss-addon audit verify`")
-        mac = old.seal.mac
-    await conn.execute(
-        "UPDATE audit_seal SET chains = ?, written = ?, mac = ? WHERE id = 1",
-        (len(new.heads), new.seal.written, mac),
-    )
+    """changed: (head before, head after) of each chain written to (None: a new chain)."""
+    seal = await read_seal(conn)
+    chains = seal.chains + sum(1 for before, _ in changed if before is None)
+    written = seal.written + added
+    base = await _base(conn, key, seal)
+    if base is None:
+        await conn.execute(_WRITE, (chains, written, seal_blob(seal)))
+        return
+    digest = base.heads
+    for before, after in changed:
+        if before is not None:
+            digest = xor(digest, head_element(key, before))
+        digest = xor(digest, head_element(key, after))
+    await _write(conn, sealed(key, chains, written, base.legacy, digest))
+
+
+async def renew_for_legacy(conn: aiosqlite.Connection, key: bytes, removed: int) -> None:
+    """Retention removed `removed` rows from before the chain."""
+    base = await _base(conn, key, await read_seal(conn))
+    if base is not None:
+        legacy = Legacy(base.legacy.through, base.legacy.unchained - removed)
+        await _write(conn, sealed(key, base.chains, base.written, legacy, base.heads))
 
 
 async def seal_audit(conn: aiosqlite.Connection, key: bytes) -> bool:
     """At start: a database never sealed (just migrated) gets its first seal, covering the
-    rows from before the chain. True when it wrote one."""
-    state = await read_state(conn)
-    if state.seal.mac is not None or not state.holds(key):
+    rows from before the chain; a seal of the first chained release (counts only) that still
+    holds is renewed over every head. True when it wrote one."""
+    seal = await read_seal(conn)
+    if _never_sealed(seal):
+        base = await _base(conn, key, seal)
+        if base is not None:
+            await _write(conn, base)
+        return base is not None
+    if seal.mac is None or len(seal.mac) != len(first_seal_mac(key, 0, 0)) or seal_holds(
+        seal, key
+    ) or not hmac.compare_digest(seal.mac, first_seal_mac(key, seal.chains, seal.written)):
         return False
-    await write_seal(conn, key, state, replace(state, seal=Seal(0, 0, None)))
+    async with conn.execute(_HEADS) as cursor:
+        heads = [head_from(row) for row in await cursor.fetchall()]
+    if (len(heads), sum(h.written for h in heads)) != (seal.chains, seal.written):
+        return False
+    digest = heads_digest(key, heads)
+    await _write(conn, sealed(key, seal.chains, seal.written, await read_legacy(conn), digest))
     return True

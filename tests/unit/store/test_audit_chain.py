@@ -17,14 +17,19 @@ from dss_addon.store.audit_chain import (
     Legacy,
     Seal,
     checkpoint_mac,
+    head_element,
     head_holds,
     head_mac,
     heads_digest,
     row_hash,
-    seal_of,
+    seal_blob,
+    seal_from,
+    seal_holds,
+    sealed,
     verify_chain,
     verify_seal,
     verify_span,
+    xor,
 )
 from dss_addon.store.audit_export import chain_from_json, chain_json
 
@@ -103,7 +108,7 @@ def test_a_forged_head_passes_only_without_the_key() -> None:
 
 def _sealed(heads: dict[str, Head], legacy: Legacy) -> Seal:
     written = sum(head.written for head in heads.values())
-    return Seal(len(heads), written, seal_of(KEY, written, legacy, list(heads.values())))
+    return sealed(KEY, len(heads), written, legacy, heads_digest(KEY, heads.values()))
 
 
 def test_the_seal_covers_which_heads_and_the_rows_before_the_chain() -> None:
@@ -132,10 +137,25 @@ def test_a_seal_never_written_is_missing() -> None:
     assert "missing" in broken.message
 
 
-def test_the_heads_digest_does_not_depend_on_their_order() -> None:
-    one = [("a", 1, b"x" * 32, 1), ("b", 2, b"y" * 32, 2)]
-    assert heads_digest(one) == heads_digest(reversed(one))
-    assert heads_digest(one) != heads_digest([("a", 1, b"x" * 32, 1), ("b", 2, b"y" * 32, 3)])
+def test_the_heads_digest_is_renewed_head_by_head_in_any_order() -> None:
+    _, a = _chain(3, "a")
+    _, b = _chain(2, "b")
+    _, a2 = _chain(4, "a")
+    assert heads_digest(KEY, [a, b]) == heads_digest(KEY, [b, a])
+    renewed = xor(xor(heads_digest(KEY, [a, b]), head_element(KEY, a)), head_element(KEY, a2))
+    assert renewed == heads_digest(KEY, [a2, b])
+    assert renewed != heads_digest(KEY, [a, b])
+    assert heads_digest(KEY, [a, b]) != heads_digest(b"o" * 32, [a, b])  # keyed
+
+
+def test_a_seal_round_trips_through_its_column() -> None:
+    seal = _sealed({}, Legacy(through=12, unchained=3))
+    stored = seal_from(seal.chains, seal.written, seal_blob(seal))
+    assert stored == seal
+    assert seal_holds(stored, KEY)
+    assert not seal_holds(replace(stored, legacy=Legacy(13, 3)), KEY)
+    assert not seal_holds(seal_from(0, 0, b"x" * 32), KEY)  # a first-release seal
+    assert seal_from(0, 0, None).mac is None
 
 
 def test_a_span_is_checked_from_what_comes_before_it() -> None:
