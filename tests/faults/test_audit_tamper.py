@@ -17,9 +17,10 @@ import pytest
 from dss_addon.__main__ import main
 from dss_addon.shares.audit import AuditEntry, AuditEvent
 from dss_addon.store import open_store
-from dss_addon.store.audit_chain import canonical
+from dss_addon.store.audit_chain import canonical, first_seal_mac
 from dss_addon.store.audit_export import chain_json
 from dss_addon.store.audit_rows import chain_row_from
+from dss_addon.store.audit_verify import audit_key
 from tests.support.clock import FakeClock
 from tests.support.shares import OWNER, open_service, share_request
 
@@ -254,3 +255,19 @@ async def test_a_head_swapped_in_from_an_older_copy_is_not_resealed_by_later_row
     code, out = _verify(data_dir, capsys)
     assert code == 1, out
     assert out.startswith("audit chain BROKEN at audit: "), out
+
+
+async def test_a_seal_of_the_first_chained_release_is_renewed_at_the_next_start(
+    pristine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = _copy(pristine, tmp_path)
+    key = audit_key(data_dir, create=False)
+    with closing(sqlite3.connect(data_dir / "addon.db")) as conn, conn:
+        chains, written = conn.execute("SELECT chains, written FROM audit_seal").fetchone()
+        conn.execute("UPDATE audit_seal SET mac = ?", (first_seal_mac(key, chains, written),))
+    code, out = _verify(data_dir, capsys)
+    assert code == 1  # the old seal does not cover the heads
+    async with open_store(data_dir / "addon.db", FakeClock()):
+        pass
+    code, out = _verify(data_dir, capsys)
+    assert (code, out) == (0, "audit chain intact: 2 chains, 12 rows")
