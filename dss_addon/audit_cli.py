@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dss_addon.errors import StoreError
 from dss_addon.store.audit_verify import audit_key, verify_database, verify_export
+from dss_addon.web.log_escape import escape_control
 
 DB_FILE = "addon.db"  # as in runtime.py, which this command does not import (no server)
 EXIT_BROKEN = 1
@@ -44,7 +45,9 @@ def audit_command(argv: Sequence[str]) -> int:
                 raise StoreError(f"no database at {db}")
             verdict = verify_database(db, audit_key(data_dir, create=False))
     except StoreError as err:
-        print(f"dss-addon audit verify: {err.message}", file=sys.stderr)
+        print(f"dss-addon audit verify: {escape_control(err.message)}", file=sys.stderr)
         return EXIT_USAGE
-    print(verdict.line())
+    # The verdict quotes database text (share ids): a forger's control characters must not
+    # redraw the line on the owner's terminal.
+    print(escape_control(verdict.line()))
     return EXIT_BROKEN if verdict.broken is not None else 0

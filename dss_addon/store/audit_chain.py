@@ -49,10 +49,46 @@ class Checkpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Legacy:
+    """The rows written before the chain existed: `through` (audit_legacy) and how many of
+    them are left."""
+
+    through: int
+    unchained: int
+
+
+@dataclass(frozen=True, slots=True)
 class Seal:
+    """audit_seal: the MAC, and what it was computed over (kept so that a write can renew it
+    from a few changed heads; verification recomputes all of it from the database)."""
+
     chains: int
     written: int
-    mac: bytes | None
+    mac: bytes | None  # None: never sealed
+    heads: bytes = bytes(32)  # heads_digest() of every head
+    legacy: Legacy = Legacy(0, 0)
+
+
+_MAC_BYTES = 32
+_SEAL_BYTES = 2 * _MAC_BYTES + 16
+
+
+def seal_blob(seal: Seal) -> bytes | None:
+    """The `mac` column: MAC ‖ heads digest ‖ through ‖ unchained (8 bytes each, big-endian)."""
+    if seal.mac is None:
+        return None
+    return (seal.mac + seal.heads + seal.legacy.through.to_bytes(8, "big", signed=True)
+            + seal.legacy.unchained.to_bytes(8, "big", signed=True))
+
+
+def seal_from(chains: int, written: int, blob: bytes | None) -> Seal:
+    if blob is None or len(blob) != _SEAL_BYTES:
+        # A seal from before it covered heads and older rows fails verification like a
+        # forged one (docs/audit.md); None stays "never sealed".
+        return Seal(chains, written, None if blob is None else bytes(blob))
+    through = int.from_bytes(blob[64:72], "big", signed=True)
+    legacy = Legacy(through, int.from_bytes(blob[72:80], "big", signed=True))
+    return Seal(chains, written, bytes(blob[:32]), bytes(blob[32:64]), legacy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +136,49 @@ def checkpoint_mac(
     )
 
 
-def seal_mac(key: bytes, chains: int, written: int) -> bytes:
+def head_element(key: bytes, head: Head) -> bytes:
+    """A head's share of the heads digest: a MAC under its own label, never stored, so nobody
+    without the key knows it (head.mac, which is stored, cannot stand in for it)."""
+    return _mac(key, "audit-seal-head", [head.share_id, head.last_id, head.hash.hex(),
+                                         head.written])
+
+
+def xor(a: bytes, b: bytes) -> bytes:
+    return (int.from_bytes(a) ^ int.from_bytes(b)).to_bytes(32)
+
+
+def heads_digest(key: bytes, heads: Iterable[Head]) -> bytes:
+    """The XOR of every head's element: which heads exist, in any order, and renewed for one
+    changed head by XORing out its old element and in its new one. The elements are secret,
+    so no set of heads other than the sealed one is known to give the same digest."""
+    digest = bytes(32)
+    for head in heads:
+        digest = xor(digest, head_element(key, head))
+    return digest
+
+
+def seal_mac(key: bytes, chains: int, written: int, legacy: Legacy, heads: bytes) -> bytes:
+    """heads: heads_digest() of every head."""
+    return _mac(
+        key, "audit-seal", [chains, written, legacy.through, legacy.unchained, heads.hex()]
+    )
+
+
+def first_seal_mac(key: bytes, chains: int, written: int) -> bytes:
+    """The seal of the first chained release: counts only (upgraded at the next start)."""
     return _mac(key, "audit-seal", [chains, written])
+
+
+def sealed(key: bytes, chains: int, written: int, legacy: Legacy, heads: bytes) -> Seal:
+    return Seal(chains, written, seal_mac(key, chains, written, legacy, heads), heads, legacy)
+
+
+def seal_holds(seal: Seal, key: bytes) -> bool:
+    """The seal's MAC matches what the seal row says it covers (not yet the database)."""
+    if seal.mac is None:
+        return False
+    expected = seal_mac(key, seal.chains, seal.written, seal.legacy, seal.heads)
+    return hmac.compare_digest(seal.mac, expected)
 
 
 def _macs_equal(key: bytes | None, stored: bytes, expected: bytes) -> bool:
@@ -167,6 +244,25 @@ class _Walk:
         return None
 
 
+def _feed(
+    walk: _Walk, rows: Iterable[ChainRow], checkpoints: Sequence[Checkpoint]
+) -> Broken | None:
+    pending = sorted(checkpoints, key=lambda cp: cp.first_id)
+    for row in rows:
+        while pending and pending[0].first_id < row.id:
+            broken = walk.checkpoint(pending.pop(0))
+            if broken is not None:
+                return broken
+        broken = walk.row(row)
+        if broken is not None:
+            return broken
+    for cp in pending:
+        broken = walk.checkpoint(cp)
+        if broken is not None:
+            return broken
+    return None
+
+
 def verify_chain(
     share_id: str,
     rows: Iterable[ChainRow],
@@ -177,36 +273,55 @@ def verify_chain(
     """(rows checked, first break). rows: the chained rows of one share in id order.
     key None: the MACs are not checked (a third party without the device key)."""
     walk = _Walk(share_id, key)
-    pending = sorted(checkpoints, key=lambda cp: cp.first_id)
-    for row in rows:
-        while pending and pending[0].first_id < row.id:
-            broken = walk.checkpoint(pending.pop(0))
-            if broken is not None:
-                return walk.checked, broken
-        broken = walk.row(row)
-        if broken is not None:
-            return walk.checked, broken
-    for cp in pending:
-        broken = walk.checkpoint(cp)
-        if broken is not None:
-            return walk.checked, broken
+    broken = _feed(walk, rows, checkpoints)
+    if broken is not None:
+        return walk.checked, broken
     return walk.checked, walk.end(head)
 
 
-def verify_seal(seal: Seal | None, heads: Mapping[str, Head], key: bytes | None) -> Broken | None:
-    """The seal counts the chains and every row ever written: a chain removed with its head
-    shows here."""
-    if seal is None:
+def verify_span(
+    share_id: str,
+    start: tuple[int, bytes],
+    rows: Iterable[ChainRow],
+    checkpoints: Sequence[Checkpoint],
+    key: bytes,
+) -> tuple[bytes, Broken | None]:
+    """A stretch of one chain: rows and checkpoints that follow `start` (the id and hash of
+    what comes before them: a row, a checkpoint's end, or (0, GENESIS)). Returns the running
+    hash after them and the first break (retention checks what it removes this way)."""
+    walk = _Walk(share_id, key, current=start[1], last_id=start[0])
+    broken = _feed(walk, rows, checkpoints)
+    return walk.current, broken
+
+
+def head_holds(head: Head | None, digest: bytes, key: bytes) -> bool:
+    """The sealed head of a chain ends at `digest`."""
+    if head is None:
+        return False
+    expected = head_mac(key, head.share_id, head.last_id, head.hash, head.written)
+    return hmac.compare_digest(head.mac, expected) and head.hash == digest
+
+
+def verify_seal(
+    seal: Seal | None, heads: Mapping[str, Head], legacy: Legacy, key: bytes | None
+) -> Broken | None:
+    """The seal counts the chains and every row ever written, and covers every head and the
+    rows before the chain: a chain removed with its head, a head from another snapshot, or
+    rows added below a raised legacy marker show here. A seal without a MAC was never written
+    (the add-on writes it at its first start): nothing it should cover can be trusted."""
+    if seal is None or seal.mac is None:
         return Broken(0, "", "the audit seal is missing")
-    if seal.mac is None:
-        if heads:
-            return Broken(0, "", "the audit seal is missing")
-        return None
-    if not _macs_equal(key, seal.mac, seal_mac(key or b"", seal.chains, seal.written)):
-        return Broken(0, "", "the audit seal is not sealed by this device")
     written = sum(head.written for head in heads.values())
     if seal.chains != len(heads) or seal.written != written:
         return Broken(0, "", f"the seal counts {seal.chains} chains with {seal.written} rows,"
                       f" the database holds {len(heads)} with {written}: a chain was removed"
                       " or added")
+    if key is None:
+        return None  # without the key, only the counts
+    expected = seal_mac(key, seal.chains, seal.written, legacy, heads_digest(key, heads.values()))
+    if not hmac.compare_digest(seal.mac, expected):
+        return Broken(0, "", "the audit seal does not cover these chain heads and"
+                      f" {legacy.unchained} older unchained rows up to row {legacy.through}:"
+                      " a head or an older row was changed, added or removed, or the seal is"
+                      " not sealed by this device")
     return None

@@ -8,7 +8,8 @@ import sqlite3
 import aiosqlite
 
 from dss_addon.store.audit_chain import ChainRow, Checkpoint, Head
-from dss_addon.store.audit_rows import CHAIN_COLUMNS, SELECT_HEAD, chain_row_from, head_from
+from dss_addon.store.audit_rows import CHAIN_COLUMNS, SELECT_HEAD, chain_row_from
+from dss_addon.store.audit_seal import head_from
 
 JsonObject = dict[str, object]
 FORMAT = "dss-share-audit-chain/1"

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 import aiosqlite
 
 from dss_addon.store.audit_chain import checkpoint_mac
-from dss_addon.store.audit_rows import PER_CALL_EVENTS
+from dss_addon.store.audit_retention_check import sealable
+from dss_addon.store.audit_rows import CHAIN_COLUMNS, PER_CALL_EVENTS
+from dss_addon.store.audit_seal import renew_for_legacy
 
 _EVENTS = json.dumps(list(PER_CALL_EVENTS))
 # Never the newest row of the table: ids come from max(id) + 1 and must never be reused.
 _BY_AGE = (
-    "SELECT id, share_id, prev, hash FROM audit WHERE at < ?"
+    f"SELECT {CHAIN_COLUMNS} FROM audit WHERE at < ?"  # noqa: S608
     " AND event IN (SELECT value FROM json_each(?)) AND id < (SELECT max(id) FROM audit)"
     " ORDER BY at, id LIMIT ?"
 )
@@ -26,12 +28,13 @@ _CAP_BOUNDARY = (
     " ORDER BY id DESC LIMIT 1 OFFSET ?"
 )
 _BY_CAP = (
-    "SELECT id, share_id, prev, hash FROM audit WHERE share_id = ? AND id <= ?"
+    f"SELECT {CHAIN_COLUMNS} FROM audit WHERE share_id = ? AND id <= ?"  # noqa: S608
     " AND event IN (SELECT value FROM json_each(?)) AND id < (SELECT max(id) FROM audit)"
     " ORDER BY id LIMIT ?"
 )
 _FOLLOWS = (
     "SELECT id, first_id, count, before FROM audit_checkpoints WHERE share_id = ? AND after = ?"
+    " AND last_id < ?"
 )
 
 
@@ -94,8 +97,12 @@ def runs(found: list[sqlite3.Row]) -> list[_Run]:
 
 
 async def prune(conn: aiosqlite.Connection, key: bytes, now: int, rules: Retention) -> int:
-    """One batch inside the caller's write transaction; returns the number of rows removed."""
+    """One batch inside the caller's write transaction; returns the number of rows removed.
+    Only rows whose chain holds around them are removed and sealed (audit_retention_check)."""
     found = await candidates(conn, now, rules)
+    if not found:
+        return 0
+    found = await sealable(conn, key, found)
     if not found:
         return 0
     ids = json.dumps([row["id"] for row in found])
@@ -104,12 +111,15 @@ async def prune(conn: aiosqlite.Connection, key: bytes, now: int, rules: Retenti
     await conn.execute("DELETE FROM audit_prune_permit")
     for run in runs(found):
         await _checkpoint(conn, key, now, run)
+    older = sum(1 for row in found if row["hash"] is None)
+    if older:  # the seal counts the rows from before the chain that are left
+        await renew_for_legacy(conn, key, older)
     return len(found)
 
 
 async def _checkpoint(conn: aiosqlite.Connection, key: bytes, now: int, run: _Run) -> None:
     """A run that continues an earlier checkpoint extends it: one row per kept gap."""
-    earlier = await _rows(conn, _FOLLOWS, (run.share_id, run.before))
+    earlier = await _rows(conn, _FOLLOWS, (run.share_id, run.before, run.first_id))
     if earlier:
         cp_id, first_id, count, before = earlier[0]
         run = _Run(run.share_id, first_id, run.last_id, count + run.count, bytes(before), run.after)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import aiosqlite
 
 from dss_addon.shares.audit import AuditEntry
-from dss_addon.store.audit_chain import GENESIS, ChainRow, Head, head_mac, row_hash, seal_mac
+from dss_addon.store.audit_chain import GENESIS, ChainRow, Head, head_mac, row_hash
+from dss_addon.store.audit_seal import head_from, renew_for_heads
 from dss_addon.store.rows import AUDIT_COLUMNS, audit_from_row, to_ts
 
 CHAIN_COLUMNS = f"id, {AUDIT_COLUMNS}, prev, hash"
@@ -53,10 +54,6 @@ def chain_row_from(row: sqlite3.Row) -> ChainRow:
     )
 
 
-def head_from(row: sqlite3.Row) -> Head:
-    return Head(row[0], row[1], bytes(row[2]), row[3], bytes(row[4]))
-
-
 def _params(row: ChainRow, digest: bytes) -> tuple[object, ...]:
     allowed = None if row.allowed is None else int(row.allowed)
     return (
@@ -80,12 +77,14 @@ async def append_audit(
     if not batch:
         return
     next_id = await _scalar(conn, "SELECT max(id) FROM audit") + 1
+    before: dict[str, Head | None] = {}
     heads: dict[str, tuple[int, bytes, int]] = {}  # share -> (last id, hash, written)
     params: list[tuple[object, ...]] = []
     for entry in batch:
         if entry.share_id not in heads:
             async with conn.execute(SELECT_HEAD, (entry.share_id,)) as cursor:
                 found = await cursor.fetchone()
+            before[entry.share_id] = None if found is None else head_from(found)
             heads[entry.share_id] = (0, GENESIS, 0) if found is None else (
                 found[1], bytes(found[2]), found[3]
             )
@@ -96,25 +95,22 @@ async def append_audit(
         heads[entry.share_id] = (next_id, digest, written + 1)
         next_id += 1
     await conn.executemany(INSERT_CHAINED, params)
-    await write_heads(conn, heads, key, added=len(batch))
+    await write_heads(conn, before, heads, key, added=len(batch))
 
 
 async def write_heads(
-    conn: aiosqlite.Connection, heads: dict[str, tuple[int, bytes, int]], key: bytes,
-    *, added: int,
+    conn: aiosqlite.Connection, before: dict[str, Head | None],
+    heads: dict[str, tuple[int, bytes, int]], key: bytes, *, added: int,
 ) -> None:
+    """Writes the changed heads and renews the seal over them (audit_seal.py)."""
+    after = [
+        Head(share, last, digest, written, head_mac(key, share, last, digest, written))
+        for share, (last, digest, written) in heads.items()
+    ]
+    # The seal first: a first seal looks for heads that existed before it.
+    await renew_for_heads(conn, key, [(before[h.share_id], h) for h in after], added=added)
     await conn.executemany(
-        UPSERT_HEAD,
-        [
-            (share, last, digest, written, head_mac(key, share, last, digest, written))
-            for share, (last, digest, written) in heads.items()
-        ],
-    )
-    chains = await _scalar(conn, "SELECT count(*) FROM audit_heads")
-    written_all = await _scalar(conn, "SELECT written FROM audit_seal WHERE id = 1") + added
-    await conn.execute(
-        "UPDATE audit_seal SET chains = ?, written = ?, mac = ? WHERE id = 1",
-        (chains, written_all, seal_mac(key, chains, written_all)),
+        UPSERT_HEAD, [(h.share_id, h.last_id, h.hash, h.written, h.mac) for h in after]
     )
 
 

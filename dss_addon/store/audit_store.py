@@ -15,6 +15,7 @@ from dss_addon.store.audit_chain import ChainRow, Checkpoint, Head
 from dss_addon.store.audit_export import read_chain
 from dss_addon.store.audit_retention import Retention, prune
 from dss_addon.store.audit_rows import AuditPage, audit_page, audit_since
+from dss_addon.store.audit_seal import seal_audit
 from dss_addon.store.db import Database
 from dss_addon.store.rows import AUDIT_COLUMNS, audit_from_row, bounded, to_ts
 
@@ -23,7 +24,6 @@ AUDIT_TEXT_MAX = 500  # bounds a row whatever a caller passes as call or reason
 RETENTION_INTERVAL = 600.0  # seconds between retention passes while nothing is left to do
 RETENTION_BATCHES = 2000  # per pass at most; the next pass goes on
 RETENTION_PAUSE = 0.05  # seconds between two batches of one pass: requests get their turn
-
 
 
 class AuditStore(Database):
@@ -96,6 +96,12 @@ class AuditStore(Database):
         async with self._transaction(write=False) as conn:
             return await read_chain(conn, share_id)
 
+    async def seal_audit(self) -> None:
+        """The first seal of a database just migrated to the chain (audit_seal.py)."""
+        async with self._transaction(affects_access=False) as conn:
+            if await seal_audit(conn, self._audit_key):
+                log.info("audit seal written")
+
     async def prune_audit(self) -> int:
         """One retention batch; returns the number of rows removed (0: nothing is due)."""
         now = to_ts(self.clock.now())
@@ -110,12 +116,24 @@ class RetentionTask:
     def __init__(self, store: AuditStore) -> None:
         self._store = store
         self._task: asyncio.Task[None] | None = None
+        self._seal: asyncio.Task[None] | None = None
 
     def start(self) -> None:
+        """Seals a database that was never sealed, then runs the passes."""
+        loop = asyncio.get_running_loop()
+        if self._seal is None:
+            self._seal = loop.create_task(self._store.seal_audit(), name="audit-seal")
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="audit-prune")
+            self._task = loop.create_task(self._run(), name="audit-prune")
 
     async def stop(self) -> None:
+        if self._seal is not None:
+            # Awaited, never cancelled: a store opened and closed at once is sealed too.
+            try:
+                await self._seal
+            except StoreError:
+                log.exception("the audit seal could not be written; trying at the next start")
+            self._seal = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -11,9 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dss_addon.errors import StoreError
-from dss_addon.store.audit_chain import Broken, Head, Seal, verify_chain, verify_seal
+from dss_addon.store.audit_chain import (
+    Broken,
+    Head,
+    Legacy,
+    seal_from,
+    verify_chain,
+    verify_seal,
+)
 from dss_addon.store.audit_export import CHECKPOINT_COLUMNS, chain_from_json, checkpoint_from
-from dss_addon.store.audit_rows import CHAIN_COLUMNS, chain_row_from, head_from
+from dss_addon.store.audit_rows import CHAIN_COLUMNS, chain_row_from
+from dss_addon.store.audit_seal import head_from
 
 AUDIT_KEY_FILE = Path("keys") / "audit.key"
 FIRST_CHAINED_VERSION = 3  # the schema version of migration 0003_audit_chain
@@ -78,12 +86,12 @@ def _verify(conn: sqlite3.Connection, key: bytes | None) -> Verdict:
     legacy = 0 if through is None else int(through[0])
     heads = {h.share_id: h for h in map(head_from, conn.execute("SELECT * FROM audit_heads"))}
     found = conn.execute("SELECT chains, written, mac FROM audit_seal WHERE id = 1").fetchone()
-    seal = None if found is None else Seal(found[0], found[1], found[2])
+    seal = None if found is None else seal_from(found[0], found[1], found[2])
     breaks: list[Broken] = []
-    seal_break = verify_seal(seal, heads, key)
     unchained = conn.execute(
         "SELECT count(*) FROM audit WHERE hash IS NULL AND id <= ?", (legacy,)
     ).fetchone()[0]
+    seal_break = verify_seal(seal, heads, Legacy(legacy, unchained), key)
     stray = conn.execute(
         "SELECT id, share_id FROM audit WHERE hash IS NULL AND id > ? ORDER BY id LIMIT 1",
         (legacy,),

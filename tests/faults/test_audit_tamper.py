@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from dss_addon.__main__ import main
-from dss_addon.shares.audit import AuditEvent
+from dss_addon.shares.audit import AuditEntry, AuditEvent
 from dss_addon.store import open_store
-from dss_addon.store.audit_chain import canonical
+from dss_addon.store.audit_chain import canonical, first_seal_mac
 from dss_addon.store.audit_export import chain_json
 from dss_addon.store.audit_rows import chain_row_from
+from dss_addon.store.audit_verify import audit_key
 from tests.support.clock import FakeClock
 from tests.support.shares import OWNER, open_service, share_request
 
@@ -206,3 +207,67 @@ async def test_an_export_verifies_on_the_command_line_with_and_without_the_key(
         main(["audit", "verify", "--export", str(path)])
     assert exit_info.value.code == 1
     assert "does not follow" in capsys.readouterr().out
+
+
+async def test_a_fresh_database_is_sealed_and_a_wiped_audit_is_detected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "data"
+    async with open_store(data_dir / "addon.db", FakeClock()):
+        pass  # opened and closed at once: sealed all the same
+    code, out = _verify(data_dir, capsys)
+    assert (code, out) == (0, "audit chain intact: 0 chains, 0 rows")
+    wiped = _copy(data_dir, tmp_path / "wiped")
+
+    def unseal(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE audit_seal SET mac = NULL")
+
+    _tamper(wiped, unseal)
+    code, out = _verify(wiped, capsys)
+    assert code == 1
+    assert "the audit seal is missing" in out
+
+
+async def test_a_head_swapped_in_from_an_older_copy_is_not_resealed_by_later_rows(
+    pristine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    older = _copy(pristine, tmp_path / "older")
+    data_dir = _copy(pristine, tmp_path)
+    clock = FakeClock()
+    async with open_store(data_dir / "addon.db", clock) as store:
+        share_id = (await store.shares())[0].id
+        store.audit(AuditEntry(share_id, clock.now(), AuditEvent.CALL, call="zone/x"))
+        await store.flush()
+    with closing(sqlite3.connect(older / "addon.db")) as conn:
+        old_head = conn.execute("SELECT * FROM audit_heads WHERE share_id = ?",
+                                (share_id,)).fetchone()
+
+    def swap(conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM audit WHERE share_id = ? AND id > ?", (share_id, old_head[1]))
+        conn.execute("DELETE FROM audit_heads WHERE share_id = ?", (share_id,))
+        conn.execute("INSERT INTO audit_heads VALUES (?, ?, ?, ?, ?)", tuple(old_head))
+
+    _tamper(data_dir, swap)
+    async with open_store(data_dir / "addon.db", clock) as store:
+        for n in range(3):  # the add-on goes on writing: the seal must not follow the forgery
+            store.audit(AuditEntry(share_id, clock.now(), AuditEvent.CALL, call=f"zone/{n}"))
+        await store.flush()
+    code, out = _verify(data_dir, capsys)
+    assert code == 1, out
+    assert out.startswith("audit chain BROKEN at audit: "), out
+
+
+async def test_a_seal_of_the_first_chained_release_is_renewed_at_the_next_start(
+    pristine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = _copy(pristine, tmp_path)
+    key = audit_key(data_dir, create=False)
+    with closing(sqlite3.connect(data_dir / "addon.db")) as conn, conn:
+        chains, written = conn.execute("SELECT chains, written FROM audit_seal").fetchone()
+        conn.execute("UPDATE audit_seal SET mac = ?", (first_seal_mac(key, chains, written),))
+    code, out = _verify(data_dir, capsys)
+    assert code == 1  # the old seal does not cover the heads
+    async with open_store(data_dir / "addon.db", FakeClock()):
+        pass
+    code, out = _verify(data_dir, capsys)
+    assert (code, out) == (0, "audit chain intact: 2 chains, 12 rows")

@@ -62,12 +62,7 @@ async def _two_shares(data_dir: Path, clock: FakeClock) -> tuple[str, str]:
     return a.share.id, b.share.id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit_legacy.through is not sealed: with DB write access, raising it lets forged"
-    " unchained rows be inserted into a database that never had legacy rows; verify still says"
-    " intact and the owner reads the forged rows as the share's audit",
-)
+# Fixed: the seal's MAC covers audit_legacy.through and the number of unchained rows.
 async def test_forged_rows_hide_behind_an_unsealed_legacy_marker(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -97,12 +92,7 @@ async def test_forged_rows_hide_behind_an_unsealed_legacy_marker(
     assert code == 1, out  # ... so verify must not call the audit intact
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the seal MACs only (chains, rows written), not which heads: a share's old head"
-    " from one snapshot and the seal from a later one cut off that share's newest rows while"
-    " other shares keep theirs (a state that never existed), and verify says intact",
-)
+# Fixed: the seal's MAC covers a digest of every head.
 async def test_heads_and_seals_from_different_snapshots_cut_off_one_share(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -155,11 +145,7 @@ def _terminal(text: str) -> str:
     return shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`audit verify` prints the share id from the database unescaped: a forger's share id"
-    " with CR and terminal escapes makes a BROKEN verdict read 'audit chain intact' on screen",
-)
+# Fixed: `audit verify` escapes control characters in what it prints.
 async def test_verify_output_cannot_be_forged_through_a_share_id(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -182,12 +168,7 @@ async def test_verify_output_cannot_be_forged_through_a_share_id(
     assert "\x1b" not in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retention MACs checkpoints over whatever prev/hash the rows carry, without checking"
-    " them: an owner action relabelled as an old per-call row (DB write, no key) is removed by"
-    " the add-on itself under a valid checkpoint, and verify says intact",
-)
+# Fixed: retention checks each row's hash and links before it seals a checkpoint.
 async def test_retention_seals_a_checkpoint_for_a_row_the_forger_relabelled(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -216,12 +197,7 @@ async def test_retention_seals_a_checkpoint_for_a_row_the_forger_relabelled(
     assert code == 1, out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retention as a MAC oracle: a forged row bridging an edited row's new hash to its"
-    " neighbour's old one is sealed by retention's checkpoint; any row's content can be"
-    " rewritten (its neighbour shows as pruned) and verify says intact",
-)
+# Fixed: retention seals a run only if the next kept row (or the head) follows it.
 async def test_retention_oracle_lets_a_forger_rewrite_a_row(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -180,3 +180,46 @@ async def test_a_retention_pass_works_through_the_backlog_batch_by_batch(tmp_pat
         await RetentionTask(store).run_pass()
     assert _events(db) == [("a", "revoked")]
     _intact(tmp_path)
+
+
+async def test_retention_leaves_an_edited_chain_and_prunes_the_others(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "addon.db"
+    async with open_store(db, clock, retention=RULES) as store:
+        for n in range(2):
+            _row(store, "a", "call", n)
+            _row(store, "b", "call", n)
+        _row(store, "a", "revoked")
+        _row(store, "b", "revoked")
+        await store.flush()
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DROP TRIGGER audit_no_update")
+        conn.execute("UPDATE audit SET call = 'zone/callScene?id=9' WHERE id = 1")  # share a
+    clock.advance(hours=2)
+    async with open_store(db, clock, retention=RULES) as store:
+        assert await _prune_all(store) == 2  # b's calls only
+    assert _events(db) == [("a", "call"), ("a", "call"), ("a", "revoked"), ("b", "revoked")]
+    verdict = verify_database(db, audit_key(tmp_path, create=False))
+    assert verdict.broken is not None
+    assert verdict.broken.row == 1  # still named where it was edited, not sealed away
+
+
+async def test_retention_does_not_seal_a_run_its_successor_does_not_follow(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock()
+    db = tmp_path / "addon.db"
+    async with open_store(db, clock, retention=RULES) as store:
+        _row(store, "a", "call", 0)
+        _row(store, "a", "revoked")
+        _row(store, "b", "created")
+        await store.flush()
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DROP TRIGGER audit_no_update")
+        conn.execute("UPDATE audit SET prev = zeroblob(32) WHERE id = 2")  # the row after it
+    clock.advance(hours=2)
+    async with open_store(db, clock, retention=RULES) as store:
+        assert await _prune_all(store) == 0
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM audit_checkpoints").fetchone()[0] == 0
+    assert _events(db) == [("a", "call"), ("a", "revoked"), ("b", "created")]

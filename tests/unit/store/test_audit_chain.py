@@ -14,10 +14,22 @@ from dss_addon.store.audit_chain import (
     ChainRow,
     Checkpoint,
     Head,
+    Legacy,
+    Seal,
     checkpoint_mac,
+    head_element,
+    head_holds,
     head_mac,
+    heads_digest,
     row_hash,
+    seal_blob,
+    seal_from,
+    seal_holds,
+    sealed,
     verify_chain,
+    verify_seal,
+    verify_span,
+    xor,
 )
 from dss_addon.store.audit_export import chain_from_json, chain_json
 
@@ -92,3 +104,75 @@ def test_a_forged_head_passes_only_without_the_key() -> None:
     broken = verify_chain("s1", shorter, [], forged, KEY)[1]
     assert broken is not None
     assert "head is not sealed" in broken.message
+
+
+def _sealed(heads: dict[str, Head], legacy: Legacy) -> Seal:
+    written = sum(head.written for head in heads.values())
+    return sealed(KEY, len(heads), written, legacy, heads_digest(KEY, heads.values()))
+
+
+def test_the_seal_covers_which_heads_and_the_rows_before_the_chain() -> None:
+    _, a = _chain(3, "a")
+    _, b = _chain(2, "b")
+    heads, legacy = {"a": a, "b": b}, Legacy(through=7, unchained=4)
+    seal = _sealed(heads, legacy)
+    assert verify_seal(seal, heads, legacy, KEY) is None
+    # An older head of the same chain with the same counts (a head from another snapshot).
+    rows, _ = _chain(3, "a")
+    older = replace(a, last_id=rows[1].id, hash=rows[1].hash or GENESIS)
+    for changed_heads, changed_legacy in [
+        ({"a": older, "b": b}, legacy),
+        (heads, Legacy(through=1_000_000, unchained=4)),
+        (heads, Legacy(through=7, unchained=5)),
+    ]:
+        broken = verify_seal(seal, changed_heads, changed_legacy, KEY)
+        assert broken is not None
+        assert "does not cover" in broken.message
+    assert verify_seal(seal, {"a": older, "b": b}, legacy, None) is None  # no key: counts only
+
+
+def test_a_seal_never_written_is_missing() -> None:
+    broken = verify_seal(Seal(0, 0, None), {}, Legacy(0, 0), KEY)
+    assert broken is not None
+    assert "missing" in broken.message
+
+
+def test_the_heads_digest_is_renewed_head_by_head_in_any_order() -> None:
+    _, a = _chain(3, "a")
+    _, b = _chain(2, "b")
+    _, a2 = _chain(4, "a")
+    assert heads_digest(KEY, [a, b]) == heads_digest(KEY, [b, a])
+    renewed = xor(xor(heads_digest(KEY, [a, b]), head_element(KEY, a)), head_element(KEY, a2))
+    assert renewed == heads_digest(KEY, [a2, b])
+    assert renewed != heads_digest(KEY, [a, b])
+    assert heads_digest(KEY, [a, b]) != heads_digest(b"o" * 32, [a, b])  # keyed
+
+
+def test_a_seal_round_trips_through_its_column() -> None:
+    seal = _sealed({}, Legacy(through=12, unchained=3))
+    stored = seal_from(seal.chains, seal.written, seal_blob(seal))
+    assert stored == seal
+    assert seal_holds(stored, KEY)
+    assert not seal_holds(replace(stored, legacy=Legacy(13, 3)), KEY)
+    assert not seal_holds(seal_from(0, 0, b"x" * 32), KEY)  # a first-release seal
+    assert seal_from(0, 0, None).mac is None
+
+
+def test_a_span_is_checked_from_what_comes_before_it() -> None:
+    rows, head = _chain(5)
+    start = (rows[0].id, rows[0].hash or GENESIS)
+    digest, broken = verify_span("s1", start, rows[1:], [], KEY)
+    assert (digest, broken) == (head.hash, None)
+    assert head_holds(head, digest, KEY)
+    assert not head_holds(replace(head, mac=bytes(32)), digest, KEY)
+    assert not head_holds(None, digest, KEY)
+    edited = replace(rows[2], call="apartment/callScene?sceneNumber=72")
+    _, broken = verify_span("s1", start, [rows[1], edited, *rows[3:]], [], KEY)
+    assert broken is not None
+    assert broken.row == edited.id
+    # A bridge row whose own hash is right but whose successor does not follow it.
+    bridge = replace(rows[2], call="", hash=None)
+    bridge = replace(bridge, hash=row_hash(bridge.prev or GENESIS, bridge))
+    _, broken = verify_span("s1", start, [rows[1], bridge, rows[3]], [], KEY)
+    assert broken is not None
+    assert broken.row == rows[3].id
