@@ -91,7 +91,7 @@ async def json_proxy(request: web.Request) -> web.StreamResponse:
         # a call that then runs out of time stays journaled (it may have reached the dSS).
         change = await journal.before_call(runtime, share, session, call, params)
         reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
-    await journal.after_call(runtime, change, reply)
+    await journal.after_call(runtime, change, reply, params)
     body = strip_namespace(reply.body, session.id)
     if needs_filter((call.klass, call.method), share.zones):
         # Apartment-wide reads show a zone-restricted share only its zones (zone_filter.py).
