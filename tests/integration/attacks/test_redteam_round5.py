@@ -89,11 +89,7 @@ async def _audit(owner: OwnerClient, share_id: str) -> list[dict[str, object]]:
 # `groupName` and a property call's `path` are dropped. A share that addresses by name leaves
 # an audit row that does not say which room or device it switched; operate calls are not in
 # the change journal either, so the owner has no record of the target at all.
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit hides the target of a call addressed by name (audit_call drops `name`, "
-    "`groupName`, `path`): the owner's audit row does not say which room/device was switched",
-)
+# Fixed: audit_call shows the zone id or dSUID the policy resolved a name to.
 @pytest.mark.parametrize(
     ("path", "mark"),
     [
