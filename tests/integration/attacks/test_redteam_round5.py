@@ -179,11 +179,7 @@ def _share(body: object) -> dict[str, object]:
 # request after EXTENSION_REQUEST_INTERVAL (one minute). The homeowner reads "15 minutes" (the
 # tab, the share page) and presses "grant"; in between the electrician swapped the request for
 # the maximum: the owner's click hands out up to max_lifetime (30 days) of access.
-@pytest.mark.xfail(
-    strict=True,
-    reason="granting an extension is not bound to the request the owner saw: the electrician "
-    "swaps 15 min for 30 days after the owner read it and the owner's grant gives 30 days",
-)
+# Fixed: a grant names the request the owner saw (minutes, at); a changed one is a 409.
 async def test_a_grant_gives_only_the_time_the_owner_saw(
     stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
 ) -> None:
@@ -233,3 +229,33 @@ async def test_a_scene_command_behind_a_refused_value_is_shown_to_the_owner(
     assert change["applied"] is True or "unlock-door" in str(change["text"]), (
         f"journal says refused: {change['text']!r}"
     )
+
+
+async def test_a_grant_naming_the_request_the_owner_saw_refuses_a_swapped_one(
+    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
+) -> None:
+    helper = await open_share(http, stack, level="operate")
+    share_id = helper.created.share.id
+    ask = await helper.post("/s/extension-request", json={"minutes": 15, "message": "Kabel"})
+    assert ask.status == 202, await ask.text()
+    request = _share((await owner.get(f"/api/shares/{share_id}")).json())["extension_request"]
+    assert isinstance(request, dict)
+    seen = {"minutes": request["minutes"], "at": request["at"]}
+    stack.clock.advance(seconds=61)
+    swap = await helper.post(
+        "/s/extension-request", json={"minutes": 15, "message": "Kabel, und dann Zugang"}
+    )
+    assert swap.status == 202, await swap.text()  # same minutes, a new request (its `at`)
+    before = _share((await owner.get(f"/api/shares/{share_id}")).json())["expires_at"]
+    reply = await owner.post(f"/api/shares/{share_id}/extension-request/grant", seen)
+    assert reply.status == 409, reply.text
+    stack.clock.advance(seconds=61)
+    swap = await helper.post(
+        "/s/extension-request", json={"minutes": 30 * 24 * 60, "message": "Kabel"}
+    )
+    assert swap.status == 202, await swap.text()
+    for minutes_only in ({"minutes": 15}, {"minutes": "15"}, {"minutes": 15.0}, {}):
+        reply = await owner.post(f"/api/shares/{share_id}/extension-request/grant", minutes_only)
+        assert reply.status == 409, (minutes_only, reply.text)
+    after = _share((await owner.get(f"/api/shares/{share_id}")).json())["expires_at"]
+    assert after == before
