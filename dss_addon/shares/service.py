@@ -121,7 +121,9 @@ def request_matches(request: ExtensionRequest, seen: SeenRequest | None) -> bool
     """Whether the open request is the one the owner saw; nothing seen matches nothing."""
     if seen is None or seen.minutes != request.minutes:
         return False
-    return seen.at is None or seen.at == request.at.replace(microsecond=0)
+    if seen.at is None:
+        return True
+    return seen.at.replace(microsecond=0) == request.at.replace(microsecond=0)
 
 
 class ShareService:
