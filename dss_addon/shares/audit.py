@@ -69,8 +69,11 @@ def audit_call(call: DssCall, topology: Topology | None = None) -> str:
         return call.path
     what = f"{call.klass}/{call.method}"
     params = call.params
-    shown = [(name, params[name]) for name in TARGET_PARAMS if name in params]
-    shown += _resolved(call, topology)
+    resolved = _resolved(call, topology)
+    # A device by dSID is shown by the dSUID it resolved to (one device, one spelling).
+    hidden = {"dsid"} if resolved and call.klass == "device" else set()
+    shown = [(n, params[n]) for n in TARGET_PARAMS if n in params and n not in hidden]
+    shown += resolved
     named = NAMED_PARAMS.get(call.klass, ())
     if call.klass == "event" and call.method != "raise":
         named = ()

@@ -28,7 +28,8 @@ def test_a_target_by_name_is_shown_as_the_policy_resolved_it() -> None:
     device = _json("device", "turnOff", name="Deckenleuchte Küche")
     assert audit_call(device, TOPOLOGY) == f"device/turnOff?dsuid={DSUID}"
     by_dsid = _json("device", "turnOn", dsid=DSID)
-    assert audit_call(by_dsid, TOPOLOGY) == f"device/turnOn?dsid={DSID}&dsuid={DSUID}"
+    assert audit_call(by_dsid, TOPOLOGY) == f"device/turnOn?dsuid={DSUID}"
+    assert audit_call(by_dsid, None) == f"device/turnOn?dsid={DSID}"
     # Unknown or ambiguous names, or no topology: nothing is made up.
     assert audit_call(_json("zone", "callScene", name="Bad"), TOPOLOGY) == "zone/callScene"
     assert audit_call(zone, None) == "zone/callScene?sceneNumber=0"
