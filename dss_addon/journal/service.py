@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from dss_addon.errors import (
 )
 from dss_addon.journal.store import JournalStore, NewChange
 from dss_addon.journal.table import is_journaled, restorer_of
+from dss_addon.journal.targets import resolved_target
 from dss_addon.journal.values import (
     SHARE_ACTOR,
     Change,
@@ -26,10 +26,10 @@ from dss_addon.journal.values import (
     parse_answer,
     read_params,
     restore_call,
-    target_of,
     value_after,
+    value_key,
 )
-from dss_addon.policy import DssCall, Target
+from dss_addon.policy import DssCall, Target, Topology
 from dss_addon.runtime import Runtime
 from dss_addon.shares.audit import AuditEntry
 from dss_addon.shares.model import Share, ShareSession
@@ -50,12 +50,16 @@ async def before_call(
     if call.target is not Target.JSON or not is_journaled((call.klass, call.method)):
         return None
     after = value_after(call.klass, call.method, params)
+    topology = await _topology(runtime, share.id, call.klass)
+    # The value as the policy resolved its target, whatever spelling the share used: one value
+    # reached two ways is one value to undo.
+    target = resolved_target(call.klass, params, topology)
     before = None
     restorer = restorer_of((call.klass, call.method))
     if restorer is not None and after is not None:
         try:
             reply = await runtime.upstream.call(
-                share.id, call.klass, restorer.getter, read_params(params, restorer)
+                share.id, call.klass, restorer.getter, read_params(target, params, restorer)
             )
             before = parse_answer(reply.body, restorer)
         except DssError as err:
@@ -66,8 +70,8 @@ async def before_call(
         actor=SHARE_ACTOR,
         at=runtime.clock.now(),
         call=f"{call.klass}/{call.method}",
-        target=target_of(params),
-        names=await _names(runtime, share.id, call.klass, params),
+        target=target,
+        names=_names(topology, call.klass, params),
         params=params,
         before=before,
         after=after,  # kept when the old value is unknown: the owner still sees what was set
@@ -75,20 +79,31 @@ async def before_call(
     return await JournalStore(runtime.store).record(new)
 
 
-async def after_call(runtime: Runtime, change_id: int | None, reply: RawReply) -> None:
-    if change_id is not None and not applied_ok(reply.body):
-        await JournalStore(runtime.store).refused(change_id)
+async def after_call(
+    runtime: Runtime, change_id: int | None, reply: RawReply, params: dict[str, str]
+) -> None:
+    """Marks a change the dSS refused as not applied, unless the call may have changed
+    something before the dSS refused it: setSceneValue programs a `command` (the scene's vdc
+    action) before it checks the value (devicerequesthandler.cpp)."""
+    if change_id is None or applied_ok(reply.body) or "command" in params:
+        return
+    await JournalStore(runtime.store).refused(change_id)
 
 
-async def _names(
-    runtime: Runtime, share_id: str, klass: str, params: dict[str, str]
-) -> dict[str, str]:
-    """Room and device names for the owner's readable list (best effort)."""
+async def _topology(runtime: Runtime, share_id: str, klass: str) -> Topology | None:
+    """The topology the policy decided on (cached; best effort): None for classes whose
+    targets it does not name, or when it cannot be read."""
     if klass not in {"device", "zone"}:
-        return {}
+        return None
     try:
-        topology = await runtime.upstream.topology(share_id)
+        return await runtime.upstream.topology(share_id)
     except (DssError, StoreError):
+        return None
+
+
+def _names(topology: Topology | None, klass: str, params: dict[str, str]) -> dict[str, str]:
+    """Room and device names for the owner's readable list (best effort)."""
+    if topology is None:
         return {}
     names: dict[str, str] = {}
     zone_id: int | None = None
@@ -143,13 +158,6 @@ def undoable(change: Change) -> bool:
     return change.applied and change.restorable and change.undone_at is None
 
 
-def _value_key(change: Change) -> str:
-    restorer = restorer_of((change.klass, change.method))
-    assert restorer is not None
-    getter = read_params(dict(change.params), restorer)
-    return json.dumps([change.klass, restorer.getter, getter], sort_keys=True)
-
-
 def plan(changes: Sequence[Change], change_id: int | None) -> list[_Group]:
     """The values to restore: one change, or every change the share made (grouped per value,
     newest value first)."""
@@ -163,7 +171,7 @@ def plan(changes: Sequence[Change], change_id: int | None) -> list[_Group]:
     groups: dict[str, _Group] = {}
     for change in changes:
         if change.actor == SHARE_ACTOR and undoable(change):
-            groups.setdefault(_value_key(change), _Group()).changes.append(change)
+            groups.setdefault(value_key(change), _Group()).changes.append(change)
     return sorted(groups.values(), key=lambda g: g.newest.id, reverse=True)
 
 
@@ -171,7 +179,7 @@ async def _current(runtime: Runtime, token: str, change: Change) -> str | None:
     restorer = restorer_of((change.klass, change.method))
     assert restorer is not None
     reply = await runtime.dss.call(
-        change.klass, restorer.getter, read_params(dict(change.params), restorer), token
+        change.klass, restorer.getter, read_params(change.target, change.params, restorer), token
     )
     return parse_answer(reply.body, restorer)
 

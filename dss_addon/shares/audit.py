@@ -7,7 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlencode
 
-from dss_addon.policy.model import DssCall, Target
+from dss_addon.policy.model import DssCall, Target, Topology
+from dss_addon.policy.params import resolve_device, resolve_zone
 
 
 class AuditEvent(StrEnum):
@@ -49,12 +50,44 @@ class AuditEntry:
 # The parameters that say what a call acted on (the owner's audit shows their names). Nothing
 # else of a call is kept: no value that could be a secret or personal text reaches a row.
 TARGET_PARAMS = ("id", "zoneID", "dsuid", "dsid", "deviceID", "groupID", "sceneNumber", "sceneID")
+# Names that address a target as well, kept per class: a zone's group by name, a property
+# call's node, and the event event/raise raises. Each value is cut to NAMED_LENGTH characters.
+NAMED_PARAMS: dict[str, tuple[str, ...]] = {
+    "zone": ("groupName",),
+    "apartment": ("groupName",),
+    "property": ("path",),
+    "event": ("name",),
+}
+NAMED_LENGTH = 80
 
 
-def audit_call(call: DssCall) -> str:
-    """`zone/callScene?id=3&sceneNumber=5`: the canonical values the policy decided on."""
+def audit_call(call: DssCall, topology: Topology | None = None) -> str:
+    """`zone/callScene?id=3&sceneNumber=5`: the canonical values the policy decided on. A zone
+    or device addressed by name (or a device by dSID) is shown with the zone id or dSUID the
+    policy resolved it to from `topology`, so the owner sees what the call acted on."""
     if call.target is not Target.JSON:
         return call.path
     what = f"{call.klass}/{call.method}"
-    shown = [(name, call.params[name]) for name in TARGET_PARAMS if name in call.params]
+    params = call.params
+    resolved = _resolved(call, topology)
+    # A device by dSID is shown by the dSUID it resolved to (one device, one spelling).
+    hidden = {"dsid"} if resolved and call.klass == "device" else set()
+    shown = [(n, params[n]) for n in TARGET_PARAMS if n in params and n not in hidden]
+    shown += resolved
+    named = NAMED_PARAMS.get(call.klass, ())
+    if call.klass == "event" and call.method != "raise":
+        named = ()
+    shown += [(name, params[name][:NAMED_LENGTH]) for name in named if params.get(name)]
     return f"{what}?{urlencode(shown)}" if shown else what
+
+
+def _resolved(call: DssCall, topology: Topology | None) -> list[tuple[str, str]]:
+    if topology is None:
+        return []
+    if call.klass == "device" and "dsuid" not in call.params:
+        device = resolve_device(call.params, topology)
+        return [] if isinstance(device, str) else [("dsuid", device.dsuid)]
+    if call.klass == "zone" and "id" not in call.params:
+        zone = resolve_zone(call.params, topology)
+        return [] if isinstance(zone, str) else [("id", str(zone))]
+    return []

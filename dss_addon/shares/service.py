@@ -8,8 +8,8 @@ import contextlib
 import hmac
 import logging
 import weakref
-from collections.abc import Awaitable, Callable, Collection
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from dss_addon.clock import Clock, synchronised
@@ -32,6 +32,7 @@ from dss_addon.shares.model import (
     OVER_STATES,
     PIN_MAX_FAILURES,
     ExtensionAnswer,
+    ExtensionRequest,
     Share,
     ShareSession,
     ShareState,
@@ -60,7 +61,10 @@ __all__ = [
     "Owner",
     "Redemption",
     "Revocation",
+    "SeenRequest",
     "ShareService",
+    "request_matches",
+    "seen_request",
 ]
 
 log = logging.getLogger(__name__)
@@ -72,6 +76,54 @@ CLOCK_NOT_SET = (
     "The device's clock is not set (no time server reached yet): new shares cannot be"
     " created or opened until it is."
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SeenRequest:
+    """The request for more time as the owner saw it when granting: its minutes and, when
+    the client sends it, when it was made (to the second, as the owner's pages show it)."""
+
+    minutes: int
+    at: datetime | None = None
+
+
+def seen_request(data: Mapping[str, object]) -> SeenRequest | None:
+    """What a grant's JSON body or form says the owner saw: `{"minutes": 15, "at":
+    "2026-11-27T09:25:00Z"}` (`at` optional; form fields are text). None when the minutes are
+    missing or not a whole number, or `at` is not a time with a zone: such a grant names no
+    request, and is refused."""
+    minutes = _seen_minutes(data.get("minutes"))
+    if minutes is None:
+        return None
+    raw_at = data.get("at")
+    if raw_at is None or raw_at == "":
+        return SeenRequest(minutes)
+    if not isinstance(raw_at, str):
+        return None
+    try:
+        at = datetime.fromisoformat(raw_at)
+    except ValueError:
+        return None
+    return SeenRequest(minutes, at) if at.tzinfo is not None else None
+
+
+def _seen_minutes(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    return None
+
+
+def request_matches(request: ExtensionRequest, seen: SeenRequest | None) -> bool:
+    """Whether the open request is the one the owner saw; nothing seen matches nothing."""
+    if seen is None or seen.minutes != request.minutes:
+        return False
+    if seen.at is None:
+        return True
+    return seen.at.replace(microsecond=0) == request.at.replace(microsecond=0)
 
 
 class ShareService:
@@ -341,13 +393,19 @@ class ShareService:
             raise Conflict("Only a revoked, ended or expired share can be archived.")
         return self._revoked.apply(archived)
 
-    async def answer_extension(self, share_id: str, *, grant: bool, actor: str) -> Share:
-        """Grants (extends by the minutes asked for) or declines the open request."""
+    async def answer_extension(
+        self, share_id: str, *, grant: bool, actor: str, seen: SeenRequest | None = None
+    ) -> Share:
+        """Grants (extends by the minutes asked for) or declines the open request. A grant
+        must name the request the owner saw (`seen`): the electrician may replace an open
+        request, and the owner's click must not hand out more than the owner read."""
         share = await self.get(share_id)
         now = self._clock.now()
         request = share.pending_extension
         if request is None or share_state(share, now) in FINAL_STATES:
             raise Conflict("There is no open request for more time.")
+        if grant and not request_matches(request, seen):
+            raise Conflict("The request for more time has changed; please look at it again.")
         if not grant:
             entry = self._entry(share_id, AuditEvent.EXTENSION_DECLINED, reason=f"by {actor}")
             answered = await self._store.answer_extension(

@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import Browser, ConsoleMessage, Dialog, Page, ViewportSize, expect
 
 from dss_addon.shares.requests import parse_share_request
-from dss_addon.shares.service import CreatedShare, Owner
+from dss_addon.shares.service import CreatedShare, Owner, SeenRequest
 from tests.support.browser import chromium
 from tests.support.owner import PASSWORD
 from tests.support.share_site import create_share
@@ -125,7 +125,11 @@ async def test_asking_for_more_time_reaches_the_owner_and_back_en(
     assert share.pending_extension is not None
     assert share.pending_extension.minutes == 30
     assert share.pending_extension.message == "The kitchen is not done"
-    await stack.runtime.shares.answer_extension(created.share.id, grant=True, actor="dssadmin")
+    # The owner grants the request as seen: its minutes and when it was made.
+    seen = SeenRequest(30, share.pending_extension.at)
+    await stack.runtime.shares.answer_extension(
+        created.share.id, grant=True, actor="dssadmin", seen=seen
+    )
     await expect(page.locator("#life-status")).to_contain_text("More time granted")
     await expect(page.locator("#time-left")).to_have_text("1 h 30 min")
     assert problems == []

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from dss_addon.shares.model import Share
 from dss_addon.shares.requests import parse_extension, parse_share_request
-from dss_addon.shares.service import CreatedShare, Owner
+from dss_addon.shares.service import CreatedShare, Owner, seen_request
 from dss_addon.web.owner.audit_api import audit_chain_json, audit_csv_stream, audit_page_json
 from dss_addon.web.owner.context import context, read_json, require_api_mutation
 from dss_addon.web.owner.identity import OWNER_COOKIE, require_owner
@@ -169,11 +169,15 @@ async def archive_share(request: web.Request) -> web.Response:
 
 @routes.post("/api/shares/{id}/extension-request/{answer:grant|decline}")
 async def answer_extension_request(request: web.Request) -> web.Response:
+    """A grant names the request the owner saw: `{"minutes": N, "at"?: "..."}` as in SHARE's
+    `extension_request`; anything else (no body included) is a 409 conflict."""
     owner = require_api_mutation(request)
+    data = await read_json(request) if request.body_exists else {}
     share = await context(request).runtime.shares.answer_extension(
         request.match_info["id"],
         grant=request.match_info["answer"] == "grant",
         actor=owner.user,
+        seen=seen_request(data),
     )
     return web.json_response({"share": await _share_json(request, share)})
 

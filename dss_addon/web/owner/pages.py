@@ -11,7 +11,7 @@ from aiohttp import web
 from dss_addon.errors import BadInput, DssError, NotAuthenticated
 from dss_addon.shares.model import Share
 from dss_addon.shares.requests import parse_extension
-from dss_addon.shares.service import Owner
+from dss_addon.shares.service import Owner, seen_request
 from dss_addon.web.i18n import pick_language
 from dss_addon.web.owner.api import set_owner_cookie
 from dss_addon.web.owner.audit_query import KINDS, audit_names, parse_audit_query
@@ -243,9 +243,12 @@ async def answer_extension_request(request: web.Request) -> web.Response:
     owner = current_owner(request)
     if owner is None:
         return login_page(request)
-    await checked_form(request, owner)
+    form, _ = await checked_form(request, owner)
     share = await context(request).runtime.shares.answer_extension(
-        request.match_info["id"], grant=request.match_info["answer"] == "grant", actor=owner.user
+        request.match_info["id"],
+        grant=request.match_info["answer"] == "grant",
+        actor=owner.user,
+        seen=seen_request(form),  # the hidden fields: the request the page showed
     )
     raise _back_to(request, share)
 

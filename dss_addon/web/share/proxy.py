@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from dss_addon.dss.client import RawReply
-from dss_addon.errors import AccessDenied, DssUnavailable, ShareEnded
+from dss_addon.errors import AccessDenied, DssError, DssUnavailable, ShareEnded
 from dss_addon.journal import service as journal
 from dss_addon.policy import DssCall, Target, Topology, decide
 from dss_addon.policy.model import Decision
@@ -91,7 +91,7 @@ async def json_proxy(request: web.Request) -> web.StreamResponse:
         # a call that then runs out of time stays journaled (it may have reached the dSS).
         change = await journal.before_call(runtime, share, session, call, params)
         reply = await runtime.upstream.call(share.id, call.klass, call.method, params)
-    await journal.after_call(runtime, change, reply)
+    await journal.after_call(runtime, change, reply, params)
     body = strip_namespace(reply.body, session.id)
     if needs_filter((call.klass, call.method), share.zones):
         # Apartment-wide reads show a zone-restricted share only its zones (zone_filter.py).
@@ -203,8 +203,22 @@ async def authorize(
 ) -> None:
     """Decide, audit, and raise ShareEnded (401) or AccessDenied (403) unless allowed."""
     decision = await _decide(runtime, share, session, call)
-    what = audit_call(call)
+    topology = await _audit_topology(runtime, share, call) if decision.allowed else None
+    what = audit_call(call, topology)
     _enforce(request, runtime, share, session, what, decision)
+
+
+async def _audit_topology(runtime: Runtime, share: Share, call: DssCall) -> Topology | None:
+    """The topology an allowed zone or device call addressed by name (or dSID) was just
+    decided on (cached), for the audit to name what it acts on; None when not needed."""
+    if call.target is not Target.JSON or call.klass not in _TOPOLOGY_CLASSES:
+        return None
+    if "id" in call.params if call.klass == "zone" else "dsuid" in call.params:
+        return None
+    try:
+        return await runtime.upstream.topology(share.id)
+    except DssError:
+        return None
 
 
 def _enforce(

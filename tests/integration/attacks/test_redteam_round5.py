@@ -47,11 +47,7 @@ def _scene_value(target: str, value: int) -> str:
 # share itself set in between. Every group's newest "after" equals the value left on the dSS,
 # so there is no conflict and no confirmation: the owner's "undo all" answers 200, marks every
 # change undone, and leaves the value the share chose.
-@pytest.mark.xfail(
-    strict=True,
-    reason="undo-all groups a value's changes by parameter spelling (dsuid/dsid/name): a share "
-    "that changes one value through two spellings makes undo-all restore a value it chose",
-)
+# Fixed: the journal keys and restores a value by its resolved target (journal/targets.py).
 @pytest.mark.parametrize(
     "second",
     [f"dsid={LIGHT_KUECHE_DSID}", f"name={quote(LIGHT_KUECHE_NAME)}"],
@@ -93,11 +89,7 @@ async def _audit(owner: OwnerClient, share_id: str) -> list[dict[str, object]]:
 # `groupName` and a property call's `path` are dropped. A share that addresses by name leaves
 # an audit row that does not say which room or device it switched; operate calls are not in
 # the change journal either, so the owner has no record of the target at all.
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit hides the target of a call addressed by name (audit_call drops `name`, "
-    "`groupName`, `path`): the owner's audit row does not say which room/device was switched",
-)
+# Fixed: audit_call shows the zone id or dSUID the policy resolved a name to.
 @pytest.mark.parametrize(
     ("path", "mark"),
     [
@@ -145,11 +137,7 @@ async def _changes(owner: OwnerClient, share_id: str) -> list[dict[str, object]]
 # change undone. (For `angle` the journal already gives up: value_after returns None.) The
 # simulator has no vdc devices, so the test judges the calls the dSS received, as the dSS
 # would have executed them.
-@pytest.mark.xfail(
-    strict=True,
-    reason="setSceneValue with `command` + `value` is journaled and undone as a plain value "
-    "change: the scene's vdc action the share programmed is not shown and never restored",
-)
+# Fixed: a call with `command` is journaled as not restorable, with its parameters shown.
 async def test_undo_all_also_undoes_the_scene_command_set_with_a_value(
     stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
 ) -> None:
@@ -165,13 +153,17 @@ async def test_undo_all_also_undoes_the_scene_command_set_with_a_value(
     reply = await owner.post(f"/api/shares/{share_id}/changes/undo-all")
     assert reply.status == 200, reply.text
     change = (await _changes(owner, share_id))[0]
-    assert change["undone"] is True
-    # Either the journal refuses to call this restorable (the owner is told the action stays),
-    # or the undo reset the action the share programmed.
+    # Either the journal refuses to call this restorable (the owner is told the action stays,
+    # and undo-all leaves it as it is), or the undo reset the action the share programmed.
     restored = forwarded(stack, "/json/device/setSceneValue", since)[1:]
-    assert change["restorable"] is False or any("command" in p for p in restored), (
-        f"undone as {change['text']!r}; the dSS's scene action stays 'unlock-door'"
-    )
+    if change["restorable"] is False:
+        assert change["undone"] is False
+        assert "unlock-door" in str(change["text"]), change["text"]
+    else:
+        assert change["undone"] is True
+        assert any("command" in p for p in restored), (
+            f"undone as {change['text']!r}; the dSS's scene action stays 'unlock-door'"
+        )
 
 
 def _share(body: object) -> dict[str, object]:
@@ -187,11 +179,7 @@ def _share(body: object) -> dict[str, object]:
 # request after EXTENSION_REQUEST_INTERVAL (one minute). The homeowner reads "15 minutes" (the
 # tab, the share page) and presses "grant"; in between the electrician swapped the request for
 # the maximum: the owner's click hands out up to max_lifetime (30 days) of access.
-@pytest.mark.xfail(
-    strict=True,
-    reason="granting an extension is not bound to the request the owner saw: the electrician "
-    "swaps 15 min for 30 days after the owner read it and the owner's grant gives 30 days",
-)
+# Fixed: a grant names the request the owner saw (minutes, at); a changed one is a 409.
 async def test_a_grant_gives_only_the_time_the_owner_saw(
     stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
 ) -> None:
@@ -224,11 +212,7 @@ async def test_a_grant_gives_only_the_time_the_owner_saw(
 # the answer is ok:false, journal/service.py after_call marks the change refused ("applied":
 # false), and the owner's journal shows a refused call, nothing to undo, while the dSS kept the
 # action. Judged at the calls the dSS received, as the dSS would have executed them.
-@pytest.mark.xfail(
-    strict=True,
-    reason="setSceneValue with `command` and an invalid value: the dSS programs the action and "
-    "then fails; the journal records the change as refused, so the owner never sees it",
-)
+# Fixed: after_call never marks a call with `command` refused (it may have programmed it).
 async def test_a_scene_command_behind_a_refused_value_is_shown_to_the_owner(
     stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
 ) -> None:
@@ -245,3 +229,33 @@ async def test_a_scene_command_behind_a_refused_value_is_shown_to_the_owner(
     assert change["applied"] is True or "unlock-door" in str(change["text"]), (
         f"journal says refused: {change['text']!r}"
     )
+
+
+async def test_a_grant_naming_the_request_the_owner_saw_refuses_a_swapped_one(
+    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
+) -> None:
+    helper = await open_share(http, stack, level="operate")
+    share_id = helper.created.share.id
+    ask = await helper.post("/s/extension-request", json={"minutes": 15, "message": "Kabel"})
+    assert ask.status == 202, await ask.text()
+    request = _share((await owner.get(f"/api/shares/{share_id}")).json())["extension_request"]
+    assert isinstance(request, dict)
+    seen = {"minutes": request["minutes"], "at": request["at"]}
+    stack.clock.advance(seconds=61)
+    swap = await helper.post(
+        "/s/extension-request", json={"minutes": 15, "message": "Kabel, und dann Zugang"}
+    )
+    assert swap.status == 202, await swap.text()  # same minutes, a new request (its `at`)
+    before = _share((await owner.get(f"/api/shares/{share_id}")).json())["expires_at"]
+    reply = await owner.post(f"/api/shares/{share_id}/extension-request/grant", seen)
+    assert reply.status == 409, reply.text
+    stack.clock.advance(seconds=61)
+    swap = await helper.post(
+        "/s/extension-request", json={"minutes": 30 * 24 * 60, "message": "Kabel"}
+    )
+    assert swap.status == 202, await swap.text()
+    for minutes_only in ({"minutes": 15}, {"minutes": "15"}, {"minutes": 15.0}, {}):
+        reply = await owner.post(f"/api/shares/{share_id}/extension-request/grant", minutes_only)
+        assert reply.status == 409, (minutes_only, reply.text)
+    after = _share((await owner.get(f"/api/shares/{share_id}")).json())["expires_at"]
+    assert after == before

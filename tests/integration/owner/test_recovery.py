@@ -194,12 +194,14 @@ async def test_the_owner_answers_a_request_for_more_time(
     assert request["message"] == "Noch die Küche"
     assert request["at"] == "2026-11-27T09:25:00Z"
     answer = "grant" if grant else "decline"
-    reply = await owner.post(f"/api/shares/{share_id}/extension-request/{answer}")
+    # A grant names the request the owner saw (its minutes, and when it was made).
+    seen = {"minutes": 30, "at": request["at"]}
+    reply = await owner.post(f"/api/shares/{share_id}/extension-request/{answer}", seen)
     assert reply.status == 200, reply.text
     share = share_of(reply.json())
     assert share["extension_request"] is None
     assert share["time_left_seconds"] == (65 if grant else 35) * 60
-    again = await owner.post(f"/api/shares/{share_id}/extension-request/{answer}")
+    again = await owner.post(f"/api/shares/{share_id}/extension-request/{answer}", seen)
     assert again.status == 409
     events = await audit_events(owner, share_id)
     assert events[-2:] == ["extension_requested", "extended" if grant else "extension_declined"]
@@ -211,7 +213,7 @@ async def test_no_request_means_nothing_to_answer(owner: OwnerClient) -> None:
     body = await owner.create()
     share = share_of(body)
     assert share["extension_request"] is None
-    reply = await owner.post(f"/api/shares/{share['id']}/extension-request/grant")
+    reply = await owner.post(f"/api/shares/{share['id']}/extension-request/grant", {"minutes": 30})
     assert reply.status == 409
     assert (await owner.post(f"/api/shares/{share['id']}/extension-request/maybe")).status == 404
 

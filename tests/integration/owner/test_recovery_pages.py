@@ -123,8 +123,17 @@ async def test_the_owner_grants_more_time_in_one_step(
     assert "Zähler &lt;b&gt;fehlt&lt;/b&gt;" in listing
     detail = (await owner.get(f"/shares/{share_id}")).text
     assert 'id="grant-extension"' in detail
+    # The grant form carries the request the page showed; a form without it grants nothing.
+    assert 'name="minutes" value="60"' in detail
     status, _, _ = await post_page_form(
         owner, f"/shares/{share_id}", f"/shares/{share_id}/extension-request/grant"
+    )
+    assert status == 409
+    at = re.search(r'name="at" value="([^"]+)"', detail)
+    assert at is not None
+    status, _, _ = await post_page_form(
+        owner, f"/shares/{share_id}", f"/shares/{share_id}/extension-request/grant",
+        minutes="60", at=at.group(1),
     )
     assert status == 303
     share = share_of((await owner.get(f"/api/shares/{share_id}")).json())

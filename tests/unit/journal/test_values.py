@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +15,7 @@ from dss_addon.journal.values import (
     read_params,
     restore_call,
     value_after,
+    value_key,
 )
 
 DSUID = "303505d7f80000000000000061fc6eb300"
@@ -45,7 +47,30 @@ def test_values_without_a_restorer_are_unknown() -> None:
 def test_read_params_keep_target_and_keys_only() -> None:
     restorer = RESTORERS[("device", "setSceneValue")]
     params = {"dsuid": DSUID, "sceneID": "5", "value": "128"}
-    assert read_params(params, restorer) == {"dsuid": DSUID, "sceneID": "5"}
+    assert read_params({"dsuid": DSUID}, params, restorer) == {"dsuid": DSUID, "sceneID": "5"}
+    # The change's resolved target, not the spelling the share used.
+    named = {"name": "Lampe", "sceneID": "5", "value": "128"}
+    assert read_params({"dsuid": DSUID}, named, restorer) == {"dsuid": DSUID, "sceneID": "5"}
+
+
+def test_a_scene_command_makes_the_value_unknown() -> None:
+    # The vdc scene action cannot be read back; the dSS keeps it even when the value fails.
+    params = {"dsuid": DSUID, "sceneID": "5", "value": "77", "command": "unlock-door"}
+    assert value_after("device", "setSceneValue", params) is None
+    assert value_after("device", "setSceneValue", {**params, "command": ""}) is None
+
+
+def test_one_value_reached_two_ways_has_one_key() -> None:
+    scene = {"sceneID": "5", "value": "1"}
+    by_dsuid = _change("device/setSceneValue", {"dsuid": DSUID, **scene}, "0", "1")
+    by_name = replace(by_dsuid, params={"name": "Lampe", **scene})
+    assert value_key(by_dsuid) == value_key(by_name)
+    other_scene = replace(by_dsuid, params={"dsuid": DSUID, "sceneID": "6", "value": "1"})
+    assert value_key(other_scene) != value_key(by_dsuid)
+    as_string = _change("property/setString", {"path": "/scripts/a/x", "value": "1"}, "0", "1")
+    as_string = replace(as_string, target={"path": "/scripts/a/x"})
+    as_integer = replace(as_string, call="property/setInteger")
+    assert value_key(as_string) == value_key(as_integer)
 
 
 @pytest.mark.parametrize(
