@@ -409,7 +409,7 @@ class ShareService:
         if not grant:
             entry = self._entry(share_id, AuditEvent.EXTENSION_DECLINED, reason=f"by {actor}")
             answered = await self._store.answer_extension(
-                share_id, ExtensionAnswer.DECLINED, None, entry
+                share_id, ExtensionAnswer.DECLINED, None, entry, request
             )
         else:
             new_end = min(
@@ -422,7 +422,7 @@ class ShareService:
             reason = f"until {until} by {actor} (asked for {request.minutes} min)"
             entry = self._entry(share_id, AuditEvent.EXTENDED, reason=reason)
             answered = await self._store.answer_extension(
-                share_id, ExtensionAnswer.GRANTED, new_end, entry
+                share_id, ExtensionAnswer.GRANTED, new_end, entry, request
             )
         if answered is None:
             raise Conflict("There is no open request for more time.")

@@ -10,7 +10,7 @@ from datetime import datetime
 import aiosqlite
 
 from dss_addon.shares.audit import AuditEntry
-from dss_addon.shares.model import PIN_MAX_FAILURES, ExtensionAnswer, Share
+from dss_addon.shares.model import PIN_MAX_FAILURES, ExtensionAnswer, ExtensionRequest, Share
 from dss_addon.store import rows
 from dss_addon.store.db import Database
 from dss_addon.store.rows import bounded, to_ts
@@ -33,7 +33,7 @@ _REQUEST_EXTENSION = (
 )
 _ANSWER_EXTENSION = (
     "UPDATE shares SET extension_answer = ?, expires_at = coalesce(?, expires_at)"
-    " WHERE id = ? AND extension_minutes IS NOT NULL AND extension_answer IS NULL"
+    " WHERE id = ? AND extension_minutes = ? AND extension_at = ? AND extension_answer IS NULL"
     " AND revoked_at IS NULL AND ended_at IS NULL"
 )
 
@@ -117,10 +117,12 @@ class ShareLifecycle(Database):
         answer: ExtensionAnswer,
         expires_at: datetime | None,
         audit: AuditEntry,
+        request: ExtensionRequest,
     ) -> Share | None:
-        """None when there is no open request (or the share is revoked or ended)."""
+        """None when `request` is no longer the open request (answered, replaced by the
+        electrician since it was read, or the share revoked or ended)."""
         end = None if expires_at is None else to_ts(expires_at)
-        params = (answer.value, end, share_id)
+        params = (answer.value, end, share_id, request.minutes, to_ts(request.at))
         return await self._update_one(_ANSWER_EXTENSION, params, share_id, audit)
 
     async def _update_one(

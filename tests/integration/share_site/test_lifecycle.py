@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import aiohttp
 
+from dss_addon.shares.audit import AuditEntry, AuditEvent
+from dss_addon.shares.model import ExtensionAnswer
 from dss_addon.shares.requests import parse_share_request
 from dss_addon.shares.service import Owner
 from dss_addon.web.share.keys import SESSION_COOKIE
@@ -265,3 +267,26 @@ async def test_long_polls_of_one_share_are_bounded(
     )
     answers = await asyncio.wait_for(asyncio.gather(*held), 5)
     assert [status for status, _ in answers] == [200] * 4
+
+
+async def test_an_answer_to_a_replaced_request_changes_nothing_in_the_store(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    """The race behind the owner's seen-check: the electrician replaces the request between the
+    service's read and the store's write. The write names the request it answers."""
+    helper = await open_share(http, stack, minutes=60)
+    share_id = helper.created.share.id
+    assert (await helper.post("/s/extension-request", json={"minutes": 15})).status == 202
+    seen = (await stack.runtime.shares.get(share_id)).pending_extension
+    assert seen is not None
+    stack.clock.advance(minutes=1)
+    assert (await helper.post("/s/extension-request", json={"minutes": 43200})).status == 202
+    before = await stack.runtime.shares.get(share_id)
+    entry = AuditEntry(share_id=share_id, at=stack.clock.now(), event=AuditEvent.EXTENDED)
+    end = before.expires_at + timedelta(minutes=15)
+    store = stack.runtime.store
+    assert await store.answer_extension(share_id, ExtensionAnswer.GRANTED, end, entry, seen) is None
+    after = await stack.runtime.shares.get(share_id)
+    assert after.expires_at == before.expires_at
+    assert after.pending_extension is not None
+    assert after.pending_extension.minutes == 43200
