@@ -1,8 +1,9 @@
-"""Red team round 6: the audit seal, checkpoints and journal fixes of round 5, attacked by
-someone who can write the add-on's SQLite file but does not hold the device's audit key.
+"""Red team round 6: the audit seal, checkpoint and journal fixes of round 5, attacked by
+someone who can write the add-on's SQLite file but does not hold the device's audit key, and
+by a share (the audit row of a long path, the journal's key of a zone group).
 
-Each test drives the add-on's own code (its store, its retention pass, `dss-addon audit
-verify`) and judges the verdict the homeowner would get."""
+Each test drives the add-on's own code (its store, its retention pass, the proxy and the owner
+API against dss-sim, `dss-addon audit verify`) and judges what the homeowner would get."""
 
 from __future__ import annotations
 
