@@ -88,6 +88,7 @@ IDLE_TICK = 30.0
 TOPOLOGY_TTL = 60.0
 TOKEN_CHECK = 10.0  # seconds a confirmation that the share's app token is enabled stays valid
 EVICT_IDLE = 5.0  # seconds a session must have been unused before it is logged out for another
+CLOSE_RESERVE = 0.5  # seconds of close_all's time kept for the logouts after a late login
 CLOSED_TOKENS_KEPT = 1024  # digests of closed app tokens remembered against late logins
 
 
@@ -279,17 +280,32 @@ class ShareUpstream:
             if hmac.compare_digest(_digest(session.app_token), digest):
                 await self._logout(session)
 
-    async def close_all(self) -> None:
+    async def close_all(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Log out every open session at once and, meanwhile, give logins under way what is
+        left of `timeout` (at most one call's time) to answer, so their sessions are logged out
+        too; logins still pending then are cancelled (counted in the session file for the next
+        run). A second call (the runtime's, after serve's bounded one) waits for no login."""
+        again = self._closed
         self._closed = True
-        logins = [t for t in self._logins.values() if not t.done()]
-        if logins:  # a late answer is logged out at once (_login): give it one call's time
-            _done, pending = await asyncio.wait(logins, timeout=self._client.timeout)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-        await asyncio.gather(*(self._logout(s) for s in list(self._sessions.values())))
+        wait = 0.0 if again else self._client.timeout
+        if timeout is not None:
+            wait = min(wait, max(0.0, timeout - CLOSE_RESERVE))
+        await asyncio.gather(
+            self._settle_logins(wait), *(self._logout(s) for s in list(self._sessions.values()))
+        )
         await asyncio.gather(*self._persisting, return_exceptions=True)
         await self._persist()
+
+    async def _settle_logins(self, wait: float) -> None:
+        logins = [t for t in self._logins.values() if not t.done()]
+        if not logins:
+            return
+        pending: set[asyncio.Task[_Session]] = set(logins)
+        if wait > 0:  # a late answer is logged out at once (_login)
+            _done, pending = await asyncio.wait(logins, timeout=wait)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def adopt_leftovers(self) -> int:
         """Take over the tokens a previous run left on disk (counted at once); they are logged
