@@ -21,8 +21,9 @@ Session strategy (the dSS allows 30 sessions for the whole home, with no evictio
   login under way instead of starting another;
 - revocation during a login: `close_app_token` remembers the closed app token, and a login
   answered for it afterwards is logged out at once and fails with ShareEnded;
-- announced: `on_login` listeners are awaited once a share's new session is first used (the
-  notifier raises what it could not raise without a session: it never logs one in itself);
+- announced: `on_login` listeners run in a background task once a share's new session is first
+  used (the notifier raises what it could not raise without a session: it never logs one in
+  itself), never under the deadline of the electrician's call;
 - backing off: failed logins are retried after a growing, jittered pause, per share and, when
   the dSS does not answer or refuses several shares in a row, for all shares;
 - persistent: the open session tokens are kept sealed on disk (session_file.py); the next run
@@ -164,6 +165,7 @@ class ShareUpstream:
         self._login_tickets = 0
         self._closed_tokens: dict[str, None] = {}  # digests, oldest first
         self._login_listeners: list[LoginListener] = []
+        self._announcing: set[asyncio.Task[None]] = set()
 
     def occupied(self) -> int:
         """Entries of the dSS's session map the add-on holds or may hold: its sessions, the
@@ -228,10 +230,17 @@ class ShareUpstream:
         return reply
 
     def on_login(self, listener: LoginListener) -> Callable[[], None]:
-        """Await `listener(share_id)` before the first call in a share's new dSS session (its
-        time counts against that call's deadline). Returns a function that removes it."""
+        """Run `listener(share_id)` in the background once a share's new dSS session is first
+        used (never under that call's deadline; cancelled at close_all). Returns a function
+        that removes it."""
         self._login_listeners.append(listener)
         return lambda: self._login_listeners.remove(listener)
+
+    async def announced(self) -> None:
+        """Wait for the on_login listeners running now (tests, and whoever must see their
+        effect before going on)."""
+        while self._announcing:
+            await asyncio.gather(*self._announcing, return_exceptions=True)
 
     def on_logout(self, listener: LogoutListener) -> None:
         """Call `listener(share_id)` whenever a share's dSS session is logged out or dropped
@@ -287,6 +296,10 @@ class ShareUpstream:
         run). A second call (the runtime's, after serve's bounded one) waits for no login."""
         again = self._closed
         self._closed = True
+        announcing = list(self._announcing)  # listeners put back what they did not send
+        for task in announcing:
+            task.cancel()
+        await asyncio.gather(*announcing, return_exceptions=True)
         wait = 0.0 if again else self._client.timeout
         if timeout is not None:
             wait = min(wait, max(0.0, timeout - CLOSE_RESERVE))
@@ -394,14 +407,14 @@ class ShareUpstream:
 
     async def _with_session(self, share_id: str, op: Callable[[str], Awaitable[T]]) -> T:
         session = await self._session(share_id)
-        await self._announce(session)
+        self._announce(session)
         try:
             return await self._use(session, op)
         except _Stale as stale:
             log.info("dSS session of share %s is gone; logging in again", share_id)
             await self._refused(session, stale)
         session = await self._session(share_id)
-        await self._announce(session)
+        self._announce(session)
         try:
             return await self._use(session, op)
         except _Stale as stale:
@@ -494,15 +507,24 @@ class ShareUpstream:
                 )
         raise ShareEnded("This share has ended.")
 
-    async def _announce(self, session: _Session) -> None:
+    def _announce(self, session: _Session) -> None:
+        """Runs the on_login listeners in a task of their own (tracked, cancelled at close):
+        what they send never counts against the deadline of the call that opened the session."""
         if session.announced:
             return
         session.announced = True
+        if not self._login_listeners:
+            return
+        task = asyncio.get_running_loop().create_task(self._run_login_listeners(session.share_id))
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
+
+    async def _run_login_listeners(self, share_id: str) -> None:
         for listener in list(self._login_listeners):
             try:
-                await listener(session.share_id)
+                await listener(share_id)
             except Exception:
-                log.exception("a login listener failed for share %s", session.share_id)
+                log.exception("a login listener failed for share %s", share_id)
 
     async def _session(self, share_id: str) -> _Session:
         existing = self._sessions.get(share_id)

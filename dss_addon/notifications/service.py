@@ -16,8 +16,9 @@ The event never carries `to`, `cc`, `bcc`, `from` or `header`: those stay the su
 It is raised in the share's own dSS session, and only in one already open: a notification
 never logs a session in (anyone holding a PIN link could otherwise make the add-on open one
 for a share they locked, and ending-soon checks would open one per idle share). Without an
-open session the event waits in memory and is raised when the share's next session opens,
-before that session's first call (ShareUpstream.on_login); the tab's row is there at once.
+open session the event waits in memory (one extension request per share at most, the newest)
+and is raised in the background when the share's next session opens (ShareUpstream.on_login),
+never under the deadline of the electrician's call; the tab's row is there at once.
 """
 
 from __future__ import annotations
@@ -52,6 +53,14 @@ PENDING_PER_SHARE = 8  # events waiting for a share's session (the oldest go fir
 PENDING_SHARES = 512  # shares with waiting events (the longest waiting go first)
 
 _Event = tuple[Kind, str, str]  # kind, label, detail
+
+
+def queued(waiting: list[_Event], event: _Event) -> list[_Event]:
+    """A share's waiting events with `event` added: one extension request at most (the newest
+    says it all: the tab lists every one), the oldest dropped beyond PENDING_PER_SHARE."""
+    if event[0] is Kind.EXTENSION_REQUEST:
+        waiting = [e for e in waiting if e[0] is not Kind.EXTENSION_REQUEST]
+    return [*waiting, event][-PENDING_PER_SHARE:]
 
 
 class Notifier:
@@ -94,14 +103,21 @@ class Notifier:
             self._wait_for_session(share_id, (kind, label, detail))
 
     async def session_opened(self, share_id: str) -> None:
-        """The upstream's login listener: raises what waited for the share's session."""
-        for event in self._pending.pop(share_id, []):
-            if not await self._raise_if_open(share_id, event):
+        """The upstream's login listener (run in the background): raises what waited for the
+        share's session; what it never got to raise (cancelled at shutdown) waits again."""
+        events = self._pending.pop(share_id, [])
+        try:
+            while events:
+                if not await self._raise_if_open(share_id, events[0]):
+                    break  # the session is gone again: the rest waits for the next one
+                events.pop(0)
+        finally:
+            for event in events:
                 self._wait_for_session(share_id, event)
 
     def _wait_for_session(self, share_id: str, event: _Event) -> None:
         waiting = self._pending.pop(share_id, [])  # re-inserted: the newest last
-        self._pending[share_id] = [*waiting, event][-PENDING_PER_SHARE:]
+        self._pending[share_id] = queued(waiting, event)
         while len(self._pending) > PENDING_SHARES:
             del self._pending[next(iter(self._pending))]
 

@@ -146,13 +146,7 @@ async def test_a_lost_login_is_uncounted_while_the_dss_still_keeps_its_session(
         assert leaked == counted, (leaked, counted)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the events queued for a share without a dSS session (up to 8, the electrician's "
-    "own extension requests among them) are raised one by one inside the share's next /json "
-    "call, under that call's single dss_timeout deadline: on a slow but answering dSS the "
-    "electrician's call fails although every dSS call in it was answered",
-)
+# Fixed: the queued events are raised in the background, outside the call's deadline.
 async def test_queued_events_eat_the_deadline_of_the_electricians_next_call(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
