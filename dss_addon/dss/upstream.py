@@ -66,11 +66,12 @@ from dss_addon.dss.client import DssClient, DssNotReached, RawReply
 from dss_addon.dss.envelope import NOT_LOGGED_IN, is_not_logged_in
 from dss_addon.dss.session_file import SessionFile
 from dss_addon.dss.sessions import (
-    LOST_LOGIN_HOLD,
+    DSS_SESSION_TIMEOUT,
     PHANTOM_HOLD,
     LoginBackoff,
     SessionBudget,
     login_hold_until,
+    lost_login_hold,
 )
 from dss_addon.errors import DssAuthFailed, DssError, DssRejected, DssUnavailable, ShareEnded
 from dss_addon.policy.model import Topology
@@ -166,6 +167,9 @@ class ShareUpstream:
         self._closed_tokens: dict[str, None] = {}  # digests, oldest first
         self._login_listeners: list[LoginListener] = []
         self._announcing: set[asyncio.Task[None]] = set()
+        # The dSS's sessionTimeoutMinutes, read once with the first session (the default till).
+        self._session_timeout = DSS_SESSION_TIMEOUT
+        self._session_timeout_read = False
 
     def occupied(self) -> int:
         """Entries of the dSS's session map the add-on holds or may hold: its sessions, the
@@ -597,7 +601,24 @@ class ShareUpstream:
                 raise ShareEnded("This share has ended.")
             await self._persist()
             log.info("dSS session opened for share %s (%d open)", share_id, len(self._sessions))
+            await self.learn_session_timeout(session.token)
             return session
+
+    async def learn_session_timeout(self, token: str) -> None:
+        """Once per run, with the first session at hand (a share's, or the homeowner's): how
+        long the dSS keeps an unused session (lost logins are counted that long; never below
+        the default 3 minutes). Best effort: tried again with the next session."""
+        if self._session_timeout_read:
+            return
+        try:
+            self._session_timeout = max(
+                DSS_SESSION_TIMEOUT, await self._client.session_timeout(token)
+            )
+        except DssError as err:
+            log.info("reading the dSS's session timeout failed: %s", err.code)
+            return
+        self._session_timeout_read = True
+        log.info("the dSS keeps unused sessions for %.0f s", self._session_timeout)
 
     async def _login_counted(self, share_id: str, app_token: str) -> str:
         """loginApplication, counted in the budget from the moment it is sent until its answer
@@ -605,7 +626,8 @@ class ShareUpstream:
         self._login_tickets += 1
         ticket = f"login {self._login_tickets}"
         sent = self._clock.monotonic()
-        self._budget.charge(ticket, login_hold_until(sent, self._client.login_timeout))
+        hold = login_hold_until(sent, self._client.login_timeout, self._session_timeout)
+        self._budget.charge(ticket, hold)
         try:
             token = await self._client.login_application(app_token)
         except DssAuthFailed:
@@ -618,7 +640,7 @@ class ShareUpstream:
             raise
         except DssUnavailable:  # no answer: counted until the dSS would have swept it
             now = self._clock.monotonic()
-            self._budget.charge(ticket, now + LOST_LOGIN_HOLD)
+            self._budget.charge(ticket, now + lost_login_hold(self._session_timeout))
             self._backoff.unreachable(now)
             raise
         except DssRejected:  # answered: no session

@@ -115,13 +115,7 @@ def _short_deadline(settings: Settings) -> Settings:
     return dataclasses.replace(settings, dss_timeout=0.3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a login whose answer never came is counted for LOST_LOGIN_HOLD, built on the "
-    "compiled-in default sessionTimeoutMinutes = 3; a dSS configured with a longer timeout keeps "
-    "the session long after the add-on stopped counting it (the add-on never reads "
-    "/config/subsystems/WebServer/sessionTimeoutMinutes)",
-)
+# Fixed: sessionTimeoutMinutes is read (owner's or a share's session); lost logins held that long.
 async def test_a_lost_login_is_uncounted_while_the_dss_still_keeps_its_session(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
