@@ -165,6 +165,7 @@ class ShareUpstream:
         self._logins: dict[str, asyncio.Task[_Session]] = {}  # share id -> login under way
         self._login_tickets = 0
         self._closed_tokens: dict[str, None] = {}  # digests, oldest first
+        self._login_holds: dict[str, float] = {}  # ticket -> Unix time its count ends
         self._login_listeners: list[LoginListener] = []
         self._announcing: set[asyncio.Task[None]] = set()
         # The dSS's sessionTimeoutMinutes, read once with the first session (the default till).
@@ -329,12 +330,20 @@ class ShareUpstream:
         out by `clear_leftovers`. Returns how many."""
         if self._session_file is None:
             return 0
-        tokens = await self._session_file.load()
+        left = await self._session_file.load_all()
+        tokens = left.tokens
         for token in tokens:
             self._budget.charge(token, float("inf"))
         self._leftovers = tokens
         if tokens:
             log.info("%d dSS sessions of a previous run to log out", len(tokens))
+        now, wall = self._clock.monotonic(), self._clock.now().timestamp()
+        held = [until for until in left.held_until if until > wall]
+        for until in held:  # its logins under way or unanswered: counted till their hold ends
+            self._login_tickets += 1
+            self._hold(f"login {self._login_tickets}", now, now + (until - wall))
+        if held:
+            log.info("%d dSS logins of a previous run counted till the dSS sweeps them", len(held))
         return len(tokens)
 
     async def clear_leftovers(self) -> bool:
@@ -622,33 +631,48 @@ class ShareUpstream:
 
     async def _login_counted(self, share_id: str, app_token: str) -> str:
         """loginApplication, counted in the budget from the moment it is sent until its answer
-        (and on, when none came: the dSS may have opened the session all the same)."""
+        (and on, when none came: the dSS may have opened the session all the same), and kept
+        in the session file before it is sent (a run stopped or killed meanwhile leaves the
+        next run a hold to count)."""
         self._login_tickets += 1
         ticket = f"login {self._login_tickets}"
         sent = self._clock.monotonic()
         hold = login_hold_until(sent, self._client.login_timeout, self._session_timeout)
-        self._budget.charge(ticket, hold)
+        self._hold(ticket, sent, hold)
+        await self._persist()
         try:
             token = await self._client.login_application(app_token)
         except DssAuthFailed:
-            self._budget.release(ticket)
+            self._unhold(ticket)
             self._backoff.refused(share_id, self._clock.monotonic())
             raise
         except DssNotReached:  # never sent: nothing to count
-            self._budget.release(ticket)
+            self._unhold(ticket)
             self._backoff.unreachable(self._clock.monotonic())
             raise
         except DssUnavailable:  # no answer: counted until the dSS would have swept it
             now = self._clock.monotonic()
-            self._budget.charge(ticket, now + lost_login_hold(self._session_timeout))
+            self._hold(ticket, now, now + lost_login_hold(self._session_timeout))
+            self._persist_soon()
             self._backoff.unreachable(now)
             raise
         except DssRejected:  # answered: no session
-            self._budget.release(ticket)
+            self._unhold(ticket)
             raise
-        # Cancelled (shutdown only): the charge stays, the dSS may still complete it.
+        # Cancelled (shutdown only): the hold stays, the dSS may still complete it.
         self._budget.release(ticket)
+        self._login_holds.pop(ticket, None)  # the session itself is saved next
         return token
+
+    def _hold(self, ticket: str, now: float, until: float) -> None:
+        """Count `ticket` until the monotonic `until`, here and in the session file."""
+        self._budget.charge(ticket, until)
+        self._login_holds[ticket] = self._clock.now().timestamp() + (until - now)
+
+    def _unhold(self, ticket: str) -> None:
+        self._budget.release(ticket)
+        if self._login_holds.pop(ticket, None) is not None:
+            self._persist_soon()
 
     def _token_closed(self, app_token: str) -> bool:
         return _digest(app_token) in self._closed_tokens
@@ -692,7 +716,10 @@ class ShareUpstream:
             return
         async with self._persist_lock:  # FIFO: the last writer writes the latest state
             tokens = [s.token for s in self._sessions.values()] + self._leftovers
-            await self._session_file.save(tokens)
+            wall = self._clock.now().timestamp()
+            for ticket in [t for t, until in self._login_holds.items() if until <= wall]:
+                del self._login_holds[ticket]  # the dSS has swept what it may have opened
+            await self._session_file.save(tokens, list(self._login_holds.values()))
 
     async def _logout(self, session: _Session) -> None:
         if not self._forget(session):
