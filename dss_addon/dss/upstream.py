@@ -24,6 +24,9 @@ Session strategy (the dSS allows 30 sessions for the whole home, with no evictio
 - announced: `on_login` listeners run in a background task once a share's new session is first
   used (the notifier raises what it could not raise without a session: it never logs one in
   itself), never under the deadline of the electrician's call;
+- brief: `call_briefly` opens a session of a share's own for a few calls and logs it out at
+  once (the event of a share locked by PIN guessing, which never gets a session): one at a
+  time, at most one per BRIEF_INTERVAL, counted and kept in the session file while it stands;
 - backing off: failed logins are retried after a growing, jittered pause, per share and, when
   the dSS does not answer or refuses several shares in a row, for all shares;
 - persistent: the open session tokens are kept sealed on disk (session_file.py); the next run
@@ -57,7 +60,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -90,6 +93,7 @@ IDLE_TICK = 30.0
 TOPOLOGY_TTL = 60.0
 TOKEN_CHECK = 10.0  # seconds a confirmation that the share's app token is enabled stays valid
 EVICT_IDLE = 5.0  # seconds a session must have been unused before it is logged out for another
+BRIEF_INTERVAL = 5.0  # seconds between brief sessions (call_briefly)
 CLOSE_RESERVE = 0.5  # seconds of close_all's time kept for the logouts after a late login
 CLOSED_TOKENS_KEPT = 1024  # digests of closed app tokens remembered against late logins
 
@@ -168,6 +172,10 @@ class ShareUpstream:
         self._login_holds: dict[str, float] = {}  # ticket -> Unix time its count ends
         self._login_listeners: list[LoginListener] = []
         self._announcing: set[asyncio.Task[None]] = set()
+        self._briefs: set[asyncio.Task[bool]] = set()
+        self._brief_lock = asyncio.Lock()
+        self._brief_not_before = 0.0
+        self._brief_tokens: list[str] = []  # brief sessions standing (session file)
         # The dSS's sessionTimeoutMinutes, read once with the first session (the default till).
         self._session_timeout = DSS_SESSION_TIMEOUT
         self._session_timeout_read = False
@@ -233,6 +241,65 @@ class ShareUpstream:
         if reply is None:
             await self._refused(session, _Stale())
         return reply
+
+    async def call_briefly(
+        self, share_id: str, klass: str, method: str, calls: Sequence[Mapping[str, str]]
+    ) -> bool:
+        """The calls, in a session of the share's own opened for them alone and logged out at
+        once (never kept, never announced, never counted as the share's session): for what
+        must reach the dSS although the share has no session and may never get one (the event
+        of a share locked by PIN guessing). One such session at a time, at most one per
+        BRIEF_INTERVAL; counted in the budget while it stands. False when none may be opened
+        now (the caller tries again later). The session runs in a task of its own: a caller
+        giving up leaves it to finish and log out."""
+        task = asyncio.get_running_loop().create_task(
+            self._brief(share_id, klass, method, list(calls))
+        )
+        self._briefs.add(task)
+        task.add_done_callback(self._briefs.discard)
+        return await asyncio.shield(task)
+
+    async def _brief(
+        self, share_id: str, klass: str, method: str, calls: list[Mapping[str, str]]
+    ) -> bool:
+        if self._brief_lock.locked():
+            return False  # one at a time
+        async with self._brief_lock:
+            now = self._clock.monotonic()
+            if self._closed or now < self._brief_not_before or share_id in self._sessions:
+                return False
+            self._brief_not_before = now + BRIEF_INTERVAL
+            async with self._login_lock:  # the cap check and the login must not interleave
+                if self._backoff.wait(share_id, now) > 0:
+                    return False
+                await self._make_room()
+                app_token = await self._app_token_of(share_id)
+                if app_token is None or self._token_closed(app_token):
+                    return False
+                token = await self._login_counted(share_id, app_token)
+                self._budget.charge(token, float("inf"))  # counted while it stands
+                self._brief_tokens.append(token)  # kept on disk too, should the run die now
+                await self._persist()
+            try:
+                for params in calls:
+                    await self._client.call(klass, method, params, token)
+            finally:
+                await self._end_brief(token)
+            log.info("a brief dSS session of share %s made %d calls", share_id, len(calls))
+            return True
+
+    async def _end_brief(self, token: str) -> None:
+        try:
+            await self._client.logout(token)
+        except DssError as err:  # the dSS sweeps it: counted till then
+            log.info("dSS logout of a brief session failed: %s", err.code)
+            now = self._clock.monotonic()
+            self._budget.charge(token, now + lost_login_hold(self._session_timeout))
+        else:
+            self._budget.release(token)
+        finally:
+            self._brief_tokens.remove(token)
+            self._persist_soon()
 
     def on_login(self, listener: LoginListener) -> Callable[[], None]:
         """Run `listener(share_id)` in the background once a share's new dSS session is first
@@ -315,10 +382,12 @@ class ShareUpstream:
         await self._persist()
 
     async def _settle_logins(self, wait: float) -> None:
-        logins = [t for t in self._logins.values() if not t.done()]
+        logins: list[asyncio.Future[object]] = [
+            t for t in [*self._logins.values(), *self._briefs] if not t.done()
+        ]
         if not logins:
             return
-        pending: set[asyncio.Task[_Session]] = set(logins)
+        pending: set[asyncio.Future[object]] = set(logins)
         if wait > 0:  # a late answer is logged out at once (_login)
             _done, pending = await asyncio.wait(logins, timeout=wait)
         for task in pending:
@@ -715,7 +784,8 @@ class ShareUpstream:
         if self._session_file is None:
             return
         async with self._persist_lock:  # FIFO: the last writer writes the latest state
-            tokens = [s.token for s in self._sessions.values()] + self._leftovers
+            tokens = [s.token for s in self._sessions.values()]
+            tokens += self._leftovers + self._brief_tokens
             wall = self._clock.now().timestamp()
             for ticket in [t for t, until in self._login_holds.items() if until <= wall]:
                 del self._login_holds[ticket]  # the dSS has swept what it may have opened
