@@ -69,6 +69,7 @@ class Runtime:
         except DssError as err:
             log.info("reading the dSS's app tokens failed: %s", err.code)
             return True
+        await self.upstream.learn_session_timeout(owner_dss_token)
         for share_id in await self.shares.reconcile_app_tokens(enabled):
             await self.upstream.close_share(share_id)
         return True
@@ -83,7 +84,10 @@ class _ClosingAppTokens:
         self._upstream = upstream
 
     async def issue(self, name: str, owner_dss_token: str) -> str:
-        return await self._tokens.issue(name, owner_dss_token)
+        app_token = await self._tokens.issue(name, owner_dss_token)
+        # The homeowner's session is at hand: how long the dSS keeps sessions (once per run).
+        await self._upstream.learn_session_timeout(owner_dss_token)
+        return app_token
 
     async def revoke(self, app_token: str) -> None:
         await self._upstream.close_app_token(app_token)

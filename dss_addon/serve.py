@@ -110,8 +110,9 @@ async def _shut_down(runners: list[web.AppRunner], runtime: Runtime) -> None:
     left = runtime.settings.shutdown_timeout - (loop.time() - started)
     try:
         # Each logout forgets its session first: closing the runtime later finds none left.
-        async with asyncio.timeout(max(0.1, left - STORE_CLOSE_RESERVE)):
-            await runtime.upstream.close_all()
+        budget = max(0.1, left - STORE_CLOSE_RESERVE)
+        async with asyncio.timeout(budget):
+            await runtime.upstream.close_all(timeout=budget)
     except TimeoutError:
         log.warning("dSS logouts did not finish in time; the dSS ends those sessions")
 

@@ -37,6 +37,7 @@ _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 # ordinary call: a login the dSS completes after the add-on hung up leaves a session the add-on
 # never learns of (ShareUpstream keeps waiting for it even when its callers have given up).
 LOGIN_TIMEOUT = 30.0
+SESSION_TIMEOUT = "/config/subsystems/WebServer/sessionTimeoutMinutes"
 
 
 class BodyTooLarge(BadInput):
@@ -257,6 +258,15 @@ class DssClient:
                 raise DssAuthFailed("the dSS refused the application token") from err
             raise
         return _field(result, "token")
+
+    async def session_timeout(self, token: str) -> float:
+        """The dSS's idle timeout for sessions, in seconds (webserver.cpp reads
+        /config/subsystems/WebServer/sessionTimeoutMinutes once at start-up)."""
+        result = await self._result("property", "getInteger", {"path": SESSION_TIMEOUT}, token)
+        value = result.get("value") if isinstance(result, Mapping) else None
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise DssRejected("malformed answer: no session timeout")
+        return value * 60.0
 
     async def revoke_token(self, app_token: str, token: str) -> None:
         await self._result("system", "revokeToken", {"applicationToken": app_token}, token)

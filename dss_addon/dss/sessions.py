@@ -28,7 +28,8 @@ PHANTOM_HOLD = DSS_SWEEP_INTERVAL + 5.0  # how long a presented stale token is c
 BACKOFF_FIRST = 1.0  # seconds before the first retry of a failed login
 BACKOFF_MAX = 60.0
 DSS_SESSION_TIMEOUT = 180.0  # the dSS's default idle timeout (sessionTimeoutMinutes = 3)
-LOST_LOGIN_HOLD = DSS_SESSION_TIMEOUT + DSS_SWEEP_INTERVAL + 5.0  # a session nobody uses
+# A session nobody uses, at the default timeout (lost_login_hold for the dSS's own setting).
+LOST_LOGIN_HOLD = DSS_SESSION_TIMEOUT + DSS_SWEEP_INTERVAL + 5.0
 GLOBAL_AFTER_SHARES = 2  # distinct shares refused in a row before all logins back off
 
 
@@ -37,11 +38,19 @@ def key_of(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def login_hold_until(started: float, answer_wait: float) -> float:
+def lost_login_hold(session_timeout: float = DSS_SESSION_TIMEOUT) -> float:
+    """How long a session nobody uses may stand at the dSS: its idle timeout (never taken
+    below the default: the dSS's own setting may be unknown yet) and the sweep after it."""
+    return max(session_timeout, DSS_SESSION_TIMEOUT) + DSS_SWEEP_INTERVAL + 5.0
+
+
+def login_hold_until(
+    started: float, answer_wait: float, session_timeout: float = DSS_SESSION_TIMEOUT
+) -> float:
     """Until when a login sent at `started` is counted if its answer never comes: the dSS may
     complete it as late as `answer_wait` seconds after, and then keeps the session until its
-    idle timeout and the sweep after it."""
-    return started + answer_wait + LOST_LOGIN_HOLD
+    idle timeout (`session_timeout`, sessionTimeoutMinutes) and the sweep after it."""
+    return started + answer_wait + lost_login_hold(session_timeout)
 
 
 @dataclass(slots=True)

@@ -21,8 +21,12 @@ Session strategy (the dSS allows 30 sessions for the whole home, with no evictio
   login under way instead of starting another;
 - revocation during a login: `close_app_token` remembers the closed app token, and a login
   answered for it afterwards is logged out at once and fails with ShareEnded;
-- announced: `on_login` listeners are awaited once a share's new session is first used (the
-  notifier raises what it could not raise without a session: it never logs one in itself);
+- announced: `on_login` listeners run in a background task once a share's new session is first
+  used (the notifier raises what it could not raise without a session: it never logs one in
+  itself), never under the deadline of the electrician's call;
+- brief: `call_briefly` opens a session of a share's own for a few calls and logs it out at
+  once (the event of a share locked by PIN guessing, which never gets a session): one at a
+  time, at most one per BRIEF_INTERVAL, counted and kept in the session file while it stands;
 - backing off: failed logins are retried after a growing, jittered pause, per share and, when
   the dSS does not answer or refuses several shares in a row, for all shares;
 - persistent: the open session tokens are kept sealed on disk (session_file.py); the next run
@@ -56,7 +60,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -65,11 +69,12 @@ from dss_addon.dss.client import DssClient, DssNotReached, RawReply
 from dss_addon.dss.envelope import NOT_LOGGED_IN, is_not_logged_in
 from dss_addon.dss.session_file import SessionFile
 from dss_addon.dss.sessions import (
-    LOST_LOGIN_HOLD,
+    DSS_SESSION_TIMEOUT,
     PHANTOM_HOLD,
     LoginBackoff,
     SessionBudget,
     login_hold_until,
+    lost_login_hold,
 )
 from dss_addon.errors import DssAuthFailed, DssError, DssRejected, DssUnavailable, ShareEnded
 from dss_addon.policy.model import Topology
@@ -88,6 +93,8 @@ IDLE_TICK = 30.0
 TOPOLOGY_TTL = 60.0
 TOKEN_CHECK = 10.0  # seconds a confirmation that the share's app token is enabled stays valid
 EVICT_IDLE = 5.0  # seconds a session must have been unused before it is logged out for another
+BRIEF_INTERVAL = 5.0  # seconds between brief sessions (call_briefly)
+CLOSE_RESERVE = 0.5  # seconds of close_all's time kept for the logouts after a late login
 CLOSED_TOKENS_KEPT = 1024  # digests of closed app tokens remembered against late logins
 
 
@@ -162,7 +169,16 @@ class ShareUpstream:
         self._logins: dict[str, asyncio.Task[_Session]] = {}  # share id -> login under way
         self._login_tickets = 0
         self._closed_tokens: dict[str, None] = {}  # digests, oldest first
+        self._login_holds: dict[str, float] = {}  # ticket -> Unix time its count ends
         self._login_listeners: list[LoginListener] = []
+        self._announcing: set[asyncio.Task[None]] = set()
+        self._briefs: set[asyncio.Task[bool]] = set()
+        self._brief_lock = asyncio.Lock()
+        self._brief_not_before = 0.0
+        self._brief_tokens: list[str] = []  # brief sessions standing (session file)
+        # The dSS's sessionTimeoutMinutes, read once with the first session (the default till).
+        self._session_timeout = DSS_SESSION_TIMEOUT
+        self._session_timeout_read = False
 
     def occupied(self) -> int:
         """Entries of the dSS's session map the add-on holds or may hold: its sessions, the
@@ -226,11 +242,77 @@ class ShareUpstream:
             await self._refused(session, _Stale())
         return reply
 
+    async def call_briefly(
+        self, share_id: str, klass: str, method: str, calls: Sequence[Mapping[str, str]]
+    ) -> bool:
+        """The calls, in a session of the share's own opened for them alone and logged out at
+        once (never kept, never announced, never counted as the share's session): for what
+        must reach the dSS although the share has no session and may never get one (the event
+        of a share locked by PIN guessing). One such session at a time, at most one per
+        BRIEF_INTERVAL; counted in the budget while it stands. False when none may be opened
+        now (the caller tries again later). The session runs in a task of its own: a caller
+        giving up leaves it to finish and log out."""
+        task = asyncio.get_running_loop().create_task(
+            self._brief(share_id, klass, method, list(calls))
+        )
+        self._briefs.add(task)
+        task.add_done_callback(self._briefs.discard)
+        return await asyncio.shield(task)
+
+    async def _brief(
+        self, share_id: str, klass: str, method: str, calls: list[Mapping[str, str]]
+    ) -> bool:
+        if self._brief_lock.locked():
+            return False  # one at a time
+        async with self._brief_lock:
+            now = self._clock.monotonic()
+            if self._closed or now < self._brief_not_before or share_id in self._sessions:
+                return False
+            self._brief_not_before = now + BRIEF_INTERVAL
+            async with self._login_lock:  # the cap check and the login must not interleave
+                if self._backoff.wait(share_id, now) > 0:
+                    return False
+                await self._make_room()
+                app_token = await self._app_token_of(share_id)
+                if app_token is None or self._token_closed(app_token):
+                    return False
+                token = await self._login_counted(share_id, app_token)
+                self._budget.charge(token, float("inf"))  # counted while it stands
+                self._brief_tokens.append(token)  # kept on disk too, should the run die now
+                await self._persist()
+            try:
+                for params in calls:
+                    await self._client.call(klass, method, params, token)
+            finally:
+                await self._end_brief(token)
+            log.info("a brief dSS session of share %s made %d calls", share_id, len(calls))
+            return True
+
+    async def _end_brief(self, token: str) -> None:
+        try:
+            await self._client.logout(token)
+        except DssError as err:  # the dSS sweeps it: counted till then
+            log.info("dSS logout of a brief session failed: %s", err.code)
+            now = self._clock.monotonic()
+            self._budget.charge(token, now + lost_login_hold(self._session_timeout))
+        else:
+            self._budget.release(token)
+        finally:
+            self._brief_tokens.remove(token)
+            self._persist_soon()
+
     def on_login(self, listener: LoginListener) -> Callable[[], None]:
-        """Await `listener(share_id)` before the first call in a share's new dSS session (its
-        time counts against that call's deadline). Returns a function that removes it."""
+        """Run `listener(share_id)` in the background once a share's new dSS session is first
+        used (never under that call's deadline; cancelled at close_all). Returns a function
+        that removes it."""
         self._login_listeners.append(listener)
         return lambda: self._login_listeners.remove(listener)
+
+    async def announced(self) -> None:
+        """Wait for the on_login listeners running now (tests, and whoever must see their
+        effect before going on)."""
+        while self._announcing:
+            await asyncio.gather(*self._announcing, return_exceptions=True)
 
     def on_logout(self, listener: LogoutListener) -> None:
         """Call `listener(share_id)` whenever a share's dSS session is logged out or dropped
@@ -279,29 +361,58 @@ class ShareUpstream:
             if hmac.compare_digest(_digest(session.app_token), digest):
                 await self._logout(session)
 
-    async def close_all(self) -> None:
+    async def close_all(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Log out every open session at once and, meanwhile, give logins under way what is
+        left of `timeout` (at most one call's time) to answer, so their sessions are logged out
+        too; logins still pending then are cancelled (counted in the session file for the next
+        run). A second call (the runtime's, after serve's bounded one) waits for no login."""
+        again = self._closed
         self._closed = True
-        logins = [t for t in self._logins.values() if not t.done()]
-        if logins:  # a late answer is logged out at once (_login): give it one call's time
-            _done, pending = await asyncio.wait(logins, timeout=self._client.timeout)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-        await asyncio.gather(*(self._logout(s) for s in list(self._sessions.values())))
+        announcing = list(self._announcing)  # listeners put back what they did not send
+        for task in announcing:
+            task.cancel()
+        await asyncio.gather(*announcing, return_exceptions=True)
+        wait = 0.0 if again else self._client.timeout
+        if timeout is not None:
+            wait = min(wait, max(0.0, timeout - CLOSE_RESERVE))
+        await asyncio.gather(
+            self._settle_logins(wait), *(self._logout(s) for s in list(self._sessions.values()))
+        )
         await asyncio.gather(*self._persisting, return_exceptions=True)
         await self._persist()
+
+    async def _settle_logins(self, wait: float) -> None:
+        logins: list[asyncio.Future[object]] = [
+            t for t in [*self._logins.values(), *self._briefs] if not t.done()
+        ]
+        if not logins:
+            return
+        pending: set[asyncio.Future[object]] = set(logins)
+        if wait > 0:  # a late answer is logged out at once (_login)
+            _done, pending = await asyncio.wait(logins, timeout=wait)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def adopt_leftovers(self) -> int:
         """Take over the tokens a previous run left on disk (counted at once); they are logged
         out by `clear_leftovers`. Returns how many."""
         if self._session_file is None:
             return 0
-        tokens = await self._session_file.load()
+        left = await self._session_file.load_all()
+        tokens = left.tokens
         for token in tokens:
             self._budget.charge(token, float("inf"))
         self._leftovers = tokens
         if tokens:
             log.info("%d dSS sessions of a previous run to log out", len(tokens))
+        now, wall = self._clock.monotonic(), self._clock.now().timestamp()
+        held = [until for until in left.held_until if until > wall]
+        for until in held:  # its logins under way or unanswered: counted till their hold ends
+            self._login_tickets += 1
+            self._hold(f"login {self._login_tickets}", now, now + (until - wall))
+        if held:
+            log.info("%d dSS logins of a previous run counted till the dSS sweeps them", len(held))
         return len(tokens)
 
     async def clear_leftovers(self) -> bool:
@@ -378,14 +489,14 @@ class ShareUpstream:
 
     async def _with_session(self, share_id: str, op: Callable[[str], Awaitable[T]]) -> T:
         session = await self._session(share_id)
-        await self._announce(session)
+        self._announce(session)
         try:
             return await self._use(session, op)
         except _Stale as stale:
             log.info("dSS session of share %s is gone; logging in again", share_id)
             await self._refused(session, stale)
         session = await self._session(share_id)
-        await self._announce(session)
+        self._announce(session)
         try:
             return await self._use(session, op)
         except _Stale as stale:
@@ -478,15 +589,24 @@ class ShareUpstream:
                 )
         raise ShareEnded("This share has ended.")
 
-    async def _announce(self, session: _Session) -> None:
+    def _announce(self, session: _Session) -> None:
+        """Runs the on_login listeners in a task of their own (tracked, cancelled at close):
+        what they send never counts against the deadline of the call that opened the session."""
         if session.announced:
             return
         session.announced = True
+        if not self._login_listeners:
+            return
+        task = asyncio.get_running_loop().create_task(self._run_login_listeners(session.share_id))
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
+
+    async def _run_login_listeners(self, share_id: str) -> None:
         for listener in list(self._login_listeners):
             try:
-                await listener(session.share_id)
+                await listener(share_id)
             except Exception:
-                log.exception("a login listener failed for share %s", session.share_id)
+                log.exception("a login listener failed for share %s", share_id)
 
     async def _session(self, share_id: str) -> _Session:
         existing = self._sessions.get(share_id)
@@ -559,36 +679,69 @@ class ShareUpstream:
                 raise ShareEnded("This share has ended.")
             await self._persist()
             log.info("dSS session opened for share %s (%d open)", share_id, len(self._sessions))
+            await self.learn_session_timeout(session.token)
             return session
+
+    async def learn_session_timeout(self, token: str) -> None:
+        """Once per run, with the first session at hand (a share's, or the homeowner's): how
+        long the dSS keeps an unused session (lost logins are counted that long; never below
+        the default 3 minutes). Best effort: tried again with the next session."""
+        if self._session_timeout_read:
+            return
+        try:
+            self._session_timeout = max(
+                DSS_SESSION_TIMEOUT, await self._client.session_timeout(token)
+            )
+        except DssError as err:
+            log.info("reading the dSS's session timeout failed: %s", err.code)
+            return
+        self._session_timeout_read = True
+        log.info("the dSS keeps unused sessions for %.0f s", self._session_timeout)
 
     async def _login_counted(self, share_id: str, app_token: str) -> str:
         """loginApplication, counted in the budget from the moment it is sent until its answer
-        (and on, when none came: the dSS may have opened the session all the same)."""
+        (and on, when none came: the dSS may have opened the session all the same), and kept
+        in the session file before it is sent (a run stopped or killed meanwhile leaves the
+        next run a hold to count)."""
         self._login_tickets += 1
         ticket = f"login {self._login_tickets}"
         sent = self._clock.monotonic()
-        self._budget.charge(ticket, login_hold_until(sent, self._client.login_timeout))
+        hold = login_hold_until(sent, self._client.login_timeout, self._session_timeout)
+        self._hold(ticket, sent, hold)
+        await self._persist()
         try:
             token = await self._client.login_application(app_token)
         except DssAuthFailed:
-            self._budget.release(ticket)
+            self._unhold(ticket)
             self._backoff.refused(share_id, self._clock.monotonic())
             raise
         except DssNotReached:  # never sent: nothing to count
-            self._budget.release(ticket)
+            self._unhold(ticket)
             self._backoff.unreachable(self._clock.monotonic())
             raise
         except DssUnavailable:  # no answer: counted until the dSS would have swept it
             now = self._clock.monotonic()
-            self._budget.charge(ticket, now + LOST_LOGIN_HOLD)
+            self._hold(ticket, now, now + lost_login_hold(self._session_timeout))
+            self._persist_soon()
             self._backoff.unreachable(now)
             raise
         except DssRejected:  # answered: no session
-            self._budget.release(ticket)
+            self._unhold(ticket)
             raise
-        # Cancelled (shutdown only): the charge stays, the dSS may still complete it.
+        # Cancelled (shutdown only): the hold stays, the dSS may still complete it.
         self._budget.release(ticket)
+        self._login_holds.pop(ticket, None)  # the session itself is saved next
         return token
+
+    def _hold(self, ticket: str, now: float, until: float) -> None:
+        """Count `ticket` until the monotonic `until`, here and in the session file."""
+        self._budget.charge(ticket, until)
+        self._login_holds[ticket] = self._clock.now().timestamp() + (until - now)
+
+    def _unhold(self, ticket: str) -> None:
+        self._budget.release(ticket)
+        if self._login_holds.pop(ticket, None) is not None:
+            self._persist_soon()
 
     def _token_closed(self, app_token: str) -> bool:
         return _digest(app_token) in self._closed_tokens
@@ -631,8 +784,12 @@ class ShareUpstream:
         if self._session_file is None:
             return
         async with self._persist_lock:  # FIFO: the last writer writes the latest state
-            tokens = [s.token for s in self._sessions.values()] + self._leftovers
-            await self._session_file.save(tokens)
+            tokens = [s.token for s in self._sessions.values()]
+            tokens += self._leftovers + self._brief_tokens
+            wall = self._clock.now().timestamp()
+            for ticket in [t for t, until in self._login_holds.items() if until <= wall]:
+                del self._login_holds[ticket]  # the dSS has swept what it may have opened
+            await self._session_file.save(tokens, list(self._login_holds.values()))
 
     async def _logout(self, session: _Session) -> None:
         if not self._forget(session):

@@ -13,11 +13,15 @@ event has none, so the homeowner (or an installer) mails these on with a subscri
 
 The event never carries `to`, `cc`, `bcc`, `from` or `header`: those stay the subscription's.
 
-It is raised in the share's own dSS session, and only in one already open: a notification
-never logs a session in (anyone holding a PIN link could otherwise make the add-on open one
-for a share they locked, and ending-soon checks would open one per idle share). Without an
-open session the event waits in memory and is raised when the share's next session opens,
-before that session's first call (ShareUpstream.on_login); the tab's row is there at once.
+It is raised in the share's own dSS session. Without an open session the event waits in
+memory (one extension request per share at most, the newest) and is raised in the background
+when the share's next session opens (ShareUpstream.on_login), never under the deadline of the
+electrician's call; the tab's row is there at once. A share locked by PIN guessing never gets
+a session, so its event is raised at once in a brief session of the share's own
+(ShareUpstream.call_briefly: logged out right after, counted in the session budget, one at a
+time and at most one every few seconds, so whoever guesses at a PIN link cannot make the
+add-on hold sessions); events that still wait are raised the same way by the periodic check,
+one share per minute.
 """
 
 from __future__ import annotations
@@ -50,8 +54,28 @@ CHECK_INTERVAL = 60.0  # seconds between checks for shares ending within the hou
 DSS_EVENT_TIMEOUT = 3.0
 PENDING_PER_SHARE = 8  # events waiting for a share's session (the oldest go first)
 PENDING_SHARES = 512  # shares with waiting events (the longest waiting go first)
+# Raised at once in a brief session of the share's own when it has none: a share locked by PIN
+# guessing never gets one (the others wait for the share's next session or the periodic check).
+AT_ONCE: frozenset[Kind] = frozenset({Kind.LOCKED})
 
 _Event = tuple[Kind, str, str]  # kind, label, detail
+
+
+def queued(waiting: list[_Event], event: _Event) -> list[_Event]:
+    """A share's waiting events with `event` added: one extension request at most (the newest
+    says it all: the tab lists every one), the oldest dropped beyond PENDING_PER_SHARE."""
+    if event[0] is Kind.EXTENSION_REQUEST:
+        waiting = [e for e in waiting if e[0] is not Kind.EXTENSION_REQUEST]
+    return [*waiting, event][-PENDING_PER_SHARE:]
+
+
+def _raise_params(share_id: str, event: _Event) -> dict[str, str]:
+    kind, label, detail = event
+    subject = text(kind, label, detail, Lang.DE)
+    parameter = event_parameter(
+        {"kind": kind.value, "share": share_id, "subject": subject, "body": subject}
+    )
+    return {"name": DSS_EVENT, "parameter": parameter}
 
 
 class Notifier:
@@ -59,6 +83,7 @@ class Notifier:
         self.runtime = runtime
         self._store = NotificationStore(runtime.store)
         self._pending: dict[str, list[_Event]] = {}  # share id -> events, oldest first
+        self._flushing: dict[str, asyncio.Task[None]] = {}  # share id -> brief raise
 
     @property
     def store(self) -> NotificationStore:
@@ -90,34 +115,88 @@ class Notifier:
         return Notification(new_id, share_id, now, kind, share.label, detail, read=False)
 
     async def _raise_dss_event(self, share_id: str, kind: Kind, label: str, detail: str) -> None:
-        if not await self._raise_if_open(share_id, (kind, label, detail)):
-            self._wait_for_session(share_id, (kind, label, detail))
+        if await self._raise_if_open(share_id, (kind, label, detail)):
+            return
+        self._wait_for_session(share_id, (kind, label, detail))
+        if kind in AT_ONCE:  # the share will never get a session: a brief one, bounded
+            await asyncio.wait({self._flush(share_id)}, timeout=DSS_EVENT_TIMEOUT)
+
+    def _flush(self, share_id: str) -> asyncio.Task[None]:
+        """Raises the share's waiting events in a brief session of its own (one task per
+        share at a time, tracked, cancelled when the app stops)."""
+        running = self._flushing.get(share_id)
+        if running is not None and not running.done():
+            return running
+        task = asyncio.get_running_loop().create_task(self._raise_briefly(share_id))
+        self._flushing[share_id] = task
+        task.add_done_callback(lambda done: self._flushed(share_id, done))
+        return task
+
+    def _flushed(self, share_id: str, task: asyncio.Task[None]) -> None:
+        if self._flushing.get(share_id) is task:
+            del self._flushing[share_id]
+
+    async def _raise_briefly(self, share_id: str) -> None:
+        upstream = self.runtime.upstream
+        if upstream.has_session(share_id):  # it has one after all: raised in it
+            await self.session_opened(share_id)
+            return
+        events = self._pending.pop(share_id, [])
+        if not events:
+            return
+        raised = False
+        try:
+            raised = await upstream.call_briefly(
+                share_id, "event", "raise", [_raise_params(share_id, e) for e in events]
+            )
+        except AddonError as err:
+            log.info("raising %s in a brief dSS session failed: %s", DSS_EVENT, err.code)
+        finally:
+            if not raised:  # refused, rate-limited or cancelled: they wait again
+                for event in events:
+                    self._wait_for_session(share_id, event)
+
+    async def flush_waiting(self) -> None:
+        """The periodic check: the longest-waiting share without a session gets its events
+        raised in a brief session (the upstream allows one every few seconds)."""
+        for share_id in list(self._pending):
+            if not self.runtime.upstream.has_session(share_id):
+                await self._flush(share_id)
+                return
+
+    async def close(self) -> None:
+        tasks = list(self._flushing.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def session_opened(self, share_id: str) -> None:
-        """The upstream's login listener: raises what waited for the share's session."""
-        for event in self._pending.pop(share_id, []):
-            if not await self._raise_if_open(share_id, event):
+        """The upstream's login listener (run in the background): raises what waited for the
+        share's session; what it never got to raise (cancelled at shutdown) waits again."""
+        events = self._pending.pop(share_id, [])
+        try:
+            while events:
+                if not await self._raise_if_open(share_id, events[0]):
+                    break  # the session is gone again: the rest waits for the next one
+                events.pop(0)
+        finally:
+            for event in events:
                 self._wait_for_session(share_id, event)
 
     def _wait_for_session(self, share_id: str, event: _Event) -> None:
         waiting = self._pending.pop(share_id, [])  # re-inserted: the newest last
-        self._pending[share_id] = [*waiting, event][-PENDING_PER_SHARE:]
+        self._pending[share_id] = queued(waiting, event)
         while len(self._pending) > PENDING_SHARES:
             del self._pending[next(iter(self._pending))]
 
     async def _raise_if_open(self, share_id: str, event: _Event) -> bool:
         """False when the share has no open dSS session (nothing was sent)."""
-        kind, label, detail = event
-        subject = text(kind, label, detail, Lang.DE)
-        parameter = event_parameter(
-            {"kind": kind.value, "share": share_id, "subject": subject, "body": subject}
-        )
         try:
             # In the share's own dSS session (the add-on's, never the browser's); the owner
             # may not be logged in when a share is used. Best effort: the tab has the row.
             async with asyncio.timeout(DSS_EVENT_TIMEOUT):
                 reply = await self.runtime.upstream.call_if_open(
-                    share_id, "event", "raise", {"name": DSS_EVENT, "parameter": parameter}
+                    share_id, "event", "raise", _raise_params(share_id, event)
                 )
         except AddonError as err:
             log.info("raising %s at the dSS failed: %s", DSS_EVENT, err.code)
@@ -146,6 +225,10 @@ class Notifier:
                 await self.check_ending_soon()
             except Exception:
                 log.exception("checking for shares that end soon failed")
+            try:
+                await self.flush_waiting()
+            except Exception:
+                log.exception("raising waiting notifications failed")
             await asyncio.sleep(CHECK_INTERVAL)
 
 
@@ -166,6 +249,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await notifier.close()
 
 
 def install(app: web.Application, runtime: Runtime) -> Notifier:

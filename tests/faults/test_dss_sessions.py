@@ -22,10 +22,11 @@ from dss_sim.sim import Simulator
 from dss_addon.dss.app_tokens import DssAppTokens
 from dss_addon.dss.client import DssClient
 from dss_addon.dss.session_file import SESSION_FILE, SessionFile
-from dss_addon.dss.sessions import PHANTOM_HOLD
+from dss_addon.dss.sessions import LOST_LOGIN_HOLD, PHANTOM_HOLD
 from dss_addon.dss.upstream import DEFAULT_MAX_SESSIONS, DSS_SESSION_LIMIT, ShareUpstream
 from dss_addon.errors import DssError
 from dss_addon.shares.vault import TokenVault
+from tests.faults.test_sigterm import _until
 from tests.support.clock import FakeClock
 
 OWNER_ROOM = DSS_SESSION_LIMIT - DEFAULT_MAX_SESSIONS  # 10
@@ -238,3 +239,28 @@ async def test_leftovers_found_while_the_dss_is_away_are_settled_by_the_next_log
         assert home.sim.sessions.phantoms == set()
     finally:
         await upstream.close_all()
+
+
+async def test_a_login_pending_at_shutdown_is_counted_by_the_next_run(
+    home: Home, tmp_path: Path
+) -> None:
+    # Round 6: the dSS completes a login the stopping add-on no longer waits for; the session
+    # file holds the login from before it was sent, so the next run counts it till the sweep.
+    session_file = SessionFile(tmp_path / SESSION_FILE, TokenVault.open(tmp_path))
+    stopping = ShareUpstream(home.dss, home.clock, home.tokens.of, session_file=session_file)
+    home.sim.latency_ms = 2000  # the dSS opens the session at once and answers late
+    pending = asyncio.ensure_future(name_of(stopping, "s0"))
+    await _until(lambda: home.logins() == 1)
+    await stopping.close_all(timeout=0.1)  # SIGTERM: no time left to wait for the answer
+    home.sim.latency_ms = 0
+    await asyncio.gather(pending, return_exceptions=True)
+    assert len((await session_file.load_all()).held_until) == 1
+    upstream = ShareUpstream(home.dss, home.clock, home.tokens.of, session_file=session_file)
+    try:
+        assert await upstream.adopt_leftovers() == 0  # no token to log out...
+        assert upstream.occupied() == 1  # ...but counted
+        home.clock.advance(LOST_LOGIN_HOLD + 60.0)  # the login wait, the timeout, the sweep
+        assert upstream.occupied() == 0
+    finally:
+        await upstream.close_all()
+    assert (await session_file.load_all()).held_until == []

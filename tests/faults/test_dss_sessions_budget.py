@@ -87,3 +87,15 @@ async def test_the_session_file_keeps_tokens_sealed(tmp_path: Path) -> None:
     assert await SessionFile(path, other).load() == []  # not ours: skipped, not fatal
     path.write_text("{broken", "utf-8")
     assert await SessionFile(path, vault).load() == []
+
+
+async def test_the_session_file_keeps_login_holds_beside_the_tokens(tmp_path: Path) -> None:
+    vault = TokenVault.open(tmp_path)
+    path = tmp_path / SESSION_FILE
+    await SessionFile(path, vault).save([TOKEN], [1_800_000_000.5])
+    assert '{"held_until": 1800000000.5}' in path.read_text("utf-8")  # a time, no secret
+    left = await SessionFile(path, vault).load_all()
+    assert (left.tokens, left.held_until) == ([TOKEN], [1_800_000_000.5])
+    assert await SessionFile(path, vault).load() == [TOKEN]
+    path.write_text('[{"held_until": true}, {"held_until": "soon"}]', "utf-8")
+    assert (await SessionFile(path, vault).load_all()).held_until == []  # malformed: skipped
