@@ -50,13 +50,8 @@ def _events(db: Path) -> list[str]:
         )]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retention's checkpoint extension (audit_retention._checkpoint, _FOLLOWS) merges a"
-    " run into ANY checkpoint row whose `after` matches, without checking that row's MAC: a"
-    " forged checkpoint (no key needed) is resealed by the add-on, so an owner action such as"
-    " an extension grant can then be deleted and `audit verify` still says intact",
-)
+# Fixed: retention extends only a checkpoint whose MAC holds and that stands right before
+# the run (audit_retention._extendable).
 async def test_forged_checkpoint_is_resealed_by_retention_and_hides_an_owner_action(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
