@@ -98,13 +98,7 @@ async def test_forged_checkpoint_is_resealed_by_retention_and_hides_an_owner_act
     assert code != 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit_seal._base/seal_audit: a seal reset to 'never sealed' with the heads removed"
-    " is sealed afresh at the next start over whatever the file then holds; turning every"
-    " chained row into an 'older unchained' row (hash NULL, legacy marker raised) keeps the"
-    " rows but frees them for editing, and `audit verify` says intact",
-)
+# Fixed: keys/audit.sealed marks a device that sealed before; a reset seal is not renewed.
 async def test_chained_rows_turned_legacy_are_resealed_at_start_and_can_be_rewritten(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -224,11 +218,7 @@ async def test_undo_all_restores_a_scene_name_reached_by_group_id_and_by_group_n
 # that "does not hold" in the new format: the counts move on, the old MAC stays, and
 # seal_audit then refuses to upgrade (counts no longer match the old MAC). `audit verify`
 # reports tampering on a database nobody touched, for good.
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit_seal: a row appended before the start-up seal upgrade moves the counts of"
-    " a first-release seal, which then is never upgraded: verify says BROKEN, untouched",
-)
+# Fixed: open_store seals (and upgrades the seal) before anything can append a row.
 async def test_a_row_written_before_the_start_up_seal_does_not_break_an_upgraded_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
