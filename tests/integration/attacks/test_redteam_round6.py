@@ -141,11 +141,7 @@ async def test_chained_rows_turned_legacy_are_resealed_at_start_and_can_be_rewri
 # name) to NAMED_LENGTH = 80 characters, silently; the grammar lets a path run to 256. A path
 # whose first 80 characters end at a segment boundary is audited as its parent node: the
 # owner's audit names a node the dSS did not write, with nothing to say it was shortened.
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit_call truncates `path` to 80 characters without a marker: a longer path is"
-    " audited as another node (its parent) than the one the dSS wrote",
-)
+# Fixed: audit_call keeps a path whole and marks any other cut value with "…".
 async def test_a_long_property_path_is_audited_as_the_node_the_dss_wrote(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
