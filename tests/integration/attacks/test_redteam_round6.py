@@ -184,11 +184,8 @@ async def _ok(helper: Helper, path: str) -> None:
 # older group last and leaves a value the share chose), with the zone's group spelled once by
 # id and once by name: journal/targets.py keeps `groupName` as given, so zone 990 group 1 scene
 # 5 by groupID=1 and by groupName=<group 1's name> are two keys (values.value_key).
-@pytest.mark.xfail(
-    strict=True,
-    reason="journal keys a zone call's group as given (groupID vs groupName): undo-all leaves"
-    " the scene name the share chose, not the owner's (journal/targets.resolved_target)",
-)
+# Fixed: the journal keys and restores a zone's group by the id its name resolves to now
+# (journal/service._group_by_id); an unknown or ambiguous name is not restorable.
 async def test_undo_all_restores_a_scene_name_reached_by_group_id_and_by_group_name(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
