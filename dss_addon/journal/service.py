@@ -178,7 +178,10 @@ class _Group:
 
 
 def undoable(change: Change) -> bool:
-    return change.applied and change.restorable and change.undone_at is None
+    # A zone's group is restored by id only: a change an earlier release journaled by
+    # groupName could hit another group once the groups were renamed.
+    by_name = "groupName" in change.target
+    return change.applied and change.restorable and change.undone_at is None and not by_name
 
 
 def plan(changes: Sequence[Change], change_id: int | None) -> list[_Group]:
