@@ -18,10 +18,11 @@ from dss_addon.errors import (
 )
 from dss_addon.journal.store import JournalStore, NewChange
 from dss_addon.journal.table import is_journaled, restorer_of
-from dss_addon.journal.targets import resolved_target
+from dss_addon.journal.targets import by_group_id, groups_named, resolved_target
 from dss_addon.journal.values import (
     SHARE_ACTOR,
     Change,
+    Params,
     applied_ok,
     parse_answer,
     read_params,
@@ -54,9 +55,13 @@ async def before_call(
     # The value as the policy resolved its target, whatever spelling the share used: one value
     # reached two ways is one value to undo.
     target = resolved_target(call.klass, params, topology)
+    named = await _group_by_id(runtime, share.id, call.klass, target)
+    target = target if named is None else named
     before = None
     restorer = restorer_of((call.klass, call.method))
-    if restorer is not None and after is not None:
+    if restorer is not None and after is not None and (named is not None or (
+        "groupName" not in target
+    )):
         try:
             reply = await runtime.upstream.call(
                 share.id, call.klass, restorer.getter, read_params(target, params, restorer)
@@ -88,6 +93,24 @@ async def after_call(
     if change_id is None or applied_ok(reply.body) or "command" in params:
         return
     await JournalStore(runtime.store).refused(change_id)
+
+
+async def _group_by_id(
+    runtime: Runtime, share_id: str, klass: str, target: Params
+) -> Params | None:
+    """A zone call's group given by name, as the id the dSS resolves it to now (its zone's
+    groups read fresh: groups can be renamed). None when there is no name, or when it is
+    unknown or ambiguous or cannot be read: then the change is not restorable."""
+    name = target.get("groupName")
+    if klass != "zone" or not name or not target.get("id", "").isdigit():
+        return None
+    try:
+        reply = await runtime.upstream.call(share_id, "apartment", "getStructure", {})
+    except DssError as err:
+        log.info("journal: reading the zone's groups failed (%s): not restorable", err.code)
+        return None
+    found = groups_named(reply.body, target["id"], name)
+    return by_group_id(target, found[0]) if len(found) == 1 else None
 
 
 async def _topology(runtime: Runtime, share_id: str, klass: str) -> Topology | None:
@@ -155,7 +178,10 @@ class _Group:
 
 
 def undoable(change: Change) -> bool:
-    return change.applied and change.restorable and change.undone_at is None
+    # A zone's group is restored by id only: a change an earlier release journaled by
+    # groupName could hit another group once the groups were renamed.
+    by_name = "groupName" in change.target
+    return change.applied and change.restorable and change.undone_at is None and not by_name
 
 
 def plan(changes: Sequence[Change], change_id: int | None) -> list[_Group]:

@@ -8,15 +8,17 @@ undo restores). Pure.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from dss_addon.journal.values import Params, target_of
 from dss_addon.policy import Topology
 from dss_addon.policy.params import resolve_device, resolve_zone, split_path
 
-# A zone call's group: kept as given. The 2017 dSS looks a groupName up among the zone's groups
-# (Zone::getGroup(name)), and groups can be renamed (structure/groupSetName), so a name is not
-# mapped to an id without reading the zone's groups.
+# A zone call's group: kept as given here. The 2017 dSS looks a groupName up among the zone's
+# groups (Zone::getGroup(name): the first group of that name; a groupName wins over a groupID,
+# zonerequesthandler.cpp), and groups can be renamed (structure/groupSetName), so a name is
+# mapped to an id only from the zone's groups read fresh (groups_named, by_group_id).
 _ZONE_GROUP = ("groupID", "groupName")
 
 
@@ -38,3 +40,25 @@ def resolved_target(klass: str, params: Mapping[str, str], topology: Topology | 
         parts = split_path(params["path"])
         return given if parts is None else {"path": "/" + "/".join(parts)}
     return given
+
+
+def groups_named(structure: bytes, zone_id: str, name: str) -> list[int]:
+    """The ids of the groups called `name` in zone `zone_id`, from an apartment/getStructure
+    answer (`{"ok": true, "result": {"apartment": {"zones": [{"id", "groups": [{"id",
+    "name"}]}]}}}`). The name is compared as stored, as the dSS does. Empty when the answer
+    cannot be read."""
+    try:
+        answer = json.loads(structure)
+        zones = answer["result"]["apartment"]["zones"]
+        zone = next(z for z in zones if isinstance(z, dict) and str(z.get("id")) == zone_id)
+        groups = zone["groups"]
+        return [int(g["id"]) for g in groups if isinstance(g, dict) and g.get("name") == name
+                and isinstance(g.get("id"), int) and not isinstance(g.get("id"), bool)]
+    except (ValueError, TypeError, KeyError, StopIteration):
+        return []
+
+
+def by_group_id(target: Mapping[str, str], group_id: int) -> Params:
+    """A zone target with its group by id only (what the journal keys and restores by)."""
+    kept = {k: v for k, v in target.items() if k not in _ZONE_GROUP}
+    return {**kept, "groupID": str(group_id)}

@@ -51,7 +51,9 @@ class AuditEntry:
 # else of a call is kept: no value that could be a secret or personal text reaches a row.
 TARGET_PARAMS = ("id", "zoneID", "dsuid", "dsid", "deviceID", "groupID", "sceneNumber", "sceneID")
 # Names that address a target as well, kept per class: a zone's group by name, a property
-# call's node, and the event event/raise raises. Each value is cut to NAMED_LENGTH characters.
+# call's node, and the event event/raise raises. A property path is kept whole (the grammar
+# bounds it to PATH_LENGTH); another value longer than NAMED_LENGTH is cut to that and ends
+# in CUT, so the owner never reads a shortened name as another target.
 NAMED_PARAMS: dict[str, tuple[str, ...]] = {
     "zone": ("groupName",),
     "apartment": ("groupName",),
@@ -59,6 +61,14 @@ NAMED_PARAMS: dict[str, tuple[str, ...]] = {
     "event": ("name",),
 }
 NAMED_LENGTH = 80
+PATH_LENGTH = 256
+CUT = "…"
+
+
+def named_value(name: str, value: str) -> str:
+    """The value of a named parameter as the audit records it."""
+    limit = PATH_LENGTH if name == "path" else NAMED_LENGTH
+    return value if len(value) <= limit else value[:limit] + CUT
 
 
 def audit_call(call: DssCall, topology: Topology | None = None) -> str:
@@ -77,7 +87,7 @@ def audit_call(call: DssCall, topology: Topology | None = None) -> str:
     named = NAMED_PARAMS.get(call.klass, ())
     if call.klass == "event" and call.method != "raise":
         named = ()
-    shown += [(name, params[name][:NAMED_LENGTH]) for name in named if params.get(name)]
+    shown += [(name, named_value(name, params[name])) for name in named if params.get(name)]
     return f"{what}?{urlencode(shown)}" if shown else what
 
 

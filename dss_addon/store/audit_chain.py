@@ -136,6 +136,14 @@ def checkpoint_mac(
     )
 
 
+def checkpoint_holds(cp: Checkpoint, key: bytes) -> bool:
+    """The checkpoint's MAC is this device's over what it says."""
+    expected = checkpoint_mac(
+        key, cp.share_id, cp.at, (cp.first_id, cp.last_id), cp.count, cp.before, cp.after
+    )
+    return hmac.compare_digest(cp.mac, expected)
+
+
 def head_element(key: bytes, head: Head) -> bytes:
     """A head's share of the heads digest: a MAC under its own label, never stored, so nobody
     without the key knows it (head.mac, which is stored, cannot stand in for it)."""

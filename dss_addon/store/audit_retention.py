@@ -5,15 +5,18 @@ sealed checkpoint, so the kept rows still verify (docs/audit.md)."""
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from dataclasses import dataclass
 
 import aiosqlite
 
-from dss_addon.store.audit_chain import checkpoint_mac
+from dss_addon.store.audit_chain import Checkpoint, checkpoint_holds, checkpoint_mac
 from dss_addon.store.audit_retention_check import sealable
 from dss_addon.store.audit_rows import CHAIN_COLUMNS, PER_CALL_EVENTS
 from dss_addon.store.audit_seal import renew_for_legacy
+
+log = logging.getLogger(__name__)
 
 _EVENTS = json.dumps(list(PER_CALL_EVENTS))
 # Never the newest row of the table: ids come from max(id) + 1 and must never be reused.
@@ -33,8 +36,13 @@ _BY_CAP = (
     " ORDER BY id LIMIT ?"
 )
 _FOLLOWS = (
-    "SELECT id, first_id, count, before FROM audit_checkpoints WHERE share_id = ? AND after = ?"
-    " AND last_id < ?"
+    "SELECT id, at, first_id, last_id, count, before, after, mac FROM audit_checkpoints"
+    " WHERE share_id = ? AND after = ? AND last_id < ?"
+)
+# A checkpoint is extended only where it stands: no kept chained row of the share from its
+# first removed row up to the run (inside it or between them).
+_ROWS_FROM = (
+    "SELECT count(*) FROM audit WHERE share_id = ? AND id >= ? AND id < ? AND hash IS NOT NULL"
 )
 
 
@@ -117,12 +125,33 @@ async def prune(conn: aiosqlite.Connection, key: bytes, now: int, rules: Retenti
     return len(found)
 
 
+async def _extendable(
+    conn: aiosqlite.Connection, key: bytes, run: _Run
+) -> tuple[int, Checkpoint] | None:
+    """The earlier checkpoint the run continues, if it is sealed by this device and stands
+    right before the run; a forged or misplaced one is never resealed (it stays, and
+    `audit verify` names it)."""
+    for row in await _rows(conn, _FOLLOWS, (run.share_id, run.before, run.first_id)):
+        cp = Checkpoint(run.share_id, int(row["at"]), int(row["first_id"]), int(row["last_id"]),
+                        int(row["count"]), bytes(row["before"]), bytes(row["after"]),
+                        bytes(row["mac"]))
+        if not checkpoint_holds(cp, key):
+            log.error("audit retention does not extend the checkpoint of rows %d-%d: it is not"
+                      " sealed by this device", cp.first_id, cp.last_id)
+            continue
+        between = await _rows(conn, _ROWS_FROM, (run.share_id, cp.first_id, run.first_id))
+        if int(between[0][0]) == 0:
+            return int(row["id"]), cp
+    return None
+
+
 async def _checkpoint(conn: aiosqlite.Connection, key: bytes, now: int, run: _Run) -> None:
     """A run that continues an earlier checkpoint extends it: one row per kept gap."""
-    earlier = await _rows(conn, _FOLLOWS, (run.share_id, run.before, run.first_id))
-    if earlier:
-        cp_id, first_id, count, before = earlier[0]
-        run = _Run(run.share_id, first_id, run.last_id, count + run.count, bytes(before), run.after)
+    earlier = await _extendable(conn, key, run)
+    if earlier is not None:
+        cp_id, cp = earlier
+        run = _Run(run.share_id, cp.first_id, run.last_id, cp.count + run.count, cp.before,
+                   run.after)
         await conn.execute("DELETE FROM audit_checkpoints WHERE id = ?", (cp_id,))
     mac = checkpoint_mac(
         key, run.share_id, now, (run.first_id, run.last_id), run.count, run.before, run.after

@@ -37,7 +37,9 @@ _WRITE = "UPDATE audit_seal SET chains = ?, written = ?, mac = ? WHERE id = 1"
 _THROUGH = "SELECT through FROM audit_legacy WHERE id = 1"
 # On the rowid: only the ids up to the marker are read, and only when first sealing.
 _UNCHAINED = "SELECT count(*) FROM audit WHERE id <= ? AND hash IS NULL"
-_ANY_HEAD = "SELECT count(*) FROM audit_heads"
+_ANY_HISTORY = (
+    "SELECT EXISTS (SELECT 1 FROM audit) OR EXISTS (SELECT 1 FROM shares)"
+)
 _HEADS = "SELECT share_id, last_id, hash, written, mac FROM audit_heads"
 
 
@@ -71,16 +73,13 @@ def _never_sealed(seal: Seal) -> bool:
 
 
 async def _base(conn: aiosqlite.Connection, key: bytes, seal: Seal) -> Seal | None:
-    """What to renew from: the seal when it holds, a first seal of a fresh database (no
-    heads yet, the older rows counted now), or None (it does not hold: left stale)."""
-    if _never_sealed(seal):
-        heads = await _one(conn, _ANY_HEAD)
-        if heads is not None and int(heads[0]) == 0:
-            return sealed(key, 0, 0, await read_legacy(conn), bytes(32))
-    elif seal_holds(seal, key):
+    """What to renew from: the seal when it holds, or None. A database never sealed gets its
+    first seal only at start (seal_audit), never from a write."""
+    if seal_holds(seal, key):
         return seal
-    log.error("the audit seal does not hold (changed outside the add-on?); it is not renewed:"
-              " run `dss-addon audit verify`")
+    if not _never_sealed(seal):
+        log.error("the audit seal does not hold (changed outside the add-on?); it is not"
+                  " renewed: run `dss-addon audit verify`")
     return None
 
 
@@ -98,7 +97,8 @@ async def renew_for_heads(
     written = seal.written + added
     base = await _base(conn, key, seal)
     if base is None:
-        await conn.execute(_WRITE, (chains, written, seal_blob(seal)))
+        if not _never_sealed(seal):  # a never-sealed row stays so: sealed at the next start
+            await conn.execute(_WRITE, (chains, written, seal_blob(seal)))
         return
     digest = base.heads
     for before, after in changed:
@@ -116,24 +116,45 @@ async def renew_for_legacy(conn: aiosqlite.Connection, key: bytes, removed: int)
         await _write(conn, sealed(key, base.chains, base.written, legacy, base.heads))
 
 
-async def seal_audit(conn: aiosqlite.Connection, key: bytes) -> bool:
-    """At start: a database never sealed (just migrated) gets its first seal, covering the
-    rows from before the chain; a seal of the first chained release (counts only) that still
-    holds is renewed over every head. True when it wrote one."""
+async def _heads(conn: aiosqlite.Connection) -> list[Head]:
+    async with conn.execute(_HEADS) as cursor:
+        return [head_from(row) for row in await cursor.fetchall()]
+
+
+async def _history(conn: aiosqlite.Connection) -> bool:
+    """The database holds a share or an audit row (it is not a fresh, empty one)."""
+    found = await _one(conn, _ANY_HISTORY)
+    return found is not None and bool(found[0])
+
+
+async def seal_audit(conn: aiosqlite.Connection, key: bytes, *, sealed_before: bool) -> bool:
+    """At start, before anything else writes: a database never sealed (just migrated) gets
+    its first seal over its heads and the rows from before the chain; a seal of the first
+    chained release (counts only) that still holds is renewed over every head.
+    sealed_before: this device has sealed a database before (keys/audit.sealed); then a
+    "never sealed" database that holds any history is not sealed afresh (a reset seal would
+    otherwise launder a rewritten file) and verification reports the missing seal.
+    True when the database holds a seal afterwards."""
     seal = await read_seal(conn)
     if _never_sealed(seal):
-        base = await _base(conn, key, seal)
-        if base is not None:
-            await _write(conn, base)
-        return base is not None
-    if seal.mac is None or len(seal.mac) != len(first_seal_mac(key, 0, 0)) or seal_holds(
-        seal, key
-    ) or not hmac.compare_digest(seal.mac, first_seal_mac(key, seal.chains, seal.written)):
+        if sealed_before and await _history(conn):
+            log.error("the audit seal was removed from a database this device had sealed"
+                      " (keys/audit.sealed); it is not sealed afresh: run `dss-addon audit"
+                      " verify`")
+            return False
+        heads = await _heads(conn)
+        await _write(conn, sealed(key, len(heads), sum(h.written for h in heads),
+                                  await read_legacy(conn), heads_digest(key, heads)))
+        return True
+    if seal.mac is None:
         return False
-    async with conn.execute(_HEADS) as cursor:
-        heads = [head_from(row) for row in await cursor.fetchall()]
+    if seal_holds(seal, key) or len(seal.mac) != len(first_seal_mac(key, 0, 0)) or not (
+        hmac.compare_digest(seal.mac, first_seal_mac(key, seal.chains, seal.written))
+    ):
+        return True
+    heads = await _heads(conn)
     if (len(heads), sum(h.written for h in heads)) != (seal.chains, seal.written):
-        return False
+        return True
     digest = heads_digest(key, heads)
     await _write(conn, sealed(key, seal.chains, seal.written, await read_legacy(conn), digest))
     return True

@@ -96,11 +96,12 @@ class AuditStore(Database):
         async with self._transaction(write=False) as conn:
             return await read_chain(conn, share_id)
 
-    async def seal_audit(self) -> None:
-        """The first seal of a database just migrated to the chain (audit_seal.py)."""
+    async def seal_audit(self, *, sealed_before: bool) -> bool:
+        """At open, before anything can append: the first seal of a database just migrated
+        to the chain, or the upgrade of a first-release seal (audit_seal.py). True when the
+        database holds a seal afterwards."""
         async with self._transaction(affects_access=False) as conn:
-            if await seal_audit(conn, self._audit_key):
-                log.info("audit seal written")
+            return await seal_audit(conn, self._audit_key, sealed_before=sealed_before)
 
     async def prune_audit(self) -> int:
         """One retention batch; returns the number of rows removed (0: nothing is due)."""
@@ -116,24 +117,13 @@ class RetentionTask:
     def __init__(self, store: AuditStore) -> None:
         self._store = store
         self._task: asyncio.Task[None] | None = None
-        self._seal: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        """Seals a database that was never sealed, then runs the passes."""
-        loop = asyncio.get_running_loop()
-        if self._seal is None:
-            self._seal = loop.create_task(self._store.seal_audit(), name="audit-seal")
+        """Runs the passes (the seal is written at open: connection.open_store)."""
         if self._task is None:
-            self._task = loop.create_task(self._run(), name="audit-prune")
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="audit-prune")
 
     async def stop(self) -> None:
-        if self._seal is not None:
-            # Awaited, never cancelled: a store opened and closed at once is sealed too.
-            try:
-                await self._seal
-            except StoreError:
-                log.exception("the audit seal could not be written; trying at the next start")
-            self._seal = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

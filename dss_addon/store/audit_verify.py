@@ -24,6 +24,9 @@ from dss_addon.store.audit_rows import CHAIN_COLUMNS, chain_row_from
 from dss_addon.store.audit_seal import head_from
 
 AUDIT_KEY_FILE = Path("keys") / "audit.key"
+# Written next to the key when the add-on first holds a sealed database: from then on a
+# database whose seal was reset to "never sealed" is not sealed afresh (audit_seal.py).
+AUDIT_SEALED_FILE = Path("keys") / "audit.sealed"
 FIRST_CHAINED_VERSION = 3  # the schema version of migration 0003_audit_chain
 
 
@@ -58,6 +61,24 @@ def audit_key(data_dir: Path, *, create: bool) -> bytes:
         return bytes.fromhex(path.read_text("ascii").strip())
     except ValueError as err:
         raise StoreError(f"the audit key {path} is malformed") from err
+
+
+def sealed_before(data_dir: Path) -> bool:
+    return (data_dir / AUDIT_SEALED_FILE).exists()
+
+
+def mark_sealed(data_dir: Path) -> None:
+    """Creates keys/audit.sealed (0600) if it is missing."""
+    path = data_dir / AUDIT_SEALED_FILE
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write("sealed\n")
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def verify_database(db_path: Path, key: bytes | None) -> Verdict:

@@ -50,13 +50,8 @@ def _events(db: Path) -> list[str]:
         )]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retention's checkpoint extension (audit_retention._checkpoint, _FOLLOWS) merges a"
-    " run into ANY checkpoint row whose `after` matches, without checking that row's MAC: a"
-    " forged checkpoint (no key needed) is resealed by the add-on, so an owner action such as"
-    " an extension grant can then be deleted and `audit verify` still says intact",
-)
+# Fixed: retention extends only a checkpoint whose MAC holds and that stands right before
+# the run (audit_retention._extendable).
 async def test_forged_checkpoint_is_resealed_by_retention_and_hides_an_owner_action(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -103,13 +98,7 @@ async def test_forged_checkpoint_is_resealed_by_retention_and_hides_an_owner_act
     assert code != 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit_seal._base/seal_audit: a seal reset to 'never sealed' with the heads removed"
-    " is sealed afresh at the next start over whatever the file then holds; turning every"
-    " chained row into an 'older unchained' row (hash NULL, legacy marker raised) keeps the"
-    " rows but frees them for editing, and `audit verify` says intact",
-)
+# Fixed: keys/audit.sealed marks a device that sealed before; a reset seal is not renewed.
 async def test_chained_rows_turned_legacy_are_resealed_at_start_and_can_be_rewritten(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -152,11 +141,7 @@ async def test_chained_rows_turned_legacy_are_resealed_at_start_and_can_be_rewri
 # name) to NAMED_LENGTH = 80 characters, silently; the grammar lets a path run to 256. A path
 # whose first 80 characters end at a segment boundary is audited as its parent node: the
 # owner's audit names a node the dSS did not write, with nothing to say it was shortened.
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit_call truncates `path` to 80 characters without a marker: a longer path is"
-    " audited as another node (its parent) than the one the dSS wrote",
-)
+# Fixed: audit_call keeps a path whole and marks any other cut value with "…".
 async def test_a_long_property_path_is_audited_as_the_node_the_dss_wrote(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
@@ -199,11 +184,8 @@ async def _ok(helper: Helper, path: str) -> None:
 # older group last and leaves a value the share chose), with the zone's group spelled once by
 # id and once by name: journal/targets.py keeps `groupName` as given, so zone 990 group 1 scene
 # 5 by groupID=1 and by groupName=<group 1's name> are two keys (values.value_key).
-@pytest.mark.xfail(
-    strict=True,
-    reason="journal keys a zone call's group as given (groupID vs groupName): undo-all leaves"
-    " the scene name the share chose, not the owner's (journal/targets.resolved_target)",
-)
+# Fixed: the journal keys and restores a zone's group by the id its name resolves to now
+# (journal/service._group_by_id); an unknown or ambiguous name is not restorable.
 async def test_undo_all_restores_a_scene_name_reached_by_group_id_and_by_group_name(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
@@ -229,11 +211,7 @@ async def test_undo_all_restores_a_scene_name_reached_by_group_id_and_by_group_n
 # that "does not hold" in the new format: the counts move on, the old MAC stays, and
 # seal_audit then refuses to upgrade (counts no longer match the old MAC). `audit verify`
 # reports tampering on a database nobody touched, for good.
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit_seal: a row appended before the start-up seal upgrade moves the counts of"
-    " a first-release seal, which then is never upgraded: verify says BROKEN, untouched",
-)
+# Fixed: open_store seals (and upgrades the seal) before anything can append a row.
 async def test_a_row_written_before_the_start_up_seal_does_not_break_an_upgraded_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,6 +4,7 @@ simulated dSS, the owner reads the journal and restores the old values through t
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 from dss_sim.sim import Simulator
@@ -240,3 +241,24 @@ async def test_unknown_changes_and_shares_answer_404(
     csrf, owner.csrf = owner.csrf, ""
     assert (await owner.post(f"/api/shares/{share_id}/changes/undo-all")).status == 403
     owner.csrf = csrf
+
+
+async def test_a_zone_group_by_name_is_journaled_by_its_id_or_not_restorable(
+    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
+) -> None:
+    zone = stack.sim.zone(990)
+    group = zone.groups[1]
+    helper = await open_share(http, stack, level="configure")
+    base = "/json/zone/sceneSetName?id=990&sceneNumber=7"
+    await _ok(helper, f"{base}&groupName={quote(group.name)}&newName=Eins")
+    other = next(g for g in zone.groups.values() if g.id != 1)
+    renamed, other.name = other.name, group.name  # the owner renames a group: the name twice
+    try:
+        await _ok(helper, f"{base}&groupName={quote(group.name)}&newName=Zwei")
+    finally:
+        other.name = renamed
+    by_id, ambiguous = await _changes(owner, helper.created.share.id)
+    assert by_id["target"] == {"id": "990", "groupID": "1"}
+    assert by_id["restorable"] is True
+    assert ambiguous["restorable"] is False
+    assert ambiguous["before"] is None

@@ -223,3 +223,17 @@ async def test_retention_does_not_seal_a_run_its_successor_does_not_follow(
     with closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT count(*) FROM audit_checkpoints").fetchone()[0] == 0
     assert _events(db) == [("a", "call"), ("a", "revoked"), ("b", "created")]
+
+
+async def test_a_fresh_database_is_sealed_on_a_device_that_sealed_before(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "addon.db"
+    async with open_store(db, clock, retention=RULES) as store:
+        _row(store, "s1", "created")
+    assert (tmp_path / "keys" / "audit.sealed").stat().st_mode & 0o777 == 0o600
+    db.rename(tmp_path / "old.db")  # the owner moves the old database away and starts afresh
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / f"addon.db{suffix}").unlink(missing_ok=True)
+    async with open_store(db, clock, retention=RULES) as store:
+        _row(store, "s2", "created")
+    _intact(tmp_path)

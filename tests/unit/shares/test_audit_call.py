@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from dss_addon.policy import DeviceRef, DssCall, Target, Topology
-from dss_addon.shares.audit import NAMED_LENGTH, audit_call
+from dss_addon.shares.audit import CUT, NAMED_LENGTH, PATH_LENGTH, audit_call, named_value
 
 DSUID = "303505d7f80000000000000061fc6eb300"
 DSID = "303505d7f800000061fc6eb3"
@@ -42,8 +44,16 @@ def test_group_names_paths_and_raised_events_are_shown_bounded() -> None:
     assert audit_call(prop) == "property/setString?path=%2Fscripts%2Fa%2Fx"
     long_name = "e" * 500
     raised = audit_call(_json("event", "raise", name=long_name, parameter="k=v"))
-    assert raised == f"event/raise?name={'e' * NAMED_LENGTH}"
+    assert unquote(raised) == f"event/raise?name={'e' * NAMED_LENGTH}{CUT}"
     # A subscription's name is not what a call acted on.
     assert audit_call(_json("event", "subscribe", name="x", subscriptionID="1")) == (
         "event/subscribe"
     )
+
+
+def test_a_named_value_is_kept_whole_or_visibly_cut() -> None:
+    path = "/scripts/tado/" + "a" * 64 + "/b/mode"
+    assert named_value("path", path) == path  # longer than NAMED_LENGTH, a node of its own
+    assert named_value("path", "p" * (PATH_LENGTH + 1)) == "p" * PATH_LENGTH + CUT
+    assert named_value("groupName", "g" * NAMED_LENGTH) == "g" * NAMED_LENGTH
+    assert named_value("groupName", "g" * (NAMED_LENGTH + 1)) == "g" * NAMED_LENGTH + CUT

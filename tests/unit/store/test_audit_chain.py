@@ -16,6 +16,7 @@ from dss_addon.store.audit_chain import (
     Head,
     Legacy,
     Seal,
+    checkpoint_holds,
     checkpoint_mac,
     head_element,
     head_holds,
@@ -93,6 +94,17 @@ def test_a_checkpoint_bridges_removed_rows_only_with_a_valid_seal() -> None:
     _, broken = verify_chain("s1", kept, [forged], head, KEY)
     assert broken is not None
     assert "not sealed by this device" in broken.message
+
+
+def test_a_checkpoint_holds_only_under_its_own_mac() -> None:
+    rows, _ = _chain(3)
+    before, after = rows[0].prev or GENESIS, rows[1].hash or GENESIS
+    mac = checkpoint_mac(KEY, "s1", 1, (rows[0].id, rows[1].id), 2, before, after)
+    checkpoint = Checkpoint("s1", 1, rows[0].id, rows[1].id, 2, before, after, mac)
+    assert checkpoint_holds(checkpoint, KEY)
+    assert not checkpoint_holds(replace(checkpoint, mac=bytes(32)), KEY)
+    assert not checkpoint_holds(replace(checkpoint, last_id=rows[2].id), KEY)
+    assert not checkpoint_holds(checkpoint, bytes(32))
 
 
 def test_a_forged_head_passes_only_without_the_key() -> None:
