@@ -13,7 +13,6 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from tests.support.axe import axe_violations
-from tests.support.browser import chromium
 from tests.support.owner import dss_login
 from tests.support.share_site import create_share
 from tests.support.stack import Stack, running_stack
@@ -193,12 +192,6 @@ PAGES: dict[str, Opener] = {
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with running_stack(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as running:
         yield running
 
 

@@ -9,16 +9,15 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, Dialog, Page, ViewportSize, expect
+from playwright.async_api import Browser, Page, expect
 
-from tests.support.browser import chromium, screenshot_dir
+from tests.support.browser import WIDE, accept, screenshot_dir
 from tests.support.owner import dss_login
 from tests.support.share_site import Helper, open_share
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
 
-WIDE: ViewportSize = {"width": 1280, "height": 900}
 LIGHT_KUECHE = "303505d7f80000000000000061fc6eb300"
 
 
@@ -26,21 +25,6 @@ LIGHT_KUECHE = "303505d7f80000000000000061fc6eb300"
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with running_stack(tmp_path) as running:
         yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def short_timeouts() -> None:
-    expect.set_options(timeout=10_000)
-
-
-async def accept(dialog: Dialog) -> None:
-    await dialog.accept()
 
 
 async def _electrician_configures(helper: Helper) -> None:

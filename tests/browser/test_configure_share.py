@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from dss_sim.appliance import write_www_pages
 from dss_sim.config import SimConfig
-from playwright.async_api import Browser, ConsoleMessage, Dialog, Page, ViewportSize, expect
+from playwright.async_api import Browser, ConsoleMessage, Dialog, Page, expect
 
 from dss_addon.settings import Settings
-from tests.support.browser import chromium, no_horizontal_scroll
+from tests.support.browser import PHONE, no_horizontal_scroll
 from tests.support.share_site import create_share
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
 
-PHONE: ViewportSize = {"width": 375, "height": 740}
 # What the configurator itself shows (the bar's explanation names the hidden parts).
 CONFIGURATOR_TEXT = (
     "[...document.body.children].filter((e) => e.id !== 'dss-share-bar')"
@@ -60,12 +59,6 @@ ENGLISH = Texts(
     re.compile(r"Time left: \d+ h \d+ min"), "Back to overview", "Job done", "Log out",
     "Access sharing", "are hidden here", "Not allowed with this share:", "This share has ended.",
 )  # fmt: skip
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as running:
-        yield running
 
 
 def on_appliance(www: Path) -> tuple[SimConfig, Callable[[Settings], Settings]]:

@@ -12,40 +12,23 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Dialog, Page, ViewportSize, expect
+from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
 from dss_addon.shares.requests import parse_share_request
 from dss_addon.shares.service import CreatedShare, Owner, SeenRequest
-from tests.support.browser import chromium
+from tests.support.browser import PHONE, WIDE, accept
 from tests.support.owner import PASSWORD
 from tests.support.share_site import create_share
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
 
-PHONE: ViewportSize = {"width": 375, "height": 740}
-WIDE: ViewportSize = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with running_stack(tmp_path) as running:
         yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def short_timeouts() -> None:
-    expect.set_options(timeout=10_000)
-
-
-async def accept(dialog: Dialog) -> None:
-    await dialog.accept()
 
 
 async def phone(browser: Browser, locale: str) -> tuple[Page, list[str]]:

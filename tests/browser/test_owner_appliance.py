@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser.test_share_overview import browser as browser
 from tests.integration.share_site.test_configurator_appliance import (
     PASSWORD,
     Box,

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.support.browser import chromium, screenshot_dir
+from tests.support.browser import screenshot_dir
 from tests.support.owner import dss_login
 from tests.support.share_site import open_share
 from tests.support.stack import Stack, running_stack
@@ -24,17 +24,6 @@ ZONE = 989
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with running_stack(tmp_path) as running:
         yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def short_timeouts() -> None:
-    expect.set_options(timeout=10_000)
 
 
 async def test_the_german_audit_reads_like_german(

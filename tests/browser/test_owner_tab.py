@@ -8,38 +8,27 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Dialog, FrameLocator, Page, ViewportSize, expect
+from playwright.async_api import Browser, FrameLocator, Page, expect
 
-from tests.support.browser import chromium, no_horizontal_scroll, screenshot_dir
+from tests.support.browser import (
+    PHONE,
+    WIDE,
+    accept,
+    no_horizontal_scroll,
+    screenshot_dir,
+)
 from tests.support.owner import PASSWORD, dss_login
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
 
 XSS = "<script>alert(1)</script>"
-WIDE: ViewportSize = {"width": 1280, "height": 900}
-PHONE: ViewportSize = {"width": 375, "height": 740}
 
 
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with running_stack(tmp_path) as running:
         yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def short_timeouts() -> None:
-    expect.set_options(timeout=10_000)
-
-
-async def accept(dialog: Dialog) -> None:
-    await dialog.accept()
 
 
 async def open_tab(page: Page, stack: Stack) -> FrameLocator:

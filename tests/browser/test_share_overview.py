@@ -14,15 +14,14 @@ from typing import Any
 
 import pytest
 from dss_sim.config import SimConfig
-from playwright.async_api import Browser, Page, ViewportSize, expect
+from playwright.async_api import Browser, Page, expect
 
-from tests.support.browser import chromium, no_horizontal_scroll, screenshot_dir
+from tests.support.browser import PHONE, no_horizontal_scroll, screenshot_dir
 from tests.support.share_site import create_share
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
 
-PHONE: ViewportSize = {"width": 375, "height": 740}
 WOHNEN = 989
 KUECHE = 990
 
@@ -30,12 +29,6 @@ KUECHE = 990
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with running_stack(tmp_path, owner=False) as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as running:
         yield running
 
 

@@ -9,15 +9,14 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Dialog, Page, ViewportSize, expect
+from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
-from tests.support.browser import chromium, no_horizontal_scroll
+from tests.support.browser import PHONE, accept, no_horizontal_scroll
 from tests.support.share_site import create_share
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
 
-PHONE: ViewportSize = {"width": 375, "height": 740}
 KUECHE = 990
 
 
@@ -25,16 +24,6 @@ KUECHE = 990
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with running_stack(tmp_path, owner=False) as running:
         yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as running:
-        yield running
-
-
-async def accept(dialog: Dialog) -> None:
-    await dialog.accept()
 
 
 async def eventually(check: Callable[[], bool], *, tries: int = 100) -> None:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Dialog, Page, ViewportSize, async_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -42,3 +42,12 @@ async def no_horizontal_scroll(page: Page) -> bool:
     viewport = await page.evaluate("window.innerWidth")
     return bool(width <= viewport)
 
+
+
+PHONE: ViewportSize = {"width": 375, "height": 740}
+WIDE: ViewportSize = {"width": 1280, "height": 900}
+
+
+async def accept(dialog: Dialog) -> None:
+    """Answer a page's confirm() with OK."""
+    await dialog.accept()
