@@ -34,6 +34,12 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from dss_addon.diagnostics import (
+    MEMSTATS_ENV_VAR,
+    MEMSTATS_PREFIX,
+    HeapFigures,
+    parse_memstats,
+)
 from scripts.benchmarks.processes import (
     OWNER_READY,
     SHARE_READY,
@@ -59,6 +65,7 @@ SESSIONS_PATH = "/soak/sessions"
 TRACE_START = "tracemalloc on SIGUSR2"
 TRACE_END = "tracemalloc end"
 TRACE_WAIT_S = 60.0
+MEMSTATS_WAIT_S = 5.0
 # Tracing every allocation slows the add-on's imports many times over (and the machine may be
 # busy): more than the bench's 30 s.
 READY_WITHIN_S = 120.0
@@ -150,7 +157,8 @@ async def sample(
     addon: Running, data_dir: Path, sim_url: str, http: aiohttp.ClientSession, load: Load,
     began: float, rate: float,
 ) -> Sample:
-    rss, fds, threads = process_figures(addon.pid)
+    rss, anon, fds, threads = process_figures(addon.pid)
+    heap = await memstats(addon)
     sessions: int | None = None
     with contextlib.suppress(aiohttp.ClientError, TimeoutError, ValueError, KeyError):
         async with http.get(f"{sim_url}{SESSIONS_PATH}") as response:
@@ -160,8 +168,24 @@ async def sample(
     at = time.monotonic() - began
     return Sample(
         at, at * rate / 3600, rss, fds, threads, sessions, file_size(db),
-        file_size(db.with_name(DB_FILE + "-wal")), rows, load.requests,
+        file_size(db.with_name(DB_FILE + "-wal")), rows, load.requests, anon, heap,
     )
+
+
+async def memstats(addon: Running) -> HeapFigures | None:
+    """Asks the add-on for its memstats line (SIGUSR1) and returns its figures."""
+    marker = f"(soak: memstats asked for at {time.monotonic()})"
+    addon.output.append(marker)  # the answer is the first memstats line after it
+    addon.proc.send_signal(signal.SIGUSR1)
+    deadline = time.monotonic() + MEMSTATS_WAIT_S
+    while time.monotonic() < deadline:
+        lines = list(addon.output)
+        if marker in lines:
+            for line in lines[lines.index(marker) + 1 :]:
+                if line.startswith(MEMSTATS_PREFIX):
+                    return parse_memstats(line)
+        await asyncio.sleep(0.05)
+    return None
 
 
 async def trace_report(addon: Running) -> list[str]:
@@ -187,7 +211,9 @@ async def soak(args: argparse.Namespace) -> int:
     password = secrets.token_urlsafe(12)
     scratch = Path(tempfile.mkdtemp(prefix="dss-soak-"))
     data_dir = scratch / "addon"
-    env = {"DSS_ADDON_TRACEMALLOC": str(args.tracemalloc)} if args.tracemalloc else {}
+    env = {MEMSTATS_ENV_VAR: "1"}
+    if args.tracemalloc:
+        env["DSS_ADDON_TRACEMALLOC"] = str(args.tracemalloc)
     samples: list[Sample] = []
     trace: list[str] = []
     load = Load("", "", password, random.Random(args.seed))  # noqa: S311 - a reproducible load

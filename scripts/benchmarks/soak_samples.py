@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dss_addon.diagnostics import HeapFigures
 from scripts.benchmarks.format import megabytes
 from scripts.benchmarks.processes import rss_kib
 
@@ -33,6 +34,8 @@ class Sample:
     wal_bytes: int
     audit_rows: int | None
     requests: int  # answers the load got so far
+    anon_kib: int  # RssAnon: the resident memory that is the add-on's own (not mapped files)
+    heap: HeapFigures | None  # the add-on's memstats line at this sample, if it answered
 
 
 def descriptors(pid: int) -> int:
@@ -67,9 +70,17 @@ def audit_rows(db: Path) -> int | None:
     return int(row[0])
 
 
-def process_figures(pid: int) -> tuple[int, int, int]:
-    """(VmRSS KiB of the add-on process alone, descriptors, threads)."""
-    return rss_kib(pid)[0], descriptors(pid), threads(pid)
+def anonymous_kib(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    return -1
+
+
+def process_figures(pid: int) -> tuple[int, int, int, int]:
+    """(VmRSS KiB of the add-on process alone, its RssAnon KiB, descriptors, threads)."""
+    return rss_kib(pid)[0], anonymous_kib(pid), descriptors(pid), threads(pid)
 
 
 def slope_mb_per_hour(samples: Sequence[Sample]) -> float:
@@ -105,13 +116,14 @@ def judge(samples: Sequence[Sample]) -> Verdict | None:
 
 def render(samples: Sequence[Sample]) -> list[str]:
     header = (
-        "t (min)", "clock (h)", "VmRSS MB", "fds", "threads", "dSS sessions", "db MB",
-        "WAL MB", "audit rows", "requests",
+        "t (min)", "clock (h)", "VmRSS MB", "anon MB", "C heap MB", "C free MB", "Py MB",
+        "fds", "threads", "dSS sessions", "db MB", "WAL MB", "audit rows", "requests",
     )
     rows = [header]
     for s in samples:
         rows.append((
-            f"{s.at_s / 60:.1f}", f"{s.clock_h:.1f}", f"{megabytes(s.rss_kib):.1f}", str(s.fds),
+            f"{s.at_s / 60:.1f}", f"{s.clock_h:.1f}", f"{megabytes(s.rss_kib):.1f}",
+            f"{megabytes(s.anon_kib):.1f}", *_heap_columns(s.heap), str(s.fds),
             str(s.threads), "n/a" if s.dss_sessions is None else str(s.dss_sessions),
             f"{s.db_bytes / 1e6:.2f}", f"{s.wal_bytes / 1e6:.2f}",
             "n/a" if s.audit_rows is None else str(s.audit_rows), str(s.requests),
@@ -121,6 +133,17 @@ def render(samples: Sequence[Sample]) -> list[str]:
              for row in rows]
     lines.insert(1, "-+-".join("-" * width for width in widths))
     return lines
+
+
+def _heap_columns(heap: HeapFigures | None) -> tuple[str, str, str]:
+    """glibc's bytes in use and kept free, and Python's arenas / bytes in use within them."""
+    if heap is None:
+        return "n/a", "n/a", "n/a"
+
+    def mb(value: int) -> str:
+        return "n/a" if value < 0 else f"{value / 1e6:.1f}"
+
+    return mb(heap.c_in_use), mb(heap.c_free), f"{mb(heap.py_arenas)}/{mb(heap.py_used)}"
 
 
 def verdict_line(verdict: Verdict | None) -> str:

@@ -7,8 +7,13 @@ import tracemalloc
 from dss_addon.diagnostics import (
     ENV_VAR,
     MAX_FRAMES,
+    MEMSTATS_ENV_VAR,
     frames_from_env,
     growth_report,
+    heap_figures,
+    install_memstats_from_env,
+    memstats_line,
+    parse_memstats,
     sqlite_memory_used,
 )
 
@@ -46,3 +51,17 @@ def test_sqlite_reports_its_own_heap() -> None:
         conn.execute("CREATE TABLE t (x)")
         used = sqlite_memory_used()
     assert used == -1 or used > 0
+
+
+def test_a_memstats_line_reads_back_and_garbage_does_not() -> None:
+    figures = heap_figures()
+    assert parse_memstats(memstats_line(figures)) == figures
+    assert figures.py_arenas == -1 or figures.py_arenas >= figures.py_used > 0
+    assert parse_memstats("memstats c_in_use=1") is None  # fields missing
+    assert parse_memstats("memstats c_in_use=x c_free=1 py_arenas=1 py_used=1 sqlite=1") is None
+    assert parse_memstats("INFO aiohttp.access: memstats") is None
+
+
+def test_memstats_are_off_unless_the_environment_asks() -> None:
+    assert not install_memstats_from_env({})
+    assert not install_memstats_from_env({MEMSTATS_ENV_VAR: "yes"})
