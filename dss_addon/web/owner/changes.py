@@ -13,8 +13,8 @@ from dss_addon.journal.present import change_json, describe, grouped
 from dss_addon.journal.values import SHARE_ACTOR
 from dss_addon.web.i18n import pick_language
 from dss_addon.web.owner.context import context, read_json, require_api_mutation
-from dss_addon.web.owner.identity import OwnerIdentity, current_owner, require_owner
-from dss_addon.web.owner.page import checked_form, login_page, page, root_of
+from dss_addon.web.owner.identity import OwnerIdentity, require_owner
+from dss_addon.web.owner.page import owner_form, owner_page, page, root_of
 from dss_addon.web.owner.views import when
 
 routes = web.RouteTableDef()
@@ -79,10 +79,8 @@ async def undo_one(request: web.Request) -> web.Response:
 
 
 @routes.get("/shares/{id}/changes")
-async def changes_page(request: web.Request) -> web.Response:
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
+@owner_page
+async def changes_page(request: web.Request, owner: OwnerIdentity) -> web.Response:
     return await _page(request)
 
 
@@ -131,13 +129,12 @@ async def _page(
 
 
 @routes.post("/shares/{id}/changes/undo")
-async def undo_form(request: web.Request) -> web.Response:
+@owner_form
+async def undo_form(
+    request: web.Request, owner: OwnerIdentity, form: dict[str, str]
+) -> web.Response:
     """The page's undo: `change` (an id, or "all"), `confirmed=yes`, and `force=yes` after a
     conflict was shown."""
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
-    form, _ = await checked_form(request, owner)
     raw = form.get("change", "")
     change_id = None if raw == "all" else (int(raw) if raw.isdigit() and len(raw) < 18 else -1)
     if form.get("confirmed") != "yes":  # without JavaScript: the confirmation step

@@ -15,8 +15,8 @@ from dss_addon.notifications.service import NOTIFIER, Notifier, install
 from dss_addon.runtime import Runtime
 from dss_addon.web.i18n import Lang, pick_language
 from dss_addon.web.owner.context import context, read_json, require_api_mutation
-from dss_addon.web.owner.identity import current_owner, require_owner
-from dss_addon.web.owner.page import checked_form, login_page, page, root_of
+from dss_addon.web.owner.identity import OwnerIdentity, current_owner, require_owner
+from dss_addon.web.owner.page import login_page, owner_form, page, root_of
 from dss_addon.web.owner.views import when
 from dss_addon.web.templating import TEMPLATES
 
@@ -116,11 +116,10 @@ async def notifications_page(request: web.Request) -> web.Response:
 
 
 @routes.post("/notifications/{nid}/read")
-async def mark_read_form(request: web.Request) -> web.Response:
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
-    await checked_form(request, owner)
+@owner_form
+async def mark_read_form(
+    request: web.Request, owner: OwnerIdentity, _form: dict[str, str]
+) -> web.Response:
     notifier = _notifier(request)
     await notifier.store.mark_read(_id(request), notifier.runtime.clock.now())
     raise web.HTTPSeeOther(f"{root_of(request.path)}notifications")
@@ -158,11 +157,10 @@ async def kinds_page(request: web.Request) -> web.Response:
 
 
 @routes.post("/shares/{id}/notifications")
-async def kinds_form(request: web.Request) -> web.Response:
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
-    await checked_form(request, owner)
+@owner_form
+async def kinds_form(
+    request: web.Request, owner: OwnerIdentity, _form: dict[str, str]
+) -> web.Response:
     posted = await request.post()
     share = await context(request).runtime.shares.get(request.match_info["id"])
     kinds = parse_kinds([v for v in posted.getall("kinds", []) if isinstance(v, str)])

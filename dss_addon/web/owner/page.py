@@ -3,7 +3,8 @@ and the login form for anonymous visitors."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
@@ -14,6 +15,10 @@ from dss_addon.web.owner.identity import OwnerIdentity, current_owner
 from dss_addon.web.templating import render
 
 LANG_COOKIE_AGE = 365 * 24 * 3600
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+OwnerPage = Callable[[web.Request, OwnerIdentity], Awaitable[web.StreamResponse]]
+OwnerForm = Callable[[web.Request, OwnerIdentity, dict[str, str]], Awaitable[web.StreamResponse]]
 
 
 def root_of(path: str) -> str:
@@ -78,3 +83,31 @@ async def read_form(request: web.Request) -> tuple[dict[str, str], list[str]]:
             fields[name] = value
     zones = [v for v in posted.getall("zones", []) if isinstance(v, str)]
     return fields, zones
+
+
+def owner_page(handler: OwnerPage) -> Handler:
+    """A page for the signed-in owner; anybody else gets the login form (401)."""
+
+    @functools.wraps(handler)
+    async def for_the_owner(request: web.Request) -> web.StreamResponse:
+        owner = current_owner(request)
+        if owner is None:
+            return login_page(request)
+        return await handler(request, owner)
+
+    return for_the_owner
+
+
+def owner_form(handler: OwnerForm) -> Handler:
+    """A form the signed-in owner posts, handed over with its text fields only after its CSRF
+    field checked out; anybody else gets the login form (401) and changes nothing."""
+
+    @functools.wraps(handler)
+    async def from_the_owner(request: web.Request) -> web.StreamResponse:
+        owner = current_owner(request)
+        if owner is None:
+            return login_page(request)
+        fields, _ = await checked_form(request, owner)
+        return await handler(request, owner, fields)
+
+    return from_the_owner

@@ -19,7 +19,15 @@ from dss_addon.web.owner.context import context
 from dss_addon.web.owner.create import result_page
 from dss_addon.web.owner.forms import EXTEND_PRESETS, extension_data, form_message
 from dss_addon.web.owner.identity import OWNER_COOKIE, OwnerIdentity, current_owner
-from dss_addon.web.owner.page import checked_form, login_page, page, read_form, root_of
+from dss_addon.web.owner.page import (
+    checked_form,
+    login_page,
+    owner_form,
+    owner_page,
+    page,
+    read_form,
+    root_of,
+)
 from dss_addon.web.owner.settings_page import link_places
 from dss_addon.web.owner.views import audit_view, share_view, when
 
@@ -32,10 +40,8 @@ SHOW_FILTERS = ("current", "over", "archived")
 
 
 @routes.get("/")
-async def index(request: web.Request) -> web.Response:
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
+@owner_page
+async def index(request: web.Request, owner: OwnerIdentity) -> web.Response:
     runtime, lang = context(request).runtime, pick_language(request)
     dss_reachable = await runtime.reconcile_app_tokens(owner.dss_token)
     show = request.query.get("show", "")
@@ -138,10 +144,8 @@ async def detail_page(
 
 
 @routes.get("/shares/{id}")
-async def detail(request: web.Request) -> web.Response:
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
+@owner_page
+async def detail(request: web.Request, owner: OwnerIdentity) -> web.Response:
     share = await context(request).runtime.shares.get(request.match_info["id"])
     return await detail_page(request, owner, share)
 
@@ -151,11 +155,10 @@ def _back_to(request: web.Request, share: Share) -> web.HTTPSeeOther:
 
 
 @routes.post("/shares/{id}/revoke")
-async def revoke(request: web.Request) -> web.Response:
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
-    form, _ = await checked_form(request, owner)
+@owner_form
+async def revoke(
+    request: web.Request, owner: OwnerIdentity, form: dict[str, str]
+) -> web.Response:
     shares = context(request).runtime.shares
     share = await shares.get(request.match_info["id"])
     if form.get("confirmed") != "yes":
@@ -165,11 +168,10 @@ async def revoke(request: web.Request) -> web.Response:
 
 
 @routes.post("/shares/{id}/extend")
-async def extend(request: web.Request) -> web.Response:
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
-    form, _ = await checked_form(request, owner)
+@owner_form
+async def extend(
+    request: web.Request, owner: OwnerIdentity, form: dict[str, str]
+) -> web.Response:
     runtime, lang = context(request).runtime, pick_language(request)
     share = await runtime.shares.get(request.match_info["id"])
     try:
@@ -185,11 +187,10 @@ async def extend(request: web.Request) -> web.Response:
 
 
 @routes.post("/shares/{id}/unlock")
-async def unlock(request: web.Request) -> web.Response:
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
-    await checked_form(request, owner)
+@owner_form
+async def unlock(
+    request: web.Request, owner: OwnerIdentity, _form: dict[str, str]
+) -> web.Response:
     runtime = context(request).runtime
     share, pin = await runtime.shares.unlock(request.match_info["id"], actor=owner.user)
     view = share_view(share, runtime.clock.now(), 0, pick_language(request), {})
@@ -202,11 +203,10 @@ async def unlock(request: web.Request) -> web.Response:
 
 
 @routes.post("/shares/{id}/reissue")
-async def reissue(request: web.Request) -> web.Response:
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
-    form, _ = await checked_form(request, owner)
+@owner_form
+async def reissue(
+    request: web.Request, owner: OwnerIdentity, form: dict[str, str]
+) -> web.Response:
     runtime = context(request).runtime
     share = await runtime.shares.get(request.match_info["id"])
     if form.get("confirmed") != "yes":
@@ -224,11 +224,10 @@ async def reissue(request: web.Request) -> web.Response:
 
 
 @routes.post("/shares/{id}/archive")
-async def archive(request: web.Request) -> web.Response:
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
-    form, _ = await checked_form(request, owner)
+@owner_form
+async def archive(
+    request: web.Request, owner: OwnerIdentity, form: dict[str, str]
+) -> web.Response:
     share = await context(request).runtime.shares.archive(
         request.match_info["id"], actor=owner.user
     )
@@ -239,11 +238,10 @@ async def archive(request: web.Request) -> web.Response:
 
 
 @routes.post("/shares/{id}/extension-request/{answer:grant|decline}")
-async def answer_extension_request(request: web.Request) -> web.Response:
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
-    form, _ = await checked_form(request, owner)
+@owner_form
+async def answer_extension_request(
+    request: web.Request, owner: OwnerIdentity, form: dict[str, str]
+) -> web.Response:
     share = await context(request).runtime.shares.answer_extension(
         request.match_info["id"],
         grant=request.match_info["answer"] == "grant",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from dss_addon.web.owner.context import context
-from dss_addon.web.owner.identity import current_owner
+from dss_addon.web.owner.identity import OwnerIdentity, current_owner
 from dss_addon.web.owner.link_place import (
     Place,
     Problem,
@@ -18,7 +18,7 @@ from dss_addon.web.owner.link_place import (
     link_host,
 )
 from dss_addon.web.owner.link_settings import LinkSettings, load_link_settings, save_link_settings
-from dss_addon.web.owner.page import checked_form, login_page, page
+from dss_addon.web.owner.page import login_page, owner_form, page
 
 routes = web.RouteTableDef()
 
@@ -80,11 +80,10 @@ async def settings_form(request: web.Request) -> web.Response:
 
 
 @routes.post("/settings")
-async def save_settings(request: web.Request) -> web.Response:
-    owner = current_owner(request)
-    if owner is None:
-        return login_page(request)
-    fields, _ = await checked_form(request, owner)
+@owner_form
+async def save_settings(
+    request: web.Request, owner: OwnerIdentity, fields: dict[str, str]
+) -> web.Response:
     places = await link_places(request)
     typed = fields.get("public_url", "")[:400]
     check = check_public_url(typed)
