@@ -27,6 +27,16 @@ from dss_addon.errors import (
 )
 from dss_addon.shares.audit import AuditEntry, AuditEvent
 from dss_addon.shares.contracts import AppTokens, CreatedShare, Owner, Redemption
+from dss_addon.shares.listing import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    VIEWS,
+    Counts,
+    SharePage,
+    UnknownCursor,
+    count_views,
+    gather_page,
+)
 from dss_addon.shares.model import (
     FINAL_STATES,
     OVER_STATES,
@@ -637,9 +647,32 @@ class ShareService:
         record = await self._find_by_secret(secret)
         return None if record is None else record.share
 
-    async def list(self, *, archived: bool = False) -> builtins.list[Share]:
-        shares = await self._store.shares(archived=archived)
-        return [self._revoked.apply(share) for share in shares]
+    async def page(
+        self, view: str = "all", *, before: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> SharePage:
+        """One page of the owner's list (listing.VIEWS), newest first. BadInput when `before`
+        names no share."""
+        if view not in VIEWS:
+            raise BadInput(f"`show` must be one of {', '.join(VIEWS)}.", field="show")
+        try:
+            return await gather_page(
+                self._read_page, view, self._clock.now(), before=before,
+                limit=max(1, min(limit, MAX_LIMIT)), fix=self._revoked.apply,
+            )
+        except UnknownCursor:
+            raise BadInput("`before` names no share in this list.", field="before") from None
+
+    async def counts(self) -> Counts:
+        return await count_views(self._read_page, self._clock.now(), self._revoked.apply)
+
+    async def open_extension_requests(self) -> builtins.list[str]:
+        """Ids of the shares not archived whose request for more time awaits an answer."""
+        return await self._store.shares_with_open_extension_requests()
+
+    async def _read_page(
+        self, archived: bool, before: str | None, limit: int
+    ) -> builtins.list[Share] | None:
+        return await self._store.shares_page(archived=archived, before=before, limit=limit)
 
     # -- internals --------------------------------------------------------------------------
 

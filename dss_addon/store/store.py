@@ -135,11 +135,33 @@ class Store(ShareLifecycle, AuditStore):
         row = await self._fetchone(SELECT_SHARE, (share_id,))
         return None if row is None else rows.share_from_row(row)
 
-    async def shares(self, *, archived: bool = False) -> list[Share]:
-        """The shares not archived, or (archived=True) only the archived ones."""
+    async def shares_page(
+        self, *, archived: bool = False, before: str | None = None, limit: int = 100
+    ) -> list[Share] | None:
+        """Newest first: at most `limit` of the shares not archived (archived=True: only the
+        archived ones), starting after the share `before` in that order (a keyset page: what
+        was added or archived meanwhile shifts nothing). None when `before` names no share."""
         where = "archived_at IS NOT NULL" if archived else "archived_at IS NULL"
-        sql = f"SELECT {SHARE_COLUMNS} FROM shares WHERE {where} ORDER BY created_at DESC, id"  # noqa: S608
-        return [rows.share_from_row(row) for row in await self._fetchall(sql, ())]
+        params: tuple[object, ...] = ()
+        if before is not None:
+            row = await self._fetchone("SELECT created_at FROM shares WHERE id = ?", (before,))
+            if row is None:
+                return None
+            where += " AND (created_at < ? OR (created_at = ? AND id > ?))"
+            params = (row["created_at"], row["created_at"], before)
+        sql = (
+            f"SELECT {SHARE_COLUMNS} FROM shares WHERE {where}"  # noqa: S608 - fixed fragments
+            " ORDER BY created_at DESC, id LIMIT ?"
+        )
+        return [rows.share_from_row(row) for row in await self._fetchall(sql, (*params, limit))]
+
+    async def shares_with_open_extension_requests(self) -> list[str]:
+        """Ids of the shares not archived whose request for more time awaits an answer."""
+        sql = (
+            "SELECT id FROM shares WHERE archived_at IS NULL AND extension_minutes IS NOT NULL"
+            " AND extension_answer IS NULL ORDER BY id"
+        )
+        return [str(row["id"]) for row in await self._fetchall(sql, ())]
 
     async def share_by_digest(self, digest: bytes) -> ShareRecord | None:
         sql = f"SELECT {SHARE_COLUMNS}, secret_digest FROM shares WHERE secret_digest = ?"  # noqa: S608

@@ -190,7 +190,7 @@ async def test_an_export_verifies_on_the_command_line_with_and_without_the_key(
 ) -> None:
     data_dir = _copy(pristine, tmp_path)
     async with open_store(data_dir / "addon.db", FakeClock()) as store:
-        share_id = (await store.shares())[0].id
+        share_id = (await store.shares_page() or [])[0].id
         export = chain_json(share_id, *await store.audit_chain(share_id))
     path = tmp_path / "export.json"
     path.write_text(json.dumps(export), "utf-8")
@@ -235,7 +235,7 @@ async def test_a_head_swapped_in_from_an_older_copy_is_not_resealed_by_later_row
     data_dir = _copy(pristine, tmp_path)
     clock = FakeClock()
     async with open_store(data_dir / "addon.db", clock) as store:
-        share_id = (await store.shares())[0].id
+        share_id = (await store.shares_page() or [])[0].id
         store.audit(AuditEntry(share_id, clock.now(), AuditEvent.CALL, call="zone/x"))
         await store.flush()
     with closing(sqlite3.connect(older / "addon.db")) as conn:

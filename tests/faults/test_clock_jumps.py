@@ -17,7 +17,7 @@ from tests.faults.clocks import JumpingClock
 from tests.support.clock import DEFAULT_START
 from tests.support.owner import owner_client, read
 from tests.support.share_site import create_share, open_share, redeem
-from tests.support.shares import OWNER, open_service, share_request
+from tests.support.shares import OWNER, all_shares, open_service, share_request
 from tests.support.stack import running_stack
 
 CALL = "/json/apartment/getStructure"
@@ -69,7 +69,7 @@ async def test_a_clock_set_back_never_revives_an_expired_share(
         headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"}
         async with http.get(stack.share_url + CALL, headers=headers) as resp:
             assert resp.status == 401
-        listed = {share.id: share for share in await stack.runtime.shares.list()}
+        listed = {share.id: share for share in await all_shares(stack.runtime.shares)}
         assert listed[unused.share.id].expires_at <= stack.runtime.clock.now()
 
 
@@ -140,7 +140,7 @@ async def test_an_unset_clock_refuses_new_shares_and_redemptions_on_both_sites(
             "/new", {"label": "x", "level": "view", "duration": "60", "csrf": "ignored"}
         )
         assert page.status in (403, 503)  # CSRF is checked first; the API told the owner why
-        assert len(await stack.runtime.shares.list()) == 2  # nothing was created
+        assert len(await all_shares(stack.runtime.shares)) == 2  # nothing was created
 
         # A share already opened goes on: its time keeps running from the stored mark.
         assert (await helper.get(CALL)).status == 200

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from dss_addon.shares.model import Level
+from dss_addon.shares.model import Level, Share
 from dss_addon.shares.requests import ShareRequest
 from dss_addon.shares.service import AppTokens, Owner, ShareService
 from dss_addon.shares.vault import TokenVault
@@ -69,3 +69,15 @@ async def open_service(
     vault = TokenVault.open(data_dir)
     async with open_store(data_dir / "addon.db", clock) as store:
         yield ShareService(store, clock, vault, app_tokens)
+
+
+async def all_shares(service: ShareService, *, archived: bool = False) -> list[Share]:
+    """Every share the owner's list holds (or the archive), page after page, newest first."""
+    found: list[Share] = []
+    before: str | None = None
+    while True:
+        page = await service.page("archived" if archived else "all", before=before)
+        found += page.shares
+        if page.next_before is None:
+            return found
+        before = page.next_before

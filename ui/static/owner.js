@@ -89,7 +89,7 @@
   if (counters.length) window.setInterval(tick, 15000);
 
   // A request for more time that comes in while the tab is open: say so (a reload shows it
-  // with its grant and decline buttons). Reads the owner API every 30 seconds.
+  // with its grant and decline buttons). Reads the owner API's `requested` every 30 seconds.
   const notice = document.getElementById("live-notice");
   if (notice) {
     const shown = (notice.getAttribute("data-shown") || "").split(",").filter(Boolean);
@@ -98,8 +98,8 @@
         .then(function (resp) { return resp.ok ? resp.json() : null; })
         .then(function (body) {
           if (!body || !notice.hidden) return;
-          const fresh = body.shares.some(function (share) {
-            return share.extension_request && shown.indexOf(share.id) < 0;
+          const fresh = (body.requested || []).some(function (id) {
+            return shown.indexOf(id) < 0;
           });
           if (!fresh) return;
           notice.textContent = notice.getAttribute("data-text") + " ";

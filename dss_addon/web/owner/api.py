@@ -10,6 +10,7 @@ from dss_addon.shares.service import CreatedShare, Owner, seen_request
 from dss_addon.web.owner.audit_api import audit_chain_json, audit_csv_stream, audit_page_json
 from dss_addon.web.owner.context import context, read_json, require_api_mutation
 from dss_addon.web.owner.identity import OWNER_COOKIE, require_owner
+from dss_addon.web.owner.list_query import parse_list_query
 from dss_addon.web.owner.present import JsonObject, share_json
 
 routes = web.RouteTableDef()
@@ -72,10 +73,14 @@ async def list_shares(request: web.Request) -> web.Response:
     owner = require_owner(request)
     runtime = context(request).runtime
     dss_reachable = await runtime.reconcile_app_tokens(owner.dss_token)
-    shares = await runtime.shares.list(archived=request.query.get("archived") == "1")
+    query = parse_list_query(request.query)
+    view = "archived" if request.query.get("archived") == "1" else "all"
+    page = await runtime.shares.page(view, before=query.before, limit=query.limit)
     return web.json_response(
         {
-            "shares": [await _share_json(request, s) for s in shares],
+            "shares": [await _share_json(request, s) for s in page.shares],
+            "next": page.next_before,
+            "requested": await runtime.shares.open_extension_requests(),
             "dss_reachable": dss_reachable,
         }
     )

@@ -41,7 +41,7 @@ class AuditQuery:
         return tuple(str(event) for event in KINDS[self.kind])
 
 
-def _positive(query: Mapping[str, str], name: str) -> int | None:
+def positive_int(query: Mapping[str, str], name: str) -> int | None:
     text = query.get(name)
     if text is None or text == "":
         return None
@@ -56,8 +56,8 @@ def parse_audit_query(
     kind = query.get("kind") or "all"
     if kind not in KINDS:
         raise BadInput(f"`kind` must be one of {', '.join(KINDS)}.", field="kind")
-    limit = _positive(query, "limit") or default_limit
-    return AuditQuery(_positive(query, "before"), min(limit, MAX_LIMIT), kind)
+    limit = positive_int(query, "limit") or default_limit
+    return AuditQuery(positive_int(query, "before"), min(limit, MAX_LIMIT), kind)
 
 
 async def audit_names(dss: DssClient, owner_dss_token: str) -> Names:

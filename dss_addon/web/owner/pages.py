@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from urllib.parse import quote
 
@@ -19,6 +19,7 @@ from dss_addon.web.owner.context import context
 from dss_addon.web.owner.create import result_page
 from dss_addon.web.owner.forms import EXTEND_PRESETS, extension_data, form_message
 from dss_addon.web.owner.identity import OWNER_COOKIE, OwnerIdentity, current_owner
+from dss_addon.web.owner.list_query import parse_list_query
 from dss_addon.web.owner.page import (
     checked_form,
     login_page,
@@ -46,33 +47,21 @@ async def index(request: web.Request, owner: OwnerIdentity) -> web.Response:
     dss_reachable = await runtime.reconcile_app_tokens(owner.dss_token)
     show = request.query.get("show", "")
     show = show if show in SHOW_FILTERS else "all"
+    query = parse_list_query(request.query)
+    listed = await runtime.shares.page(show, before=query.before, limit=query.limit)
     now = runtime.clock.now()
-    shares = await runtime.shares.list(archived=show == "archived")
     rows = [
         share_view(s, now, await runtime.shares.live_sessions(s.id), lang, {})
-        for s in sorted(shares, key=lambda s: s.created_at, reverse=True)
+        for s in listed.shares
     ]
-    counts = {
-        "all": len(rows),
-        "current": sum(1 for r in rows if not r["over"]),
-        "over": sum(1 for r in rows if r["over"]),
-    }
-    if show == "current":
-        rows = [r for r in rows if not r["over"]]
-    elif show == "over":
-        rows = [r for r in rows if r["over"]]
-    requested = _requested(await runtime.shares.list())
+    counts = await runtime.shares.counts()
     values = {
-        "shares": rows, "show": show, "counts": counts, "requested": requested,
+        "shares": rows, "show": show, "next": listed.next_before, "paged": query.before is not None,
+        "counts": {"all": counts.all, "current": counts.current, "over": counts.over},
+        "requested": await runtime.shares.open_extension_requests(),
         "dss_down": not dss_reachable,
     }
     return page(request, "owner/index.html", values)
-
-
-def _requested(shares: Iterable[Share]) -> list[str]:
-    """Ids of the shares with an open request for more time, as the page shows them: the
-    tab's script tells the owner when another one comes in."""
-    return sorted(s.id for s in shares if s.pending_extension is not None)
 
 
 @routes.get("/login")
@@ -137,7 +126,7 @@ async def detail_page(
         "audit_paged": query.before is not None,
         "presets": EXTEND_PRESETS, "errors": errors or {},
         "revocation_unsaved": runtime.shares.revocation_unsaved(share.id),
-        "requested": _requested(await runtime.shares.list()),
+        "requested": await runtime.shares.open_extension_requests(),
     }
     here = f"shares/{quote(share.id, safe='')}"
     return page(request, "owner/detail.html", values, status=status, here=here)

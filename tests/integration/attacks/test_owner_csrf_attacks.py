@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from tests.support.owner import OwnerClient, owner_client
+from tests.support.shares import all_shares
 from tests.support.stack import Stack
 
 SIMPLE_TYPES = (
@@ -44,7 +45,7 @@ async def test_simple_cross_site_posts_change_nothing(
     share = created["share"]
     assert isinstance(share, dict)
     share_id = share["id"]
-    before = await stack.runtime.shares.list()
+    before = await all_shares(stack.runtime.shares)
     create_body = json.dumps({"label": "Evil", "level": "configure", "duration_minutes": 60})
     for csrf in (None, "", "0" * 64):
         assert await _send(owner, "/api/shares", create_body, content_type, csrf) in (400, 403)
@@ -56,7 +57,7 @@ async def test_simple_cross_site_posts_change_nothing(
     # Even with the right token, a non-JSON body is refused (and nothing changes).
     for path, body in (("/api/shares", create_body), (f"/api/shares/{share_id}/extend", "{}")):
         assert await _send(owner, path, body, content_type, owner.csrf) == 400
-    assert await stack.runtime.shares.list() == before
+    assert await all_shares(stack.runtime.shares) == before
 
 
 async def test_owner_answers_are_not_readable_cross_origin(

@@ -16,6 +16,7 @@ import pytest
 from dss_addon.settings import Settings
 from dss_addon.web.owner.link_settings import LINK_SETTINGS_FILE
 from tests.support.owner import OwnerClient, hidden_csrf, owner_client
+from tests.support.shares import all_shares
 from tests.support.stack import Stack, running_stack
 
 PUBLIC = "https://haus.example.net"
@@ -73,7 +74,7 @@ async def test_from_anywhere_is_refused_until_an_address_is_set(
     assert status == 400
     assert 'id="where-error"' in html
     assert "öffentliche Adresse" in html
-    assert await stack.runtime.shares.list() == []
+    assert await all_shares(stack.runtime.shares) == []
 
 
 @pytest.mark.parametrize(

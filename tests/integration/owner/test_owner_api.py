@@ -11,6 +11,7 @@ import pytest
 
 from dss_addon.shares.model import ShareState
 from tests.support.owner import OwnerClient, read, share_of
+from tests.support.shares import all_shares
 from tests.support.stack import Stack
 
 SHARE_KEYS = {
@@ -97,7 +98,7 @@ async def test_bad_input_is_400_and_stores_nothing(
     assert isinstance(error["message"], str)
     assert error["message"]
     assert error["field"] == field
-    assert await stack.runtime.shares.list() == []
+    assert await all_shares(stack.runtime.shares) == []
 
 
 @pytest.mark.parametrize(
@@ -119,7 +120,7 @@ async def test_bad_json_is_400_and_stores_nothing(
                                        headers=headers))
     assert reply.status == 400
     assert reply.json()["error"] == "bad_input"
-    assert await stack.runtime.shares.list() == []
+    assert await all_shares(stack.runtime.shares) == []
 
 
 async def test_list_and_get(owner: OwnerClient) -> None:
@@ -231,4 +232,4 @@ async def test_an_oversized_body_is_refused(stack: Stack, owner: OwnerClient) ->
     assert reply.status == 400
     huge = await owner.post("/api/shares", raw='{"label": "' + "x" * 100_000 + '"}')
     assert huge.status == 400
-    assert await stack.runtime.shares.list() == []
+    assert await all_shares(stack.runtime.shares) == []

@@ -7,6 +7,7 @@ import aiohttp
 import pytest
 
 from tests.support.owner import OwnerClient, dss_login, hidden_csrf, share_of
+from tests.support.shares import all_shares
 from tests.support.stack import Stack
 
 CREATE = {"label": "Elektro Müller", "level": "view", "duration_minutes": 60}
@@ -20,7 +21,7 @@ async def test_create_without_the_right_csrf_token_is_403(
     reply = await owner.post("/api/shares", CREATE)
     assert reply.status == 403
     assert reply.json()["error"] == "csrf"
-    assert await stack.runtime.shares.list() == []
+    assert await all_shares(stack.runtime.shares) == []
 
 
 async def test_revoke_and_extend_without_csrf_change_nothing(
@@ -40,7 +41,7 @@ async def test_a_csrf_token_of_another_session_is_refused(
     other = OwnerClient(http, stack.owner_url, f"token={await dss_login(stack)}")
     other.csrf = owner.csrf  # valid, but bound to the first session
     assert (await other.post("/api/shares", CREATE)).status == 403
-    assert await stack.runtime.shares.list() == []
+    assert await all_shares(stack.runtime.shares) == []
 
 
 async def test_logout_needs_csrf(stack: Stack, http: aiohttp.ClientSession) -> None:
@@ -61,11 +62,11 @@ async def test_page_forms_need_the_hidden_csrf_field(
     owner.csrf = ""
     assert (await owner.post_form("/new", form)).status == 403
     assert (await owner.post_form("/new", {**form, "csrf": "f" * 64})).status == 403
-    assert await stack.runtime.shares.list() == []
+    assert await all_shares(stack.runtime.shares) == []
     page = await owner.get("/new")
     reply = await owner.post_form("/new", {**form, "csrf": hidden_csrf(page.text)})
     assert reply.status == 200
-    assert len(await stack.runtime.shares.list()) == 1
+    assert len(await all_shares(stack.runtime.shares)) == 1
 
 
 async def test_page_csrf_failure_is_explained_in_german(

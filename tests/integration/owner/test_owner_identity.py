@@ -7,6 +7,7 @@ import aiohttp
 import pytest
 
 from tests.support.owner import OwnerClient, dss_login, read
+from tests.support.shares import all_shares
 from tests.support.stack import Stack
 
 BOGUS = "token=" + "ab" * 32
@@ -23,7 +24,7 @@ async def test_api_answers_401_without_a_valid_dss_session(
         assert reply.json()["error"] == "not_authenticated"
     reply = await client.post("/api/shares", {"label": "x"})
     assert reply.status == 401
-    assert await stack.runtime.shares.list() == []
+    assert await all_shares(stack.runtime.shares) == []
 
 
 async def test_expired_dss_session_is_refused(stack: Stack, http: aiohttp.ClientSession) -> None:
@@ -138,7 +139,7 @@ async def test_share_site_serves_no_owner_route(
     reply = await on_share_site.post("/api/shares", {"label": "x", "level": "view",
                                                      "duration_minutes": 60})
     assert reply.status == 404
-    assert await stack.runtime.shares.list() == []
+    assert await all_shares(stack.runtime.shares) == []
 
 
 async def test_password_guessing_is_slowed_down(

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from tests.support.owner import OwnerClient, hidden_csrf, read, share_of
+from tests.support.shares import all_shares
 from tests.support.stack import Stack
 
 XSS = "<script>alert(1)</script>"
@@ -119,7 +120,7 @@ async def test_created_page_shows_link_qr_mail_and_pin_once(
     assert pin.group(1) not in mail
     assert_no_inline_code(html)
     # Neither the list nor the detail page shows the secret or the PIN again.
-    share = (await stack.runtime.shares.list())[0]
+    share = (await all_shares(stack.runtime.shares))[0]
     assert share.zones == (989, 990)
     assert share.has_pin
     for path in ("/", f"/shares/{share.id}"):
@@ -162,7 +163,7 @@ async def test_bad_form_input_is_explained_next_to_the_field(
     assert error, reply.text
     assert german in error.group(1)
     assert "Es wurde nichts gespeichert" in reply.text
-    assert await stack.runtime.shares.list() == []
+    assert await all_shares(stack.runtime.shares) == []
 
 
 async def test_bad_form_input_in_english(stack: Stack, owner: OwnerClient) -> None:
@@ -177,7 +178,7 @@ async def test_bad_form_input_in_english(stack: Stack, owner: OwnerClient) -> No
 
 async def test_a_label_with_markup_stays_text(stack: Stack, owner: OwnerClient) -> None:
     html = await create_by_form(owner, label=XSS)
-    share = (await stack.runtime.shares.list())[0]
+    share = (await all_shares(stack.runtime.shares))[0]
     for text in (html, (await owner.get("/")).text, (await owner.get(f"/shares/{share.id}")).text):
         assert XSS not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
@@ -317,7 +318,7 @@ async def test_a_form_sent_after_the_session_ended_comes_back_filled_after_the_l
     assert re.search(r'name="duration" value="1440"\s+checked', back.text)
     assert re.search(r'name="zones" value="989"\s+checked', back.text)
     assert 'value="3"' in back.text
-    assert await stack.runtime.shares.list() == []  # shown again, never created unasked
+    assert await all_shares(stack.runtime.shares) == []  # shown again, never created unasked
     cookie = back.cookie("dss_share_owner")
     assert cookie is not None
     owner = OwnerClient(http, stack.owner_url, cookie.split(";")[0])

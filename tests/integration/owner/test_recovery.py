@@ -193,11 +193,14 @@ async def test_the_owner_answers_a_request_for_more_time(
     assert request["minutes"] == 30
     assert request["message"] == "Noch die Küche"
     assert request["at"] == "2026-11-27T09:25:00Z"
+    # The tab's script asks for the open requests alone, whatever page the share is on.
+    assert (await owner.get("/api/shares?limit=1")).json()["requested"] == [share_id]
     answer = "grant" if grant else "decline"
     # A grant names the request the owner saw (its minutes, and when it was made).
     seen = {"minutes": 30, "at": request["at"]}
     reply = await owner.post(f"/api/shares/{share_id}/extension-request/{answer}", seen)
     assert reply.status == 200, reply.text
+    assert (await owner.get("/api/shares")).json()["requested"] == []
     share = share_of(reply.json())
     assert share["extension_request"] is None
     assert share["time_left_seconds"] == (65 if grant else 35) * 60

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from tests.support.clock import FakeClock
-from tests.support.shares import open_service
+from tests.support.shares import all_shares, open_service
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -13,7 +13,7 @@ CHILD = """
 import asyncio, sys
 from pathlib import Path
 from tests.support.clock import FakeClock
-from tests.support.shares import OWNER, open_service, share_request
+from tests.support.shares import all_shares, OWNER, open_service, share_request
 
 async def main() -> None:
     clock = FakeClock()
@@ -55,6 +55,6 @@ async def test_every_acknowledged_share_survives_sigkill(tmp_path: Path) -> None
     printed += [line for line in rest.decode().split() if line]  # acknowledged before the kill
     assert proc.returncode == -signal.SIGKILL
     async with open_service(tmp_path, FakeClock()) as service:
-        stored = {share.id for share in await service.list()}
+        stored = {share.id for share in await all_shares(service)}
     assert set(printed) <= stored
     assert len(stored) >= 25

@@ -11,7 +11,7 @@ from dss_addon.shares.model import Level, ShareState, share_state
 from dss_addon.store import open_store
 from dss_addon.store.connection import migrations
 from tests.support.clock import FakeClock
-from tests.support.shares import OWNER, open_service, share_request
+from tests.support.shares import OWNER, all_shares, open_service, share_request
 
 
 def user_version(path: Path) -> int:
@@ -71,9 +71,9 @@ async def test_reopening_keeps_shares_and_their_states(tmp_path: Path) -> None:
         used = await service.create(share_request(clock.now(), max_redemptions=1), OWNER)
         await service.revoke(revoked.share.id, actor="owner")
         redemption = await service.redeem(used.secret, None, client="c")
-        before = {share.id: share for share in await service.list()}
+        before = {share.id: share for share in await all_shares(service)}
     async with open_service(tmp_path, clock) as service:
-        after = {share.id: share for share in await service.list()}
+        after = {share.id: share for share in await all_shares(service)}
         assert after == before
         states = {i: share_state(s, clock.now()) for i, s in after.items()}
         assert states == {

@@ -8,7 +8,7 @@ from dss_addon.errors import BadInput, NotAuthenticated, ShareLocked, ShareNotFo
 from dss_addon.shares.model import ShareState, share_state
 from dss_addon.shares.service import ShareService
 from tests.support.clock import FakeClock
-from tests.support.shares import OWNER, FakeAppTokens, open_service, share_request
+from tests.support.shares import OWNER, FakeAppTokens, all_shares, open_service, share_request
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ async def test_create_issues_an_app_token_and_stores_it_encrypted(
     assert app_tokens.issued[0][0].startswith(f"dss-share {created.share.id}")
     assert await service.app_token(created.share.id) == app_tokens.issued[0][1]
     assert await service.get(created.share.id) == created.share
-    assert await service.list() == [created.share]
+    assert await all_shares(service) == [created.share]
     assert await events(service, created.share.id) == ["created"]
     assert created.secret not in repr(created)
     assert created.pin not in repr(created)
@@ -57,7 +57,7 @@ async def test_a_refused_app_token_stores_nothing(
     app_tokens.fail_issue = True
     with pytest.raises(RuntimeError):
         await service.create(share_request(clock.now()), OWNER)
-    assert await service.list() == []
+    assert await all_shares(service) == []
 
 
 async def test_without_app_tokens_there_is_no_app_token(tmp_path: Path, clock: FakeClock) -> None:
