@@ -14,12 +14,8 @@ from dss_sim.sim import Simulator
 
 from dss_addon.dss.app_tokens import DssAppTokens
 from dss_addon.dss.client import DssClient, RawReply
-from dss_addon.dss.upstream import (
-    DEFAULT_MAX_SESSIONS,
-    DSS_SESSION_LIMIT,
-    EVICT_IDLE,
-    ShareUpstream,
-)
+from dss_addon.dss.eviction import EVICT_IDLE
+from dss_addon.dss.upstream import DEFAULT_MAX_SESSIONS, DSS_SESSION_LIMIT, ShareUpstream
 from dss_addon.errors import DssAuthFailed, DssUnavailable, ShareEnded
 from tests.support.clock import FakeClock
 

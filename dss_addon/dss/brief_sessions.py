@@ -1,0 +1,106 @@
+"""Brief dSS sessions: a session of a share's own opened for a few calls and logged out at once
+(never kept, never announced, never counted as the share's session), for what must reach the
+dSS although the share has no session and may never get one (the event of a share locked by
+PIN guessing). One at a time, at most one per BRIEF_INTERVAL; counted in the budget and kept in
+the session file while it stands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+
+from dss_addon.clock import Clock
+from dss_addon.dss.client import DssClient
+from dss_addon.dss.logins import Logins
+from dss_addon.dss.session_table import SessionTable
+from dss_addon.dss.sessions import lost_login_hold
+from dss_addon.errors import DssError
+
+log = logging.getLogger(__name__)
+
+BRIEF_INTERVAL = 5.0  # seconds between brief sessions (call_briefly)
+
+
+def brief_may_open(now: float, not_before: float, *, closing: bool, has_session: bool) -> bool:
+    """Whether a brief session may be opened at `now`: not while shutting down, not before
+    `not_before` (BRIEF_INTERVAL after the last one), not for a share with a session."""
+    return not closing and now >= not_before and not has_session
+
+
+class BriefSessions:
+    def __init__(
+        self, client: DssClient, clock: Clock, table: SessionTable, logins: Logins
+    ) -> None:
+        self._client = client
+        self._clock = clock
+        self._table = table
+        self._logins = logins
+        self._tasks: set[asyncio.Task[bool]] = set()
+        self._lock = asyncio.Lock()
+        self._not_before = 0.0
+
+    def tasks(self) -> list[asyncio.Task[bool]]:
+        """The brief sessions under way (or just done)."""
+        return list(self._tasks)
+
+    async def call(
+        self, share_id: str, klass: str, method: str, calls: Sequence[Mapping[str, str]]
+    ) -> bool:
+        """The calls in a brief session; False when none may be opened now (the caller tries
+        again later). The session runs in a task of its own: a caller giving up leaves it to
+        finish and log out."""
+        task = asyncio.get_running_loop().create_task(
+            self._brief(share_id, klass, method, list(calls))
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(task)
+
+    async def _brief(
+        self, share_id: str, klass: str, method: str, calls: list[Mapping[str, str]]
+    ) -> bool:
+        if self._lock.locked():
+            return False  # one at a time
+        table, logins = self._table, self._logins
+        async with self._lock:
+            now = self._clock.monotonic()
+            if not brief_may_open(
+                now,
+                self._not_before,
+                closing=table.shutting_down(),
+                has_session=share_id in table.sessions,
+            ):
+                return False
+            self._not_before = now + BRIEF_INTERVAL
+            async with logins.lock:  # the cap check and the login must not interleave
+                if logins.backoff.wait(share_id, now) > 0:
+                    return False
+                await table.make_room(logins.max_sessions)
+                app_token = await logins.app_token_of(share_id)
+                if app_token is None or app_token in logins.closed_tokens:
+                    return False
+                token = await logins.counted(share_id, app_token)
+                table.budget.charge(token, float("inf"))  # counted while it stands
+                table.brief_tokens.append(token)  # kept on disk too, should the run die now
+                await table.persist()
+            try:
+                for params in calls:
+                    await self._client.call(klass, method, params, token)
+            finally:
+                await self._end(token)
+            log.info("a brief dSS session of share %s made %d calls", share_id, len(calls))
+            return True
+
+    async def _end(self, token: str) -> None:
+        try:
+            await self._client.logout(token)
+        except DssError as err:  # the dSS sweeps it: counted till then
+            log.info("dSS logout of a brief session failed: %s", err.code)
+            now = self._clock.monotonic()
+            self._table.budget.charge(token, now + lost_login_hold(self._logins.session_timeout))
+        else:
+            self._table.budget.release(token)
+        finally:
+            self._table.brief_tokens.remove(token)
+            self._table.persist_soon()
