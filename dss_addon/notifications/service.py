@@ -21,7 +21,8 @@ a session, so its event is raised at once in a brief session of the share's own
 (ShareUpstream.call_briefly: logged out right after, counted in the session budget, one at a
 time and at most one every few seconds, so whoever guesses at a PIN link cannot make the
 add-on hold sessions); events that still wait are raised the same way by the periodic check,
-one share per minute.
+one share per minute, and dropped then if the share's app token is gone (it can never open a
+session again; the tab has the rows).
 """
 
 from __future__ import annotations
@@ -89,6 +90,10 @@ class Notifier:
     def store(self) -> NotificationStore:
         return self._store
 
+    def waiting(self) -> dict[str, int]:
+        """Share id -> how many of its dSS events wait for a session."""
+        return {share_id: len(events) for share_id, events in self._pending.items()}
+
     async def observe(self, share_id: str, kind: str) -> None:
         """The ShareService's observer."""
         try:
@@ -144,6 +149,12 @@ class Notifier:
         events = self._pending.pop(share_id, [])
         if not events:
             return
+        if await self._never_again(share_id):
+            log.info(
+                "%d %s event(s) of share %s dropped: it can no longer open a dSS session "
+                "(the tab lists them)", len(events), DSS_EVENT, share_id,
+            )
+            return
         raised = False
         try:
             raised = await upstream.call_briefly(
@@ -155,6 +166,14 @@ class Notifier:
             if not raised:  # refused, rate-limited or cancelled: they wait again
                 for event in events:
                     self._wait_for_session(share_id, event)
+
+    async def _never_again(self, share_id: str) -> bool:
+        """True when the share's dSS app token is gone (revoked, ended, or released after it
+        expired): no session of the share's own can ever raise what waits for it."""
+        try:
+            return await self.runtime.shares.app_token(share_id) is None
+        except AddonError:  # the store could not tell: keep them waiting
+            return False
 
     async def flush_waiting(self) -> None:
         """The periodic check: the longest-waiting share without a session gets its events

@@ -18,16 +18,33 @@ class Revocation:
     saved: bool
 
 
+# Saved revocations remembered (the disk has them; the copy here only covers a read that began
+# before the revocation was written). Beyond this many the oldest saved ones are forgotten,
+# down to three quarters, so a process that runs for years does not grow with every one.
+KEEP = 1024
+
+
 class Revocations:
     def __init__(self) -> None:
-        self._at: dict[str, datetime] = {}  # every share revoked in this process
+        self._at: dict[str, datetime] = {}  # shares revoked in this process, oldest first
         self._unsaved: dict[str, AuditEntry] = {}  # its audit row, until it is on disk
 
     def add(self, share_id: str, at: datetime) -> None:
         self._at.setdefault(share_id, at)
+        if len(self._at) > KEEP:
+            self._forget_oldest_saved(len(self._at) - KEEP * 3 // 4)
+
+    def _forget_oldest_saved(self, count: int) -> None:
+        oldest = [share_id for share_id in self._at if share_id not in self._unsaved][:count]
+        for share_id in oldest:
+            del self._at[share_id]
+
+    def __len__(self) -> int:
+        return len(self._at)
 
     def unsaved(self, entry: AuditEntry) -> None:
         self._unsaved.setdefault(entry.share_id, entry)
+        self._at.setdefault(entry.share_id, entry.at)  # never forgotten before it is on disk
 
     def saved(self, share_id: str) -> None:
         self._unsaved.pop(share_id, None)

@@ -9,7 +9,8 @@ from pathlib import Path
 import aiohttp
 from dss_sim.effects import EffectKind
 
-from dss_addon.notifications.service import DSS_EVENT
+from dss_addon.notifications.model import Kind
+from dss_addon.notifications.service import DSS_EVENT, Notifier
 from dss_addon.settings import Settings
 from tests.support.owner import OwnerClient, hidden_csrf
 from tests.support.share_site import create_share, open_share, redeem, sim_paths
@@ -205,3 +206,28 @@ async def test_the_choice_per_share_is_a_form_too(stack: Stack, owner: OwnerClie
     assert saved.status == 303
     kinds = (await owner.get(f"/api/shares/{created.share.id}/notifications")).json()["kinds"]
     assert kinds == ["ending_soon", "locked"]
+
+
+async def test_events_of_a_share_that_can_never_log_in_again_are_dropped(
+    stack: Stack, owner: OwnerClient
+) -> None:
+    """Found by the soak: events waiting for a revoked share's session were tried again and
+    again (its app token is gone, so no brief session opens) and held memory for good."""
+    notifier = Notifier(stack.runtime)
+    alive, revoked = await create_share(stack), await create_share(stack)
+    for created in (alive, revoked):
+        assert await notifier.notify(created.share.id, Kind.FIRST_USE) is not None
+    assert notifier.waiting() == {alive.share.id: 1, revoked.share.id: 1}
+    assert (await owner.post(f"/api/shares/{revoked.share.id}/revoke")).status == 200
+    logins = sim_paths(stack).count("/json/system/loginApplication")
+    await notifier.flush_waiting()  # the longest waiting first: the live share's, raised
+    assert notifier.waiting() == {revoked.share.id: 1}
+    stack.clock.advance(minutes=1)
+    await notifier.flush_waiting()  # the revoked share's: dropped, no login tried
+    assert notifier.waiting() == {}
+    assert sim_paths(stack).count("/json/system/loginApplication") == logins + 1
+    told = [e.properties["share"] for e in stack.sim.event_history if e.name == DSS_EVENT]
+    assert told == [alive.share.id]
+    # The tab keeps both rows.
+    items = await _notifications(owner)
+    assert _kinds(items, revoked.share.id) == ["first_use"]

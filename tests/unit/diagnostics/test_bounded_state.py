@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from dss_addon.clock import AcceleratedClock
 from dss_addon.errors import WrongPin
-from dss_addon.shares.model import ShareSession
+from dss_addon.shares.audit import AuditEntry, AuditEvent
+from dss_addon.shares.model import Level, Share, ShareSession
+from dss_addon.shares.revocations import KEEP, Revocations
 from dss_addon.shares.seen import PRUNE_EVERY, LastSeen
 from dss_addon.shares.service import ShareService
 from dss_addon.web.rate_limit import RateLimiter
@@ -126,3 +128,25 @@ async def test_the_session_cache_keeps_only_look_ups_that_can_still_be_served(
     await service.create(share_request(clock.now()), OWNER)  # a write: every entry is stale
     await service.authenticate(cookies[0])
     assert len(store._sessions) == 1
+
+
+def _share(share_id: str, at: datetime) -> Share:
+    return Share(
+        id=share_id, label="x", level=Level.VIEW, created_at=at, starts_at=at,
+        expires_at=at + timedelta(hours=1), zones=(), has_pin=False, max_redemptions=None,
+    )
+
+
+def test_saved_revocations_are_forgotten_beyond_a_bound_unsaved_ones_never() -> None:
+    revocations = Revocations()
+    at = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    revocations.add("unsaved", at)
+    revocations.unsaved(AuditEntry("unsaved", at, AuditEvent.REVOKED))
+    for number in range(KEEP * 3):
+        revocations.add(f"saved-{number}", at)
+    assert len(revocations) <= KEEP
+    assert revocations.is_unsaved("unsaved")
+    # The newest saved ones and every unsaved one still overlay a stale read from disk.
+    assert revocations.apply(_share(f"saved-{KEEP * 3 - 1}", at)).revoked_at == at
+    assert revocations.apply(_share("unsaved", at)).revoked_at == at
+    assert revocations.apply(_share("saved-0", at)).revoked_at is None  # long on disk
