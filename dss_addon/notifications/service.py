@@ -146,14 +146,10 @@ class Notifier:
         if upstream.has_session(share_id):  # it has one after all: raised in it
             await self.session_opened(share_id)
             return
+        if await self._dropped_for_good(share_id):
+            return
         events = self._pending.pop(share_id, [])
         if not events:
-            return
-        if await self._never_again(share_id):
-            log.info(
-                "%d %s event(s) of share %s dropped: it can no longer open a dSS session "
-                "(the tab lists them)", len(events), DSS_EVENT, share_id,
-            )
             return
         raised = False
         try:
@@ -167,19 +163,30 @@ class Notifier:
                 for event in events:
                     self._wait_for_session(share_id, event)
 
-    async def _never_again(self, share_id: str) -> bool:
-        """True when the share's dSS app token is gone (revoked, ended, or released after it
-        expired): no session of the share's own can ever raise what waits for it."""
+    async def _dropped_for_good(self, share_id: str) -> bool:
+        """Drops the share's waiting events when its dSS app token is gone (revoked, ended, or
+        released after it expired): no session of its own can ever raise them."""
         try:
-            return await self.runtime.shares.app_token(share_id) is None
-        except AddonError:  # the store could not tell: keep them waiting
+            if await self.runtime.shares.app_token(share_id) is not None:
+                return False
+        except AddonError:  # the store could not tell: they keep waiting
             return False
+        events = self._pending.pop(share_id, [])
+        if events:
+            log.info(
+                "%d %s event(s) of share %s dropped: it can no longer open a dSS session "
+                "(the tab lists them)", len(events), DSS_EVENT, share_id,
+            )
+        return True
 
     async def flush_waiting(self) -> None:
-        """The periodic check: the longest-waiting share without a session gets its events
-        raised in a brief session (the upstream allows one every few seconds)."""
+        """The periodic check: drops what waits for shares that can never log in again, and
+        raises the events of the longest-waiting other share without a session in a brief
+        session (the upstream allows one every few seconds)."""
         for share_id in list(self._pending):
-            if not self.runtime.upstream.has_session(share_id):
+            if self.runtime.upstream.has_session(share_id):
+                continue
+            if not await self._dropped_for_good(share_id):
                 await self._flush(share_id)
                 return
 
