@@ -18,9 +18,10 @@ class Revocation:
     saved: bool
 
 
-# Saved revocations remembered (the disk has them; the copy here only covers a read that began
-# before the revocation was written). Beyond this many the oldest saved ones are forgotten,
-# down to three quarters, so a process that runs for years does not grow with every one.
+# Revocations confirmed on disk that are still remembered: the copy here then only covers a
+# read that began before the write. Beyond this many the oldest are forgotten, so a process
+# that runs for years does not grow with every revocation. One not confirmed on disk (being
+# written, or refused by the disk) is never forgotten.
 KEEP = 1024
 
 
@@ -28,26 +29,33 @@ class Revocations:
     def __init__(self) -> None:
         self._at: dict[str, datetime] = {}  # shares revoked in this process, oldest first
         self._unsaved: dict[str, AuditEntry] = {}  # its audit row, until it is on disk
+        self._saved: dict[str, None] = {}  # confirmed on disk, oldest first
 
     def add(self, share_id: str, at: datetime) -> None:
+        """Revoked now, in memory; `saved` confirms the write, `unsaved` reports its failure."""
         self._at.setdefault(share_id, at)
-        if len(self._at) > KEEP:
-            self._forget_oldest_saved(len(self._at) - KEEP * 3 // 4)
 
-    def _forget_oldest_saved(self, count: int) -> None:
-        oldest = [share_id for share_id in self._at if share_id not in self._unsaved][:count]
-        for share_id in oldest:
-            del self._at[share_id]
+    def unsaved(self, entry: AuditEntry) -> None:
+        self._unsaved.setdefault(entry.share_id, entry)
+        self._at.setdefault(entry.share_id, entry.at)
+        self._saved.pop(entry.share_id, None)
+
+    def saved(self, share_id: str) -> None:
+        self._unsaved.pop(share_id, None)
+        if share_id not in self._at:
+            return
+        self._saved[share_id] = None
+        while len(self._saved) > KEEP:
+            oldest = next(iter(self._saved))
+            del self._saved[oldest]
+            del self._at[oldest]
 
     def __len__(self) -> int:
         return len(self._at)
 
-    def unsaved(self, entry: AuditEntry) -> None:
-        self._unsaved.setdefault(entry.share_id, entry)
-        self._at.setdefault(entry.share_id, entry.at)  # never forgotten before it is on disk
-
-    def saved(self, share_id: str) -> None:
-        self._unsaved.pop(share_id, None)
+    def not_on_disk(self) -> list[str]:
+        """Ids of the shares revoked here whose revocation is not confirmed on disk."""
+        return [share_id for share_id in self._at if share_id not in self._saved]
 
     def pending(self) -> list[AuditEntry]:
         return list(self._unsaved.values())

@@ -245,6 +245,7 @@ class ShareService:
             self._revoked.unsaved(entry)
             self.revocations_pending.set()
             return Revocation(self._revoked.apply(share), saved=False)
+        self._revoked.saved(share_id)
         await self._release_app_token_quietly(share_id)
         return Revocation(share, saved=True)
 
@@ -276,7 +277,13 @@ class ShareService:
         entry = self._entry(share_id, AuditEvent.REVOKED, reason="by dss")
         self._revoked.add(share_id, entry.at)
         self._notify(share_id)
-        share = await self._revoke_here(share_id, entry)
+        try:
+            share = await self._revoke_here(share_id, entry)
+        except StoreError:
+            self._revoked.unsaved(entry)  # in effect now; written when the disk takes it
+            self.revocations_pending.set()
+            raise
+        self._revoked.saved(share_id)
         await self._store.set_app_token(share_id, None)
         return share
 
@@ -370,6 +377,7 @@ class ShareService:
                     self._revoked.unsaved(replace(revoked, event=AuditEvent.REVOKED))
                     self.revocations_pending.set()
                 raise
+            self._revoked.saved(old.id)
             return new
 
         issued = await self._issue(draft, owner, insert)

@@ -102,12 +102,6 @@ async def _proxied(helper: Helper, stack: Stack) -> tuple[int, int]:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(
-    strict=True,
-    reason="Revocations.add forgets the oldest revocations not marked unsaved, and one whose "
-    "write is still in flight is not marked: KEEP further revocations during one slow write "
-    "make the revoked share live again until the write lands (the proxy serves it)",
-)
 async def test_a_revocation_whose_write_is_in_flight_is_never_forgotten(
     stack: Stack, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -137,16 +137,18 @@ def _share(share_id: str, at: datetime) -> Share:
     )
 
 
-def test_saved_revocations_are_forgotten_beyond_a_bound_unsaved_ones_never() -> None:
+def test_saved_revocations_are_forgotten_beyond_a_bound_others_never() -> None:
     revocations = Revocations()
     at = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-    revocations.add("unsaved", at)
-    revocations.unsaved(AuditEntry("unsaved", at, AuditEvent.REVOKED))
+    revocations.add("refused", at)  # the disk refused it: retried later
+    revocations.unsaved(AuditEntry("refused", at, AuditEvent.REVOKED))
+    revocations.add("writing", at)  # its write has not returned yet
     for number in range(KEEP * 3):
         revocations.add(f"saved-{number}", at)
-    assert len(revocations) <= KEEP
-    assert revocations.is_unsaved("unsaved")
-    # The newest saved ones and every unsaved one still overlay a stale read from disk.
-    assert revocations.apply(_share(f"saved-{KEEP * 3 - 1}", at)).revoked_at == at
-    assert revocations.apply(_share("unsaved", at)).revoked_at == at
+        revocations.saved(f"saved-{number}")
+    assert len(revocations) == KEEP + 2
+    assert sorted(revocations.not_on_disk()) == ["refused", "writing"]
+    # The newest saved ones and every one not on disk still overlay a stale read from disk.
+    for share_id in (f"saved-{KEEP * 3 - 1}", "refused", "writing"):
+        assert revocations.apply(_share(share_id, at)).revoked_at == at
     assert revocations.apply(_share("saved-0", at)).revoked_at is None  # long on disk
