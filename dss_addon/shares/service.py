@@ -33,9 +33,7 @@ from dss_addon.shares.listing import (
     VIEWS,
     Counts,
     SharePage,
-    UnknownCursor,
-    count_views,
-    gather_page,
+    page_of,
 )
 from dss_addon.shares.model import (
     FINAL_STATES,
@@ -662,25 +660,24 @@ class ShareService:
         names no share."""
         if view not in VIEWS:
             raise BadInput(f"`show` must be one of {', '.join(VIEWS)}.", field="show")
-        try:
-            return await gather_page(
-                self._read_page, view, self._clock.now(), before=before,
-                limit=max(1, min(limit, MAX_LIMIT)), fix=self._revoked.apply,
-            )
-        except UnknownCursor:
-            raise BadInput("`before` names no share in this list.", field="before") from None
+        limit = max(1, min(limit, MAX_LIMIT))
+        batch = await self._store.shares_page(
+            view=view, now=self._clock.now(), revoked=self._revoked.not_on_disk(),
+            before=before, limit=limit + 1,
+        )
+        if batch is None:
+            raise BadInput("`before` names no share in this list.", field="before")
+        return page_of([self._revoked.apply(share) for share in batch], limit)
 
     async def counts(self) -> Counts:
-        return await count_views(self._read_page, self._clock.now(), self._revoked.apply)
+        total, over = await self._store.share_counts(
+            now=self._clock.now(), revoked=self._revoked.not_on_disk()
+        )
+        return Counts(total, total - over, over)
 
     async def open_extension_requests(self) -> builtins.list[str]:
         """Ids of the shares not archived whose request for more time awaits an answer."""
         return await self._store.shares_with_open_extension_requests()
-
-    async def _read_page(
-        self, archived: bool, before: str | None, limit: int
-    ) -> builtins.list[Share] | None:
-        return await self._store.shares_page(archived=archived, before=before, limit=limit)
 
     # -- internals --------------------------------------------------------------------------
 

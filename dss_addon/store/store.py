@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -136,24 +137,37 @@ class Store(ShareLifecycle, AuditStore):
         return None if row is None else rows.share_from_row(row)
 
     async def shares_page(
-        self, *, archived: bool = False, before: str | None = None, limit: int = 100
+        self, *, view: str = "all", now: datetime | None = None, revoked: Sequence[str] = (),
+        before: str | None = None, limit: int = 100,
     ) -> list[Share] | None:
-        """Newest first: at most `limit` of the shares not archived (archived=True: only the
-        archived ones), starting after the share `before` in that order (a keyset page: what
-        was added or archived meanwhile shifts nothing). None when `before` names no share."""
-        where = "archived_at IS NOT NULL" if archived else "archived_at IS NULL"
-        params: tuple[object, ...] = ()
+        """Newest first: at most `limit` shares of the owner's list `view` (listing.VIEWS),
+        starting after the share `before` in that order (a keyset page: what was added or
+        archived meanwhile shifts nothing). `now` and `revoked` (revoked in memory, maybe not
+        on disk yet) decide what is over. None when `before` names no share."""
+        where, params = _view_filter(view, now, revoked)
         if before is not None:
             row = await self._fetchone("SELECT created_at FROM shares WHERE id = ?", (before,))
             if row is None:
                 return None
-            where += " AND (created_at < ? OR (created_at = ? AND id > ?))"
-            params = (row["created_at"], row["created_at"], before)
+            # Written so that SQLite seeks the index to the cursor's place.
+            where += " AND created_at <= ? AND (created_at < ? OR id > ?)"
+            params += (row["created_at"], row["created_at"], before)
+        # The current view reads the live shares by their end (few, then sorted); the others
+        # walk their list's index in order (migration 0006).
+        index = "INDEXED BY shares_current " if view == "current" and now is not None else ""
         sql = (
-            f"SELECT {SHARE_COLUMNS} FROM shares WHERE {where}"  # noqa: S608 - fixed fragments
+            f"SELECT {SHARE_COLUMNS} FROM shares {index}WHERE {where}"  # noqa: S608 - fixed
             " ORDER BY created_at DESC, id LIMIT ?"
         )
         return [rows.share_from_row(row) for row in await self._fetchall(sql, (*params, limit))]
+
+    async def share_counts(self, *, now: datetime, revoked: Sequence[str] = ()) -> tuple[int, int]:
+        """(all, over) of the shares not archived, in one pass of SQLite's."""
+        over, params = _over(now, revoked)
+        sql = f"SELECT count(*), coalesce(sum({over}), 0) FROM shares WHERE archived_at IS NULL"  # noqa: S608
+        row = await self._fetchone(sql, params)
+        assert row is not None
+        return int(row[0]), int(row[1])
 
     async def shares_with_open_extension_requests(self) -> list[str]:
         """Ids of the shares not archived whose request for more time awaits an answer."""
@@ -346,3 +360,32 @@ class Store(ShareLifecycle, AuditStore):
     async def open_sessions(self, share_id: str) -> list[ShareSession]:
         sql = f"{SELECT_SESSION} WHERE share_id = ? AND ended_at IS NULL ORDER BY created_at"
         return [rows.session_from_row(row) for row in await self._fetchall(sql, (share_id,))]
+
+
+def _over(now: datetime | None, revoked: Sequence[str]) -> tuple[str, tuple[object, ...]]:
+    """SQL that is true for a share over at `now` (shares.model.share_state: revoked, ended or
+    expired), counting the shares `revoked` in memory as revoked."""
+    moment = rows.to_ts(now) if now is not None else 0
+    return (
+        "(revoked_at IS NOT NULL OR ended_at IS NOT NULL OR expires_at <= ?"
+        " OR id IN (SELECT value FROM json_each(?)))",
+        (moment, json.dumps(list(revoked))),
+    )
+
+
+def _view_filter(
+    view: str, now: datetime | None, revoked: Sequence[str]
+) -> tuple[str, tuple[object, ...]]:
+    """The WHERE of a view; its first terms name the partial index the view reads."""
+    if view == "archived":
+        return "archived_at IS NOT NULL", ()
+    if view not in ("current", "over") or now is None:
+        return "archived_at IS NULL", ()
+    over, params = _over(now, revoked)
+    if view == "over":
+        return f"archived_at IS NULL AND {over}", params
+    return (
+        "archived_at IS NULL AND revoked_at IS NULL AND ended_at IS NULL AND expires_at > ?"
+        f" AND NOT {over}",
+        (params[0], *params),
+    )

@@ -45,7 +45,8 @@ def positive_int(query: Mapping[str, str], name: str) -> int | None:
     text = query.get(name)
     if text is None or text == "":
         return None
-    if not text.isdigit() or int(text) < 1 or len(text) > 18:
+    # ASCII digits only: "²" and other Unicode digits pass isdigit() but not int().
+    if not (text.isascii() and text.isdecimal()) or len(text) > 18 or int(text) < 1:
         raise BadInput(f"`{name}` must be a positive whole number.", field=name)
     return int(text)
 

@@ -1,0 +1,102 @@
+"""The owner's views filter in SQL (Store.shares_page, share_counts): they must put each share
+where shares.model.share_state puts it, in every state, at any moment, with revocations the
+disk has not taken yet counted as revoked."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from dss_addon.errors import ShareLocked, StoreError, WrongPin
+from dss_addon.shares.model import OVER_STATES, ShareState, share_state
+from dss_addon.shares.service import ShareService
+from tests.support.clock import FakeClock
+from tests.support.shares import OWNER, FakeAppTokens, all_shares, open_service, share_request
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def service(tmp_path: Path, clock: FakeClock) -> AsyncIterator[ShareService]:
+    async with open_service(tmp_path, clock, FakeAppTokens()) as service:
+        yield service
+
+
+async def _one_of_each(
+    service: ShareService, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = clock.now()
+
+    async def create(**kwargs: object) -> str:
+        created = await service.create(share_request(now, **kwargs), OWNER)  # type: ignore[arg-type]
+        clock.advance(seconds=1)
+        return created.share.id
+
+    await create()  # active
+    await create(starts_in=timedelta(hours=2))  # scheduled
+    await create(lasts=timedelta(seconds=30))  # expired once the clock moved on
+    revoked = await create()
+    await service.revoke(revoked, actor="dssadmin")
+    used = await service.create(share_request(now, max_redemptions=1), OWNER)
+    done = await service.redeem(used.secret, None, client="192.0.2.1")  # used up
+    ended = await service.create(share_request(now), OWNER)
+    redemption = await service.redeem(ended.secret, None, client="192.0.2.1")
+    await service.end_by_helper(redemption.cookie, client="192.0.2.1")
+    locked = await service.create(share_request(now, with_pin=True), OWNER)
+    wrong = "000000" if locked.pin != "000000" else "111111"
+    for _ in range(5):
+        with pytest.raises((WrongPin, ShareLocked)):  # the fifth locks it
+            await service.redeem(locked.secret, wrong, client="192.0.2.1")
+    assert done.share.id
+    # Revoked while the disk refuses to write it: revoked in memory only.
+    unsaved = await create()
+
+    async def full(*_args: object) -> None:
+        raise StoreError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(service._store, "revoke", full)
+        assert not (await service.revoke(unsaved, actor="dssadmin")).saved
+
+
+# 25 s: the moment the 30-second share ends exactly (5 s passed while they were made).
+@pytest.mark.parametrize(
+    "later", [timedelta(0), timedelta(seconds=25), timedelta(seconds=45), timedelta(hours=3)]
+)
+async def test_each_view_holds_what_share_state_says(
+    service: ShareService, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, later: timedelta
+) -> None:
+    await _one_of_each(service, clock, monkeypatch)
+    clock.advance(seconds=int(later.total_seconds()))
+    now = clock.now()
+    everything = await all_shares(service)
+    states = {share.id: share_state(share, now) for share in everything}
+    assert len(states) == 8
+    if later == timedelta(seconds=45):  # every state at once
+        assert set(states.values()) == set(ShareState)
+    over = {share_id for share_id, state in states.items() if state in OVER_STATES}
+    for limit in (1, 2, 100):  # the same across page boundaries
+        listed_over = await _ids(service, "over", limit)
+        listed_current = await _ids(service, "current", limit)
+        assert set(listed_over) == over
+        assert set(listed_current) == set(states) - over
+        assert len(listed_over) + len(listed_current) == len(states)
+    counts = await service.counts()
+    assert (counts.all, counts.current, counts.over) == (8, 8 - len(over), len(over))
+
+
+async def _ids(service: ShareService, view: str, limit: int) -> list[str]:
+    found: list[str] = []
+    before: str | None = None
+    while True:
+        page = await service.page(view, before=before, limit=limit)
+        found += [share.id for share in page.shares]
+        if page.next_before is None:
+            return found
+        before = page.next_before
