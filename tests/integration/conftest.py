@@ -1,6 +1,7 @@
 """Fixtures shared by the integration tests: the whole stack on loopback sockets (dss-sim
-playing the dSS and its web front, the runtime, the owner and share sites) and an HTTP client
-without a cookie jar, so that every cookie is sent explicitly and every Set-Cookie is seen."""
+playing the dSS and its web front, the runtime, the owner and share sites), an HTTP client
+without a cookie jar, so that every cookie is sent explicitly and every Set-Cookie is seen, and
+the homeowner's client on that stack."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.support.owner import OwnerClient, owner_client
 from tests.support.stack import Stack, running_stack
 
 
@@ -23,3 +25,8 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
         yield session
+
+
+@pytest.fixture
+async def owner(stack: Stack, http: aiohttp.ClientSession) -> OwnerClient:
+    return await owner_client(http, stack)

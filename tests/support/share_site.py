@@ -68,6 +68,17 @@ class Helper:
     def headers(self) -> dict[str, str]:
         return {"Cookie": f"{SESSION_COOKIE}={self.cookie}"}
 
+    @property
+    def share_id(self) -> str:
+        return self.created.share.id
+
+    async def get_ok(self, path: str) -> None:
+        """GET a dSS call through the proxy and require that it succeeded (200, ok: true)."""
+        resp = await self.get(path)
+        body = await resp.json()
+        assert resp.status == 200, body
+        assert body["ok"] is True, body
+
     async def get(self, path: str, **kwargs: Any) -> aiohttp.ClientResponse:
         return await self.request("GET", path, **kwargs)
 

@@ -19,21 +19,6 @@ from tests.support.stack import Stack, running_stack
 LIGHT_KUECHE = "303505d7f80000000000000061fc6eb300"
 
 
-async def _ok(helper: Helper, path: str) -> None:
-    resp = await helper.get(path)
-    body = await resp.json()
-    assert resp.status == 200, body
-    assert body["ok"] is True, body
-
-
-async def _changes(owner: OwnerClient, share_id: str) -> list[dict[str, object]]:
-    reply = await owner.get(f"/api/shares/{share_id}/changes")
-    assert reply.status == 200, reply.text
-    changes = reply.json()["changes"]
-    assert isinstance(changes, list)
-    return changes
-
-
 @dataclass
 class Changed:
     """A configure share that renamed the kitchen light to "Neu & besser" and set its scene 5
@@ -45,14 +30,14 @@ class Changed:
 
     @property
     def share_id(self) -> str:
-        return self.helper.created.share.id
+        return self.helper.share_id
 
 
 async def _make_changes(stack: Stack, helper: Helper) -> Changed:
     device = stack.sim.device(LIGHT_KUECHE)
     old_name = device.name
-    await _ok(helper, f"/json/device/setName?dsuid={LIGHT_KUECHE}&newName=Neu%20%26%20besser")
-    await _ok(helper, f"/json/device/setSceneValue?dsuid={LIGHT_KUECHE}&sceneID=5&value=128")
+    await helper.get_ok(f"/json/device/setName?dsuid={LIGHT_KUECHE}&newName=Neu%20%26%20besser")
+    await helper.get_ok(f"/json/device/setSceneValue?dsuid={LIGHT_KUECHE}&sceneID=5&value=128")
     return Changed(helper, device, old_name)
 
 
@@ -70,7 +55,7 @@ async def changed(stack: Stack, helper: Helper) -> Changed:
 async def test_journal_records_before_and_after_with_names(
     owner: OwnerClient, changed: Changed
 ) -> None:
-    changes = await _changes(owner, changed.share_id)
+    changes = await owner.changes(changed.share_id)
     assert [c["call"] for c in changes] == ["device/setName", "device/setSceneValue"]
     rename, scene = changes
     assert set(rename) >= {"id", "at", "call", "target", "before", "after", "restorable", "undone"}
@@ -85,16 +70,16 @@ async def test_journal_records_before_and_after_with_names(
     assert isinstance(names, dict)
     assert names["zone"] == "Küche"
     # Reads and operate calls are not journaled.
-    await _ok(changed.helper, f"/json/device/getName?dsuid={LIGHT_KUECHE}")
-    await _ok(changed.helper, f"/json/device/turnOn?dsuid={LIGHT_KUECHE}")
-    assert len(await _changes(owner, changed.share_id)) == 2
+    await changed.helper.get_ok(f"/json/device/getName?dsuid={LIGHT_KUECHE}")
+    await changed.helper.get_ok(f"/json/device/turnOn?dsuid={LIGHT_KUECHE}")
+    assert len(await owner.changes(changed.share_id)) == 2
 
 
 async def test_undo_one_then_all_restores_the_simulator(
     owner: OwnerClient, changed: Changed
 ) -> None:
     share_id, device = changed.share_id, changed.device
-    rename = (await _changes(owner, share_id))[0]
+    rename = (await owner.changes(share_id))[0]
     reply = await owner.post(f"/api/shares/{share_id}/changes/{rename['id']}/undo")
     assert reply.status == 200, reply.text
     assert device.name == changed.old_name
@@ -110,15 +95,14 @@ async def test_undo_one_then_all_restores_the_simulator(
     assert [c["call"] for c in changes if c["by"] == "owner"] == [
         "device/setName", "device/setSceneValue"
     ]
-    audit = (await owner.get(f"/api/shares/{share_id}/audit")).json()["audit"]
-    assert isinstance(audit, list)
+    audit = await owner.audit(share_id)
     assert sum(1 for e in audit if e["event"] == "change_undone") == 2
 
 
 async def test_an_undo_can_be_undone(owner: OwnerClient, changed: Changed) -> None:
     share_id = changed.share_id
     await owner.post(f"/api/shares/{share_id}/changes/undo-all")
-    undo_row = next(c for c in await _changes(owner, share_id)
+    undo_row = next(c for c in await owner.changes(share_id)
                     if c["by"] == "owner" and c["call"] == "device/setName")
     reply = await owner.post(f"/api/shares/{share_id}/changes/{undo_row['id']}/undo")
     assert reply.status == 200, reply.text
@@ -159,17 +143,17 @@ async def test_a_refused_call_is_journaled_as_not_applied(
     path = f"/json/device/setSceneValue?dsuid={LIGHT_KUECHE}&sceneID=5&value=70000"
     resp = await helper.get(path)
     assert (await resp.json())["ok"] is False
-    (change,) = await _changes(owner, helper.created.share.id)
+    (change,) = await owner.changes(helper.share_id)
     assert change["applied"] is False
-    reply = await owner.post(f"/api/shares/{helper.created.share.id}/changes/{change['id']}/undo")
+    reply = await owner.post(f"/api/shares/{helper.share_id}/changes/{change['id']}/undo")
     assert reply.status == 400
 
 
 async def test_setters_without_a_getter_are_not_restorable(
     owner: OwnerClient, helper: Helper
 ) -> None:
-    await _ok(helper, f"/json/device/setLedMode?dsuid={LIGHT_KUECHE}&ledconIndex=0&colorSelect=1")
-    (change,) = await _changes(owner, helper.created.share.id)
+    await helper.get_ok(f"/json/device/setLedMode?dsuid={LIGHT_KUECHE}&ledconIndex=0&colorSelect=1")
+    (change,) = await owner.changes(helper.share_id)
     assert change["restorable"] is False
     assert change["before"] is None
     assert change["after"] is None
@@ -185,7 +169,7 @@ async def test_undo_works_after_the_share_ended_and_a_restart(
         sim = stack.sim
     async with running_stack(tmp_path, prepare_sim=lambda s: _copy(sim, s)) as stack:
         owner = await owner_client(http, stack)
-        assert len(await _changes(owner, changed.share_id)) == 2
+        assert len(await owner.changes(changed.share_id)) == 2
         reply = await owner.post(f"/api/shares/{changed.share_id}/changes/undo-all")
         assert reply.status == 200, reply.text
         assert stack.sim.device(LIGHT_KUECHE).name == changed.old_name
@@ -223,17 +207,17 @@ async def test_an_unreadable_old_value_is_not_restorable_but_shows_the_new_one(
     owner: OwnerClient, helper: Helper
 ) -> None:
     # The simulator has no device/getFloor: the old value cannot be read.
-    await _ok(helper, f"/json/device/setFloor?dsuid={LIGHT_KUECHE}&floor=2")
-    (change,) = await _changes(owner, helper.created.share.id)
+    await helper.get_ok(f"/json/device/setFloor?dsuid={LIGHT_KUECHE}&floor=2")
+    (change,) = await owner.changes(helper.share_id)
     assert change["restorable"] is False
     assert change["before"] is None
     assert change["after"] == "2"
-    reply = await owner.post(f"/api/shares/{helper.created.share.id}/changes/undo-all")
+    reply = await owner.post(f"/api/shares/{helper.share_id}/changes/undo-all")
     assert reply.status == 200  # nothing to restore
 
 
 async def test_unknown_changes_and_shares_answer_404(owner: OwnerClient, helper: Helper) -> None:
-    share_id = helper.created.share.id
+    share_id = helper.share_id
     assert (await owner.post(f"/api/shares/{share_id}/changes/99999/undo")).status == 404
     assert (await owner.post(f"/api/shares/{share_id}/changes/x/undo")).status == 404
     assert (await owner.get("/api/shares/nope/changes")).status == 404
@@ -249,14 +233,14 @@ async def test_a_zone_group_by_name_is_journaled_by_its_id_or_not_restorable(
     zone = stack.sim.zone(990)
     group = zone.groups[1]
     base = "/json/zone/sceneSetName?id=990&sceneNumber=7"
-    await _ok(helper, f"{base}&groupName={quote(group.name)}&newName=Eins")
+    await helper.get_ok(f"{base}&groupName={quote(group.name)}&newName=Eins")
     other = next(g for g in zone.groups.values() if g.id != 1)
     renamed, other.name = other.name, group.name  # the owner renames a group: the name twice
     try:
-        await _ok(helper, f"{base}&groupName={quote(group.name)}&newName=Zwei")
+        await helper.get_ok(f"{base}&groupName={quote(group.name)}&newName=Zwei")
     finally:
         other.name = renamed
-    by_id, ambiguous = await _changes(owner, helper.created.share.id)
+    by_id, ambiguous = await owner.changes(helper.share_id)
     assert by_id["target"] == {"id": "990", "groupID": "1"}
     assert by_id["restorable"] is True
     assert ambiguous["restorable"] is False
