@@ -144,6 +144,16 @@ async def test_undo_all_also_undoes_the_scene_command_set_with_a_value(
         )
 
 
+async def _ask_extension(helper: Helper, minutes: int, message: str = "Kabel") -> None:
+    resp = await helper.post("/s/extension-request", json={"minutes": minutes, "message": message})
+    assert resp.status == 202, await resp.text()
+
+
+async def _shown(owner: OwnerClient, share_id: str) -> dict[str, object]:
+    """The share as the owner API shows it to the homeowner."""
+    return share_of((await owner.get(f"/api/shares/{share_id}")).json())
+
+
 # shares/service.py answer_extension grants "the open request", whatever it says now: neither
 # POST /api/shares/{id}/extension-request/grant nor the page's form names the request the owner
 # saw (no minutes, no time, no version). request_extension lets the electrician replace an open
@@ -155,19 +165,15 @@ async def test_a_grant_gives_only_the_time_the_owner_saw(
     stack: Stack, owner: OwnerClient, operate_helper: Helper
 ) -> None:
     helper, share_id = operate_helper, operate_helper.share_id
-    ask = await helper.post("/s/extension-request", json={"minutes": 15, "message": "Kabel"})
-    assert ask.status == 202, await ask.text()
-    seen = share_of((await owner.get(f"/api/shares/{share_id}")).json())
+    await _ask_extension(helper, 15)
+    seen = await _shown(owner, share_id)
     request = seen["extension_request"]
     assert isinstance(request, dict)
     assert request["minutes"] == 15  # what the homeowner decides on
     left = seen["time_left_seconds"]
     assert isinstance(left, int)
     stack.clock.advance(seconds=61)
-    swap = await helper.post(
-        "/s/extension-request", json={"minutes": 30 * 24 * 60, "message": "Kabel"}
-    )
-    assert swap.status == 202, await swap.text()
+    await _ask_extension(helper, 30 * 24 * 60)  # the swap
     reply = await owner.post(f"/api/shares/{share_id}/extension-request/grant")
     if reply.status == 409:
         return  # refused: the request changed since the owner saw it
@@ -204,26 +210,20 @@ async def test_a_grant_naming_the_request_the_owner_saw_refuses_a_swapped_one(
     stack: Stack, owner: OwnerClient, operate_helper: Helper
 ) -> None:
     helper, share_id = operate_helper, operate_helper.share_id
-    ask = await helper.post("/s/extension-request", json={"minutes": 15, "message": "Kabel"})
-    assert ask.status == 202, await ask.text()
-    request = share_of((await owner.get(f"/api/shares/{share_id}")).json())["extension_request"]
+    await _ask_extension(helper, 15)
+    request = (await _shown(owner, share_id))["extension_request"]
     assert isinstance(request, dict)
     seen = {"minutes": request["minutes"], "at": request["at"]}
     stack.clock.advance(seconds=61)
-    swap = await helper.post(
-        "/s/extension-request", json={"minutes": 15, "message": "Kabel, und dann Zugang"}
-    )
-    assert swap.status == 202, await swap.text()  # same minutes, a new request (its `at`)
-    before = share_of((await owner.get(f"/api/shares/{share_id}")).json())["expires_at"]
+    # The swap: same minutes, a new request (its `at`).
+    await _ask_extension(helper, 15, "Kabel, und dann Zugang")
+    before = (await _shown(owner, share_id))["expires_at"]
     reply = await owner.post(f"/api/shares/{share_id}/extension-request/grant", seen)
     assert reply.status == 409, reply.text
     stack.clock.advance(seconds=61)
-    swap = await helper.post(
-        "/s/extension-request", json={"minutes": 30 * 24 * 60, "message": "Kabel"}
-    )
-    assert swap.status == 202, await swap.text()
+    await _ask_extension(helper, 30 * 24 * 60)  # swapped again, for the maximum
     for minutes_only in ({"minutes": 15}, {"minutes": "15"}, {"minutes": 15.0}, {}):
         reply = await owner.post(f"/api/shares/{share_id}/extension-request/grant", minutes_only)
         assert reply.status == 409, (minutes_only, reply.text)
-    after = share_of((await owner.get(f"/api/shares/{share_id}")).json())["expires_at"]
+    after = (await _shown(owner, share_id))["expires_at"]
     assert after == before
