@@ -1,7 +1,8 @@
 """Fixtures shared by the integration tests: the whole stack on loopback sockets (dss-sim
 playing the dSS and its web front, the runtime, the owner and share sites), an HTTP client
 without a cookie jar, so that every cookie is sent explicitly and every Set-Cookie is seen, and
-the homeowner's client on that stack."""
+the homeowner's client on that stack; for tests of the store alone, a fake clock and the
+database file's path."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.support.clock import FakeClock
 from tests.support.owner import OwnerClient, owner_client
 from tests.support.stack import Stack, running_stack
 
@@ -30,3 +32,14 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 async def owner(stack: Stack, http: aiohttp.ClientSession) -> OwnerClient:
     return await owner_client(http, stack)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """The add-on's database file; its keys (and `audit verify`'s data dir) are beside it."""
+    return tmp_path / "addon.db"

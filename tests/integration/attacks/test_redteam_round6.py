@@ -37,17 +37,6 @@ def _row(store: Store, event: str, call: str = "") -> None:
     store.audit(AuditEntry(SHARE, store.clock.now(), event, call=call))
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    """The add-on's database file; its keys (and `audit verify`'s data dir) are beside it."""
-    return tmp_path / "addon.db"
-
-
 def _store(db: Path, clock: FakeClock) -> AbstractAsyncContextManager[Store]:
     """The add-on's store on `db`, with retention rules that make one pass prune."""
     return open_store(db, clock, retention=RULES)

@@ -21,17 +21,6 @@ from tests.support.clock import FakeClock
 RULES = Retention(keep_seconds=3600, per_share_cap=1000, batch=3)
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    """The add-on's database file; the audit key is beside it, in keys/."""
-    return tmp_path / "addon.db"
-
-
 def _store(db: Path, clock: FakeClock) -> AbstractAsyncContextManager[Store]:
     return open_store(db, clock, retention=RULES)
 
