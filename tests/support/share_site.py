@@ -101,6 +101,23 @@ async def open_share(http: aiohttp.ClientSession, stack: Stack, **share_options:
     return Helper(http, stack, resp.cookies[SESSION_COOKIE].value, created)
 
 
+async def unusable_secrets(
+    http: aiohttp.ClientSession, stack: Stack
+) -> tuple[list[str], CreatedShare]:
+    """The secrets of a revoked, a used-up, an ended ("job done") and an expired share, in that
+    order, and a share that is still usable: the clock has moved on 11 minutes."""
+    revoked = await create_share(stack)
+    await stack.runtime.shares.revoke(revoked.share.id, actor="dssadmin")
+    used_up = await create_share(stack, max_redemptions=1)
+    assert (await redeem(http, stack, used_up.secret)).status == 200
+    ended = await open_share(http, stack)
+    assert (await ended.post("/s/done", json={})).status == 200
+    expired = await create_share(stack, minutes=10)
+    usable = await create_share(stack, minutes=600)
+    stack.clock.advance(minutes=11)
+    return [revoked.secret, used_up.secret, ended.created.secret, expired.secret], usable
+
+
 def sim_paths(stack: Stack, since: int = 0) -> list[str]:
     """Paths the simulator received, from call number `since` on (share creation itself makes
     app-token calls: take `since` after open_share)."""
