@@ -19,13 +19,34 @@ def _calls(klass: str, methods: Iterable[str]) -> frozenset[Call]:
     return frozenset((klass, m) for m in methods)
 
 
-_TEMPERATURE_GETTERS = (
+# The temperature-control getters the apartment and a zone both answer (view level).
+TEMPERATURE_GETTERS = (
     "getTemperatureControlStatus",
     "getTemperatureControlConfig",
     "getTemperatureControlConfig2",
     "getTemperatureControlValues",
     "getAssignedSensors",
     "getSensorValues",
+)
+
+# Getters of one device setting that take the device and nothing else (the schema types them
+# so; the view level allows them).
+DEVICE_SETTING_GETTERS = (
+    "getAKMInputTimeouts",
+    "getValvePwmMode",
+    "getValveControlMode",
+    "getValveTimerMode",
+    "getValveType",
+    "getCardinalDirection",
+    "getWindProtectionClass",
+    "getFloor",
+    "getOutputAfterImpulse",
+    "getMaxMotionTime",
+    "getVisibility",
+    "getSwitchThreshold",
+    "getTemperatureOffset",
+    "getBlinkConfig",
+    "getUMVRelayValue",
 )
 
 VIEW_CALLS: frozenset[Call] = (
@@ -43,7 +64,7 @@ VIEW_CALLS: frozenset[Call] = (
             "getClusterLocks",
             "getModelFeatures",
             "getDeviceBinaryInputs",
-            *_TEMPERATURE_GETTERS,
+            *TEMPERATURE_GETTERS,
         ),
     )
     | _calls(
@@ -55,7 +76,7 @@ VIEW_CALLS: frozenset[Call] = (
             "getReachableScenes",
             "getConsumption",
             "getTemperatureControlInternals",
-            *_TEMPERATURE_GETTERS,
+            *TEMPERATURE_GETTERS,
         ),
     )
     | _calls(
@@ -85,21 +106,7 @@ VIEW_CALLS: frozenset[Call] = (
             "getConfig",
             "getConfigWord",
             "getConsumption",
-            "getAKMInputTimeouts",
-            "getValvePwmMode",
-            "getValveControlMode",
-            "getValveTimerMode",
-            "getValveType",
-            "getCardinalDirection",
-            "getWindProtectionClass",
-            "getFloor",
-            "getOutputAfterImpulse",
-            "getMaxMotionTime",
-            "getVisibility",
-            "getSwitchThreshold",
-            "getTemperatureOffset",
-            "getBlinkConfig",
-            "getUMVRelayValue",
+            *DEVICE_SETTING_GETTERS,
             "getInfo",
             "getInfoStatic",
             "getInfoCustom",
@@ -415,7 +422,7 @@ ZONE_SHARE_PLAIN_READS: frozenset[Call] = _calls(
 ) | _calls("circuit", ("getName",)) | _calls("metering", ("getResolutions", "getSeries"))
 ZONE_SHARE_FILTERED_READS: frozenset[Call] = _calls(
     "apartment",
-    ("getStructure", "getDevices", "getReachableGroups", *_TEMPERATURE_GETTERS),
+    ("getStructure", "getDevices", "getReachableGroups", *TEMPERATURE_GETTERS),
 )
 ZONE_SHARE_APARTMENT_READS: frozenset[Call] = ZONE_SHARE_PLAIN_READS | ZONE_SHARE_FILTERED_READS
 # The classes whose reads ZONE_SHARE_APARTMENT_READS decides for a zone-restricted share.

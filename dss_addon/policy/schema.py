@@ -13,7 +13,12 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from dss_addon.policy.grammar import ALWAYS_SENT, INT_MIN, Kind, ParamType
-from dss_addon.policy.rules import CONFIGURE_CALLS, Call
+from dss_addon.policy.rules import (
+    CONFIGURE_CALLS,
+    DEVICE_SETTING_GETTERS,
+    TEMPERATURE_GETTERS,
+    Call,
+)
 
 Params = Mapping[str, ParamType]
 
@@ -123,12 +128,7 @@ _APARTMENT: dict[str, Params] = {
             "getClusterLocks",
             "getModelFeatures",
             "getDeviceBinaryInputs",
-            "getTemperatureControlStatus",
-            "getTemperatureControlConfig",
-            "getTemperatureControlConfig2",
-            "getTemperatureControlValues",
-            "getAssignedSensors",
-            "getSensorValues",
+            *TEMPERATURE_GETTERS,
         ),
     ),
     "getDevices": {"unassigned": PRESENT, "showHidden": BOOL},
@@ -177,21 +177,7 @@ _DEVICE_CALLS: dict[str, Params] = {
             "getFirstSeen",
             "getTransmissionQuality",
             "getBinaryInputs",
-            "getAKMInputTimeouts",
-            "getValvePwmMode",
-            "getValveControlMode",
-            "getValveTimerMode",
-            "getValveType",
-            "getCardinalDirection",
-            "getWindProtectionClass",
-            "getFloor",
-            "getOutputAfterImpulse",
-            "getMaxMotionTime",
-            "getVisibility",
-            "getSwitchThreshold",
-            "getTemperatureOffset",
-            "getBlinkConfig",
-            "getUMVRelayValue",
+            *DEVICE_SETTING_GETTERS,
             "getInfoStatic",
             "getInfoCustom",
             "lock",

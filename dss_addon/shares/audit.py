@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypedDict
 from urllib.parse import urlencode
 
 from dss_addon.policy.model import DssCall, Target, Topology
@@ -45,6 +46,16 @@ class AuditEntry:
     client: str = ""
     session_id: str = ""
     id: int | None = None  # the row's number once stored (the audit chain's and pages' key)
+
+
+class AuditDetails(TypedDict, total=False):
+    """What an audit row says besides its share, time and event (AuditEntry's other fields)."""
+
+    call: str
+    allowed: bool | None
+    reason: str
+    client: str
+    session_id: str
 
 
 # The parameters that say what a call acted on (the owner's audit shows their names). Nothing

@@ -11,6 +11,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from dss_addon.clock import Clock, synchronised
 from dss_addon.errors import (
@@ -25,7 +26,7 @@ from dss_addon.errors import (
     StoreError,
     WrongPin,
 )
-from dss_addon.shares.audit import AuditEntry, AuditEvent
+from dss_addon.shares.audit import AuditDetails, AuditEntry, AuditEvent
 from dss_addon.shares.contracts import AppTokens, CreatedShare, Owner, Redemption
 from dss_addon.shares.listing import (
     DEFAULT_LIMIT,
@@ -61,6 +62,9 @@ from dss_addon.shares.secrets import (
 from dss_addon.shares.seen import LastSeen
 from dss_addon.shares.vault import TokenVault
 from dss_addon.store import ShareRecord, Store
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.12
 
 __all__ = [
     "AppTokens",
@@ -461,52 +465,13 @@ class ShareService:
         blob = await self._store.app_token(share_id)
         return None if blob is None else self._vault.decrypt(blob)
 
-    def audit(
-        self,
-        share_id: str,
-        event: str,
-        *,
-        call: str = "",
-        allowed: bool | None = None,
-        reason: str = "",
-        client: str = "",
-        session_id: str = "",
-    ) -> None:
+    def audit(self, share_id: str, event: str, **details: Unpack[AuditDetails]) -> None:
         """Buffered: for per-call rows. Never pass a secret, PIN, cookie or token here."""
-        self._store.audit(
-            self._entry(
-                share_id,
-                event,
-                call=call,
-                allowed=allowed,
-                reason=reason,
-                client=client,
-                session_id=session_id,
-            )
-        )
+        self._store.audit(self._entry(share_id, event, **details))
 
-    def _entry(
-        self,
-        share_id: str,
-        event: str,
-        *,
-        call: str = "",
-        allowed: bool | None = None,
-        reason: str = "",
-        client: str = "",
-        session_id: str = "",
-    ) -> AuditEntry:
+    def _entry(self, share_id: str, event: str, **details: Unpack[AuditDetails]) -> AuditEntry:
         """A row written with the change it records (Store methods take it)."""
-        return AuditEntry(
-            share_id=share_id,
-            at=self._clock.now(),
-            event=str(event),
-            call=call,
-            allowed=allowed,
-            reason=reason,
-            client=client,
-            session_id=session_id,
-        )
+        return AuditEntry(share_id=share_id, at=self._clock.now(), event=str(event), **details)
 
     async def audit_log(self, share_id: str) -> builtins.list[AuditEntry]:
         return await self._store.audit_log(share_id)

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from dss_addon.errors import StoreError
 from dss_addon.shares.audit import AuditEntry
+from dss_addon.store.background import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class AuditBuffer:
         self._rows: list[AuditEntry] = []
         self._pending = asyncio.Event()  # at least one row waits
         self._full = asyncio.Event()  # max_rows wait: flush now
-        self._task: asyncio.Task[None] | None = None
+        self._flusher = BackgroundTask(self._run, "audit-flush")
 
     def append(self, entry: AuditEntry) -> None:
         self._rows.append(entry)
@@ -63,8 +64,7 @@ class AuditBuffer:
         return list(self._rows)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="audit-flush")
+        self._flusher.start()
 
     async def flush(self) -> None:
         if self._rows:
@@ -72,11 +72,7 @@ class AuditBuffer:
 
     async def stop(self) -> None:
         """Stops the background flush; the caller writes what is left."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._flusher.stop()
 
     async def _run(self) -> None:
         # Sleeps on events, never polls: nothing happens while no audit row is pending.

@@ -16,6 +16,7 @@ from dss_addon.store.audit_export import read_chain
 from dss_addon.store.audit_retention import Retention, prune
 from dss_addon.store.audit_rows import AuditPage, audit_page, audit_since
 from dss_addon.store.audit_seal import seal_audit
+from dss_addon.store.background import BackgroundTask
 from dss_addon.store.db import Database
 from dss_addon.store.rows import AUDIT_COLUMNS, audit_from_row, bounded, to_ts
 
@@ -116,19 +117,14 @@ class RetentionTask:
 
     def __init__(self, store: AuditStore) -> None:
         self._store = store
-        self._task: asyncio.Task[None] | None = None
+        self._passes = BackgroundTask(self._run, "audit-prune")
 
     def start(self) -> None:
         """Runs the passes (the seal is written at open: connection.open_store)."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="audit-prune")
+        self._passes.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._passes.stop()
 
     async def _run(self) -> None:
         while True:

@@ -5,9 +5,8 @@ brings the browser there and waits until the page is complete)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
@@ -15,7 +14,7 @@ from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, ex
 from tests.support.axe import axe_violations
 from tests.support.owner import dss_login
 from tests.support.share_site import create_share
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
 
@@ -187,12 +186,6 @@ PAGES: dict[str, Opener] = {
     "share ended": share_ended,
     "share error": share_error,
 }
-
-
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with running_stack(tmp_path) as running:
-        yield running
 
 
 @pytest.mark.parametrize("name", list(PAGES))

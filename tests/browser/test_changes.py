@@ -4,27 +4,20 @@ change of their own that is shown and not overwritten silently; the simulator en
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.support.browser import WIDE, accept, screenshot_dir
+from tests.support.browser import WIDE, accept, owner_context, screenshot_dir
 from tests.support.owner import dss_login
 from tests.support.share_site import Helper, open_share
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
 
 LIGHT_KUECHE = "303505d7f80000000000000061fc6eb300"
-
-
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with running_stack(tmp_path) as running:
-        yield running
 
 
 async def _electrician_configures(helper: Helper) -> None:
@@ -37,10 +30,7 @@ async def _electrician_configures(helper: Helper) -> None:
 
 
 async def _owner_page(browser: Browser, stack: Stack) -> Page:
-    context = await browser.new_context(viewport=WIDE, locale="de-DE")
-    await context.add_cookies(
-        [{"name": "token", "value": await dss_login(stack), "url": stack.owner_url}]
-    )
+    context = await owner_context(browser, stack, viewport=WIDE, locale="de-DE")
     page = await context.new_page()
     page.on("dialog", accept)
     return page

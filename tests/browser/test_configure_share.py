@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from dss_sim.appliance import write_www_pages
 from dss_sim.config import SimConfig
-from playwright.async_api import Browser, ConsoleMessage, Dialog, Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from dss_addon.settings import Settings
-from tests.support.browser import PHONE, no_horizontal_scroll
+from tests.support.browser import no_horizontal_scroll, phone_page
 from tests.support.share_site import create_share
 from tests.support.stack import Stack, running_stack
 
@@ -75,22 +75,7 @@ async def open_configurator(
     stack: Stack, browser: Browser, texts: Texts
 ) -> tuple[Page, list[str], str]:
     created = await create_share(stack, level="configure", label="Elektro Müller")
-    context = await browser.new_context(viewport=PHONE, is_mobile=True, locale=texts.locale)
-    page = await context.new_page()
-
-    async def accept(dialog: Dialog) -> None:
-        await dialog.accept()
-
-    page.on("dialog", accept)
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        # CSP violations and script errors land here; refused calls are logged by Chromium as
-        # failed loads, which are expected answers.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            problems.append(message.text)
-
-    page.on("console", on_console)
+    page, problems = await phone_page(browser, texts.locale)
     await page.goto(f"{stack.share_url}/s/#{created.secret}")
     await page.click("#open")
     await page.wait_for_url(re.compile(r"/s/app"))

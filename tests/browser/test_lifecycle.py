@@ -6,43 +6,19 @@ Time moves only on the injected clock; the page learns of it from the server."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from dss_addon.shares.requests import parse_share_request
 from dss_addon.shares.service import CreatedShare, Owner, SeenRequest
-from tests.support.browser import PHONE, WIDE, accept
-from tests.support.owner import PASSWORD
+from tests.support.browser import WIDE, accept, open_owner_tab, phone_page
 from tests.support.share_site import create_share
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
-
-
-
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with running_stack(tmp_path) as running:
-        yield running
-
-
-async def phone(browser: Browser, locale: str) -> tuple[Page, list[str]]:
-    context = await browser.new_context(viewport=PHONE, is_mobile=True, locale=locale)
-    page = await context.new_page()
-    page.on("dialog", accept)
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    return page, problems
 
 
 async def open_app(page: Page, stack: Stack, created: CreatedShare, lang: str) -> None:
@@ -70,7 +46,7 @@ async def test_the_page_warns_follows_an_extension_and_ends_on_revocation_de(
     stack: Stack, browser: Browser
 ) -> None:
     created = await create_share(stack, minutes=10)
-    page, problems = await phone(browser, "de-DE")
+    page, problems = await phone_page(browser, "de-DE")
     await open_app(page, stack, created, "de")
     await expect(page.locator("#life-warning")).to_contain_text("Noch etwa 10 Minuten")
     await stack.runtime.shares.extend(
@@ -96,7 +72,7 @@ async def test_asking_for_more_time_reaches_the_owner_and_back_en(
     stack: Stack, browser: Browser
 ) -> None:
     created = await create_share(stack, minutes=60)
-    page, problems = await phone(browser, "en-GB")
+    page, problems = await phone_page(browser, "en-GB")
     await open_app(page, stack, created, "en")
     await expect(page.locator("#time-left")).to_have_text("1 h 0 min")
     await page.get_by_role("button", name="Ask for more time").click()
@@ -128,7 +104,7 @@ async def test_a_scheduled_share_tells_when_it_starts(
     stack: Stack, browser: Browser, lang: str, locale: str, says: str
 ) -> None:
     created = await scheduled_share(stack, timedelta(days=1))
-    page, problems = await phone(browser, locale)
+    page, problems = await phone_page(browser, locale)
     await page.goto(f"{stack.share_url}/s/?lang={lang}#{created.secret}")
     await expect(page.locator("#message")).to_contain_text(says)
     await expect(page.locator("#label")).to_have_text("Elektro Morgen")
@@ -150,7 +126,7 @@ async def test_wrong_pins_count_down_to_a_permanent_lock(
     created = await create_share(stack, pin=True)
     assert created.pin is not None
     wrong = "000000" if created.pin != "000000" else "111111"
-    page, problems = await phone(browser, locale)
+    page, problems = await phone_page(browser, locale)
     await page.goto(f"{stack.share_url}/s/?lang={lang}#{created.secret}")
     await page.fill("#pin", wrong)
     await page.click("#open")
@@ -178,14 +154,14 @@ async def test_a_once_only_link_reopened_goes_back_to_the_app(
     stack: Stack, browser: Browser, lang: str, locale: str
 ) -> None:
     created = await create_share(stack, max_redemptions=1)
-    page, problems = await phone(browser, locale)
+    page, problems = await phone_page(browser, locale)
     await open_app(page, stack, created, lang)
     await page.goto(f"{stack.share_url}/s/?lang={lang}#{created.secret}")
     await page.wait_for_url(re.compile(r"/s/app"))
     assert created.secret not in page.url
     await expect(page.locator("#message")).to_be_hidden()
     assert (await stack.runtime.shares.get(created.share.id)).redemptions == 1
-    other, _ = await phone(browser, locale)  # another browser: the link is used up there
+    other, _ = await phone_page(browser, locale)  # another browser: the link is used up there
     await other.goto(f"{stack.share_url}/s/?lang={lang}#{created.secret}")
     await expect(other.locator("#message")).to_be_visible()
     assert problems == []
@@ -202,7 +178,7 @@ async def test_a_colleague_behind_the_same_address_still_gets_in(
             async with http.post(f"{stack.share_url}/s/redeem", json={"secret": "g" * 43}):
                 pass
     created = await create_share(stack, pin=True)
-    page, problems = await phone(browser, "de-DE")
+    page, problems = await phone_page(browser, "de-DE")
     for _ in range(3):  # reloading the landing page costs nothing
         await page.goto(f"{stack.share_url}/s/?lang=de#{created.secret}")
         await expect(page.locator("#label")).to_have_text("Elektro Müller")
@@ -226,11 +202,7 @@ async def test_the_owners_list_filters_archives_and_counts_to_the_start(
     await scheduled_share(stack, timedelta(hours=5))
     context = await browser.new_context(viewport=WIDE, locale="de-DE")
     page = await context.new_page()
-    await page.goto(stack.sim_url + "/")
-    await page.fill("#login input[name=password]", PASSWORD)
-    await page.click("#login button[type=submit]")
-    await page.click("button.tab[data-tab=sharing]")
-    tab = page.frame_locator("#addon")
+    tab = await open_owner_tab(page, stack)
     await expect(tab.locator(".share-item")).to_have_count(3)
     if lang == "en":
         await tab.locator("a[href*='lang=en']").first.click()
@@ -259,13 +231,9 @@ async def test_the_owner_sees_a_request_for_more_time_and_grants_it_in_one_step(
     page = await context.new_page()
     page.on("dialog", accept)
     await page.clock.install()  # the tab's 30-second check runs when the test says so
-    await page.goto(stack.sim_url + "/")
-    await page.fill("#login input[name=password]", PASSWORD)
-    await page.click("#login button[type=submit]")
-    await page.click("button.tab[data-tab=sharing]")
-    tab = page.frame_locator("#addon")
+    tab = await open_owner_tab(page, stack)
     await expect(tab.locator(".share-item")).to_have_count(1)
-    electrician, problems = await phone(browser, "de-DE")
+    electrician, problems = await phone_page(browser, "de-DE")
     await open_app(electrician, stack, created, "de")
     await electrician.get_by_role("button", name="Mehr Zeit anfragen").click()
     await electrician.fill("#more-message", "Der Zähler fehlt noch")

@@ -4,26 +4,18 @@ times, the kind filter, and a CSV download that German spreadsheet programs open
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.support.browser import screenshot_dir
-from tests.support.owner import dss_login
+from tests.support.browser import owner_context, screenshot_dir
 from tests.support.share_site import open_share
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
 ZONE = 989
-
-
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with running_stack(tmp_path) as running:
-        yield running
 
 
 async def test_the_german_audit_reads_like_german(
@@ -36,10 +28,7 @@ async def test_the_german_audit_reads_like_german(
         refused = await helper.get("/json/database/query")
         assert refused.status == 403
     share_id = helper.created.share.id
-    context = await browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
-    await context.add_cookies(
-        [{"name": "token", "value": await dss_login(stack), "url": stack.owner_url}]
-    )
+    context = await owner_context(browser, stack, locale="de-DE", timezone_id="Europe/Berlin")
     page = await context.new_page()
     await page.goto(f"{stack.owner_url}/shares/{share_id}")
     timeline = page.locator(".timeline")

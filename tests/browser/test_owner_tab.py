@@ -4,43 +4,27 @@ in Debian's Chromium."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, FrameLocator, Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.support.browser import (
     PHONE,
     WIDE,
     accept,
     no_horizontal_scroll,
+    open_owner_tab,
+    owner_context,
     screenshot_dir,
 )
-from tests.support.owner import PASSWORD, dss_login
+from tests.support.owner import PASSWORD
 from tests.support.shares import all_shares
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
 
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with running_stack(tmp_path) as running:
-        yield running
-
-
-async def open_tab(page: Page, stack: Stack) -> FrameLocator:
-    await page.goto(stack.sim_url + "/")
-    await page.fill("#login input[name=password]", PASSWORD)
-    await page.click("#login button[type=submit]")
-    await expect(page.locator("#app")).to_be_visible()
-    await page.click("button.tab[data-tab=sharing]")
-    tab = page.frame_locator("#addon")
-    await expect(tab.get_by_role("heading", name="Freigaben")).to_be_visible()
-    return tab
 
 
 async def create_in_tab(page: Page, label: str, level: str, *, pin: bool, shots: Path) -> str:
@@ -63,7 +47,7 @@ async def test_owner_shares_and_revokes_while_the_electrician_works(
     owner_ctx = await browser.new_context(viewport=WIDE, locale="de-DE")
     owner = await owner_ctx.new_page()
     owner.on("dialog", accept)
-    tab = await open_tab(owner, stack)
+    tab = await open_owner_tab(owner, stack)
     link = await create_in_tab(owner, "Elektro Müller", "operate", pin=True, shots=shots)
     pin = (await tab.locator("#share-pin").input_value()).strip()
     assert re.fullmatch(r"\d{6}", pin)
@@ -117,10 +101,7 @@ async def test_owner_shares_and_revokes_while_the_electrician_works(
 
 
 async def test_language_switch_and_a_label_with_markup(stack: Stack, browser: Browser) -> None:
-    context = await browser.new_context(viewport=WIDE, locale="de-DE")
-    await context.add_cookies(
-        [{"name": "token", "value": await dss_login(stack), "url": stack.owner_url}]
-    )
+    context = await owner_context(browser, stack, viewport=WIDE, locale="de-DE")
     page = await context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: dialogs.append(dialog.message))
@@ -143,11 +124,8 @@ async def test_language_switch_and_a_label_with_markup(stack: Stack, browser: Br
 
 
 async def test_the_pages_fit_a_phone(stack: Stack, browser: Browser) -> None:
-    context = await browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, locale="de-DE"
-    )
-    await context.add_cookies(
-        [{"name": "token", "value": await dss_login(stack), "url": stack.owner_url}]
+    context = await owner_context(
+        browser, stack, viewport=PHONE, is_mobile=True, has_touch=True, locale="de-DE"
     )
     page = await context.new_page()
     page.on("dialog", accept)
@@ -189,7 +167,7 @@ async def test_the_tab_grows_with_its_page_and_keeps_a_form_across_a_login(
     context = await browser.new_context(viewport=WIDE, locale="de-DE")
     await context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = await context.new_page()
-    tab = await open_tab(page, stack)
+    tab = await open_owner_tab(page, stack)
     await tab.get_by_role("link", name="Neue Freigabe").click()
     # The new-share form is taller than the configurator's frame was: the frame takes the
     # page's height, so only the configurator scrolls (one scroll bar).

@@ -4,10 +4,9 @@ tap, events in words, and a search and folded rooms for a home with 50 rooms."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from dss_sim.config import SimConfig
 from playwright.async_api import Browser, Page, expect
 
-from tests.support.browser import PHONE, no_horizontal_scroll, screenshot_dir
+from tests.support.browser import PHONE, eventually, no_horizontal_scroll, screenshot_dir
 from tests.support.share_site import create_share
 from tests.support.stack import Stack, running_stack
 
@@ -30,14 +29,6 @@ KUECHE = 990
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with running_stack(tmp_path, owner=False) as running:
         yield running
-
-
-async def eventually(check: Callable[[], bool], *, tries: int = 100) -> None:
-    for _ in range(tries):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 async def open_overview(

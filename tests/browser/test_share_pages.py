@@ -3,15 +3,14 @@ job done, and the configurator for configure shares."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, expect
+from playwright.async_api import Browser, expect
 
-from tests.support.browser import PHONE, accept, no_horizontal_scroll
+from tests.support.browser import eventually, no_horizontal_scroll, phone_page
 from tests.support.share_site import create_share
 from tests.support.stack import Stack, running_stack
 
@@ -24,30 +23,6 @@ KUECHE = 990
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with running_stack(tmp_path, owner=False) as running:
         yield running
-
-
-async def eventually(check: Callable[[], bool], *, tries: int = 100) -> None:
-    for _ in range(tries):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
-async def phone_page(browser: Browser, locale: str = "de-DE") -> tuple[Page, list[str]]:
-    context = await browser.new_context(viewport=PHONE, is_mobile=True, locale=locale)
-    page = await context.new_page()
-    page.on("dialog", accept)
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        # CSP violations and script errors land here. Refused calls (a wrong PIN, the poll
-        # ended by "job done") are logged by Chromium as failed loads: expected answers.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    return page, problems
 
 
 async def test_helper_opens_a_pin_share_on_a_phone_and_switches_the_light(

@@ -21,6 +21,7 @@ from dss_addon.store.audit_chain import canonical, first_seal_mac
 from dss_addon.store.audit_export import chain_json
 from dss_addon.store.audit_rows import chain_row_from
 from dss_addon.store.audit_verify import audit_key
+from tests.support.audit_cli import verify_audit
 from tests.support.clock import FakeClock
 from tests.support.shares import OWNER, open_service, share_request
 
@@ -52,13 +53,6 @@ def _copy(pristine: Path, tmp_path: Path) -> Path:
     return target
 
 
-def _verify(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["audit", "verify", "--data-dir", str(data_dir)])
-    out = capsys.readouterr().out.strip()
-    return int(str(exit_info.value.code)), out
-
-
 def _tamper(data_dir: Path, change: Tamper) -> None:
     with closing(sqlite3.connect(data_dir / "addon.db")) as conn, conn:
         conn.row_factory = sqlite3.Row
@@ -78,7 +72,7 @@ def _rehash(conn: sqlite3.Connection, row_id: int) -> None:
 def test_an_untouched_database_verifies_in_one_line(
     pristine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out = _verify(_copy(pristine, tmp_path), capsys)
+    code, out = verify_audit(_copy(pristine, tmp_path), capsys)
     assert code == 0
     assert out == "audit chain intact: 2 chains, 12 rows"
 
@@ -145,7 +139,7 @@ def test_tampering_is_detected_and_named(
 ) -> None:
     data_dir = _copy(pristine, tmp_path)
     _tamper(data_dir, change)
-    code, out = _verify(data_dir, capsys)
+    code, out = verify_audit(data_dir, capsys)
     assert code == 1
     assert out.startswith(f"audit chain BROKEN at {first_broken}")
     assert says in out
@@ -170,7 +164,7 @@ def test_a_head_rewritten_without_the_key_is_detected(
         conn.execute("UPDATE audit_heads SET written = written + 1")
 
     _tamper(data_dir, forge_head)
-    code, out = _verify(data_dir, capsys)
+    code, out = verify_audit(data_dir, capsys)
     assert code == 1
     assert "not sealed by this device" in out
 
@@ -180,7 +174,7 @@ def test_verify_reads_the_database_without_changing_it(
 ) -> None:
     data_dir = _copy(pristine, tmp_path)
     before = (data_dir / "addon.db").read_bytes()
-    _verify(data_dir, capsys)
+    verify_audit(data_dir, capsys)
     assert (data_dir / "addon.db").read_bytes() == before
     assert json.dumps(sorted(p.name for p in data_dir.iterdir()))  # no stray files needed
 
@@ -215,7 +209,7 @@ async def test_a_fresh_database_is_sealed_and_a_wiped_audit_is_detected(
     data_dir = tmp_path / "data"
     async with open_store(data_dir / "addon.db", FakeClock()):
         pass  # opened and closed at once: sealed all the same
-    code, out = _verify(data_dir, capsys)
+    code, out = verify_audit(data_dir, capsys)
     assert (code, out) == (0, "audit chain intact: 0 chains, 0 rows")
     wiped = _copy(data_dir, tmp_path / "wiped")
 
@@ -223,7 +217,7 @@ async def test_a_fresh_database_is_sealed_and_a_wiped_audit_is_detected(
         conn.execute("UPDATE audit_seal SET mac = NULL")
 
     _tamper(wiped, unseal)
-    code, out = _verify(wiped, capsys)
+    code, out = verify_audit(wiped, capsys)
     assert code == 1
     assert "the audit seal is missing" in out
 
@@ -252,7 +246,7 @@ async def test_a_head_swapped_in_from_an_older_copy_is_not_resealed_by_later_row
         for n in range(3):  # the add-on goes on writing: the seal must not follow the forgery
             store.audit(AuditEntry(share_id, clock.now(), AuditEvent.CALL, call=f"zone/{n}"))
         await store.flush()
-    code, out = _verify(data_dir, capsys)
+    code, out = verify_audit(data_dir, capsys)
     assert code == 1, out
     assert out.startswith("audit chain BROKEN at audit: "), out
 
@@ -265,9 +259,9 @@ async def test_a_seal_of_the_first_chained_release_is_renewed_at_the_next_start(
     with closing(sqlite3.connect(data_dir / "addon.db")) as conn, conn:
         chains, written = conn.execute("SELECT chains, written FROM audit_seal").fetchone()
         conn.execute("UPDATE audit_seal SET mac = ?", (first_seal_mac(key, chains, written),))
-    code, out = _verify(data_dir, capsys)
+    code, out = verify_audit(data_dir, capsys)
     assert code == 1  # the old seal does not cover the heads
     async with open_store(data_dir / "addon.db", FakeClock()):
         pass
-    code, out = _verify(data_dir, capsys)
+    code, out = verify_audit(data_dir, capsys)
     assert (code, out) == (0, "audit chain intact: 2 chains, 12 rows")

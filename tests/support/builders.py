@@ -6,7 +6,8 @@ import dataclasses
 from datetime import timedelta
 from typing import Any
 
-from dss_addon.policy.model import DeviceRef, DssCall, Target, Topology
+from dss_addon.policy.decide import decide
+from dss_addon.policy.model import Decision, DeviceRef, DssCall, Target, Topology
 from dss_addon.policy.schema import with_always_sent
 from dss_addon.shares.model import Level, Share, ShareSession
 from tests.support.clock import DEFAULT_START
@@ -104,3 +105,12 @@ def make_call(klass: str, method: str, /, **params: str) -> DssCall:
     completes a request (a device-interface verb carries category=algorithm unless given)."""
     full = with_always_sent((klass, method), params)
     return DssCall(Target.JSON, klass, method, full, f"/json/{klass}/{method}")
+
+
+def decide_now(share: Share, call: DssCall, **options: frozenset[str]) -> Decision:
+    """decide() for a call in the share's default session at NOW, on the test topology;
+    `options` are decide's allow lists (raise_allowed, script_addons)."""
+    return decide(
+        share, make_session(share), call, NOW,
+        topology=make_topology(), idle_timeout=IDLE_TIMEOUT, **options,
+    )  # fmt: skip

@@ -91,6 +91,21 @@ class OwnerClient:
         assert reply.status == 201, reply.text
         return reply.json()
 
+    async def changes(self, share_id: str) -> list[dict[str, object]]:
+        """The share's change journal, as the owner API lists it."""
+        return await self._rows(f"/api/shares/{share_id}/changes", "changes")
+
+    async def audit(self, share_id: str) -> list[dict[str, object]]:
+        """The share's audit, as the owner API lists it (newest first)."""
+        return await self._rows(f"/api/shares/{share_id}/audit", "audit")
+
+    async def _rows(self, path: str, key: str) -> list[dict[str, object]]:
+        reply = await self.get(path)
+        assert reply.status == 200, reply.text
+        rows = reply.json()[key]
+        assert isinstance(rows, list)
+        return rows
+
 
 async def owner_client(http: aiohttp.ClientSession, stack: Stack, base: str = "") -> OwnerClient:
     client = OwnerClient(http, base or stack.owner_url, f"token={await dss_login(stack)}")

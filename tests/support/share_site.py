@@ -68,6 +68,17 @@ class Helper:
     def headers(self) -> dict[str, str]:
         return {"Cookie": f"{SESSION_COOKIE}={self.cookie}"}
 
+    @property
+    def share_id(self) -> str:
+        return self.created.share.id
+
+    async def get_ok(self, path: str) -> None:
+        """GET a dSS call through the proxy and require that it succeeded (200, ok: true)."""
+        resp = await self.get(path)
+        body = await resp.json()
+        assert resp.status == 200, body
+        assert body["ok"] is True, body
+
     async def get(self, path: str, **kwargs: Any) -> aiohttp.ClientResponse:
         return await self.request("GET", path, **kwargs)
 
@@ -88,6 +99,23 @@ async def open_share(http: aiohttp.ClientSession, stack: Stack, **share_options:
     resp = await redeem(http, stack, created.secret, created.pin)
     assert resp.status == 200, await resp.text()
     return Helper(http, stack, resp.cookies[SESSION_COOKIE].value, created)
+
+
+async def unusable_secrets(
+    http: aiohttp.ClientSession, stack: Stack
+) -> tuple[list[str], CreatedShare]:
+    """The secrets of a revoked, a used-up, an ended ("job done") and an expired share, in that
+    order, and a share that is still usable: the clock has moved on 11 minutes."""
+    revoked = await create_share(stack)
+    await stack.runtime.shares.revoke(revoked.share.id, actor="dssadmin")
+    used_up = await create_share(stack, max_redemptions=1)
+    assert (await redeem(http, stack, used_up.secret)).status == 200
+    ended = await open_share(http, stack)
+    assert (await ended.post("/s/done", json={})).status == 200
+    expired = await create_share(stack, minutes=10)
+    usable = await create_share(stack, minutes=600)
+    stack.clock.advance(minutes=11)
+    return [revoked.secret, used_up.secret, ended.created.secret, expired.secret], usable
 
 
 def sim_paths(stack: Stack, since: int = 0) -> list[str]:

@@ -149,6 +149,18 @@ def strict_decode(raw: str) -> str:
     """`%XX` (two hex digits) and `+` as a space; the bytes must be UTF-8. Raises _Refusal."""
     if not _RAW_VALUE.fullmatch(raw):
         raise _Refusal("a raw character that must be percent-encoded")
+    decoded = _percent_decoded(raw)
+    if decoded is None:
+        raise _Refusal("an invalid percent escape")
+    try:
+        return decoded.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Refusal("a value that is not UTF-8") from None
+
+
+def _percent_decoded(raw: str) -> bytes | None:
+    """`%XX` (two hex digits) as its byte and `+` as a space, other characters as their UTF-8
+    bytes; None at a `%` that two hex digits do not follow."""
     out = bytearray()
     i = 0
     while i < len(raw):
@@ -156,16 +168,13 @@ def strict_decode(raw: str) -> str:
         if ch == "%":
             pair = raw[i + 1 : i + 3]
             if len(pair) != 2 or not set(pair) <= _HEX:
-                raise _Refusal("an invalid percent escape")
+                return None
             out.append(int(pair, 16))
             i += 3
             continue
-        out += b" " if ch == "+" else ch.encode("ascii")
+        out += b" " if ch == "+" else ch.encode("utf-8", "surrogateescape")
         i += 1
-    try:
-        return bytes(out).decode("utf-8")
-    except UnicodeDecodeError:
-        raise _Refusal("a value that is not UTF-8") from None
+    return bytes(out)
 
 
 def _configurator_call(method: str, path: str, query_string: str, body: bytes) -> DssCall:
@@ -207,20 +216,10 @@ def upstream_params(call: DssCall) -> dict[str, str]:
 def url_decode(raw: str) -> str:
     """The dSS's reading, for checks only: `%XX` decoded, `+` as a space; a `%` not followed by
     two hex digits keeps `raw` as is. Undecodable bytes become U+FFFD."""
-    out = bytearray()
-    i = 0
-    while i < len(raw):
-        ch = raw[i]
-        if ch == "%":
-            pair = raw[i + 1 : i + 3]
-            if len(pair) != 2 or not set(pair) <= _HEX:
-                return raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            out.append(int(pair, 16))
-            i += 3
-            continue
-        out += b" " if ch == "+" else ch.encode("utf-8", "surrogateescape")
-        i += 1
-    return bytes(out).decode("utf-8", "replace")
+    decoded = _percent_decoded(raw)
+    if decoded is None:
+        return raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return decoded.decode("utf-8", "replace")
 
 
 def parse_params(raw: str) -> dict[str, str]:

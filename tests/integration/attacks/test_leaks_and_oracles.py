@@ -8,7 +8,7 @@ import logging
 import aiohttp
 import pytest
 
-from tests.support.share_site import create_share, open_share, redeem
+from tests.support.share_site import open_share, unusable_secrets
 from tests.support.stack import Stack
 
 _VARYING = {"Date"}
@@ -22,17 +22,9 @@ def _shape(status: int, body: bytes, headers: aiohttp.typedefs.LooseHeaders) -> 
 async def test_preview_looks_the_same_for_every_unusable_secret(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
-    revoked = await create_share(stack)
-    await stack.runtime.shares.revoke(revoked.share.id, actor="dssadmin")
-    used_up = await create_share(stack, max_redemptions=1)
-    assert (await redeem(http, stack, used_up.secret)).status == 200
-    ended = await open_share(http, stack)
-    assert (await ended.post("/s/done", json={})).status == 200
-    expired = await create_share(stack, minutes=10)
-    keep = await create_share(stack, minutes=600)
-    stack.clock.advance(minutes=11)
+    unusable, keep = await unusable_secrets(http, stack)
     shapes = []
-    for secret in ("x" * 43, revoked.secret, used_up.secret, ended.created.secret, expired.secret):
+    for secret in ("x" * 43, *unusable):
         async with http.post(f"{stack.share_url}/s/preview", json={"secret": secret}) as resp:
             shapes.append(_shape(resp.status, await resp.read(), resp.headers))
     assert shapes[0][0] == 404

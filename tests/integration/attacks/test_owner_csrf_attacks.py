@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 
-import aiohttp
 import pytest
 
-from tests.support.owner import OwnerClient, owner_client
+from tests.support.owner import OwnerClient
 from tests.support.shares import all_shares
 from tests.support.stack import Stack
 
@@ -18,11 +17,6 @@ SIMPLE_TYPES = (
     "multipart/form-data; boundary=x",
 )
 EVIL = "https://evil.example"
-
-
-@pytest.fixture
-async def owner(stack: Stack, http: aiohttp.ClientSession) -> OwnerClient:
-    return await owner_client(http, stack)
 
 
 async def _send(

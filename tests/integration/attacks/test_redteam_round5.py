@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from tests.integration.attacks.support import forwarded
-from tests.support.owner import OwnerClient, owner_client
+from tests.support.owner import OwnerClient, share_of
 from tests.support.share_site import Helper, open_share
 from tests.support.stack import Stack
 
@@ -24,15 +24,13 @@ KUECHE = 990
 
 
 @pytest.fixture
-async def owner(stack: Stack, http: aiohttp.ClientSession) -> OwnerClient:
-    return await owner_client(http, stack)
+async def configure_helper(stack: Stack, http: aiohttp.ClientSession) -> Helper:
+    return await open_share(http, stack, level="configure")
 
 
-async def _ok(helper: Helper, path: str) -> None:
-    resp = await helper.get(path)
-    body = await resp.json()
-    assert resp.status == 200, body
-    assert body["ok"] is True, body
+@pytest.fixture
+async def operate_helper(stack: Stack, http: aiohttp.ClientSession) -> Helper:
+    return await open_share(http, stack, level="operate")
 
 
 def _scene_value(target: str, value: int) -> str:
@@ -54,33 +52,24 @@ def _scene_value(target: str, value: int) -> str:
     ids=["dsid", "name"],
 )
 async def test_undo_all_restores_the_original_not_a_value_the_share_chose(
-    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession, second: str
+    stack: Stack, owner: OwnerClient, configure_helper: Helper, second: str
 ) -> None:
+    helper = configure_helper
     device = stack.sim.device(LIGHT_KUECHE)
     original = device.scene_values.get(5, 255)
-    helper = await open_share(http, stack, level="configure")
-    share_id = helper.created.share.id
     first = f"dsuid={LIGHT_KUECHE}"
     chosen = 77  # what the share wants to survive the owner's undo
-    await _ok(helper, _scene_value(first, chosen))  # group A: 255 -> 77
-    await _ok(helper, _scene_value(second, 10))  # group B: 77 -> 10
-    await _ok(helper, _scene_value(first, 10))  # group A again: 10 -> 10 (newest)
+    await helper.get_ok(_scene_value(first, chosen))  # group A: 255 -> 77
+    await helper.get_ok(_scene_value(second, 10))  # group B: 77 -> 10
+    await helper.get_ok(_scene_value(first, 10))  # group A again: 10 -> 10 (newest)
     assert device.scene_values[5] == 10
-    reply = await owner.post(f"/api/shares/{share_id}/changes/undo-all")
+    reply = await owner.post(f"/api/shares/{helper.share_id}/changes/undo-all")
     assert reply.status == 200, reply.text  # no conflict, no confirmation asked
     changes = reply.json()["changes"]
     assert isinstance(changes, list)
     assert all(c["undone"] for c in changes if c["by"] == "share")
     # What the owner asked for: the scene value from before the share.
     assert device.scene_values[5] == original, f"left the share's {device.scene_values[5]}"
-
-
-async def _audit(owner: OwnerClient, share_id: str) -> list[dict[str, object]]:
-    reply = await owner.get(f"/api/shares/{share_id}/audit")
-    assert reply.status == 200, reply.text
-    audit = reply.json()["audit"]
-    assert isinstance(audit, list)
-    return audit
 
 
 # shares/audit.py audit_call keeps only TARGET_PARAMS ("id", "zoneID", "dsuid", "dsid",
@@ -104,28 +93,19 @@ async def _audit(owner: OwnerClient, share_id: str) -> list[dict[str, object]]:
 async def test_a_call_by_name_is_audited_with_its_target(
     stack: Stack,
     owner: OwnerClient,
-    http: aiohttp.ClientSession,
+    operate_helper: Helper,
     path: str,
     mark: tuple[str, str],
 ) -> None:
-    helper = await open_share(http, stack, level="operate")
-    share_id = helper.created.share.id
     start = stack.sim.effects.mark()
-    await _ok(helper, path)
+    await operate_helper.get_ok(path)
     acted = [e for e in stack.sim.effects.since(start) if e.kind == "action"]
     assert acted, "the call reached the dSS and acted"
     assert acted[0].zone == 989 or acted[0].device == LIGHT_KUECHE
-    calls = [str(e["call"]) for e in await _audit(owner, share_id) if e["event"] == "call"]
+    audit = await owner.audit(operate_helper.share_id)
+    calls = [str(e["call"]) for e in audit if e["event"] == "call"]
     row = next(c for c in calls if c.startswith(path[len("/json/") :].partition("?")[0]))
     assert any(m in row for m in mark), f"audit row {row!r} does not name the target"
-
-
-async def _changes(owner: OwnerClient, share_id: str) -> list[dict[str, object]]:
-    reply = await owner.get(f"/api/shares/{share_id}/changes")
-    assert reply.status == 200, reply.text
-    changes = reply.json()["changes"]
-    assert isinstance(changes, list)
-    return changes
 
 
 # devicerequesthandler.cpp setSceneValue: a `command` parameter first programs the scene's
@@ -139,20 +119,18 @@ async def _changes(owner: OwnerClient, share_id: str) -> list[dict[str, object]]
 # would have executed them.
 # Fixed: a call with `command` is journaled as not restorable, with its parameters shown.
 async def test_undo_all_also_undoes_the_scene_command_set_with_a_value(
-    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
+    stack: Stack, owner: OwnerClient, configure_helper: Helper
 ) -> None:
-    helper = await open_share(http, stack, level="configure")
-    share_id = helper.created.share.id
+    share_id = configure_helper.share_id
     since = len(stack.sim.calls)
-    await _ok(
-        helper,
-        f"/json/device/setSceneValue?dsuid={LIGHT_KUECHE}&sceneID=5&value=77&command=unlock-door",
+    await configure_helper.get_ok(
+        f"/json/device/setSceneValue?dsuid={LIGHT_KUECHE}&sceneID=5&value=77&command=unlock-door"
     )
     sent = forwarded(stack, "/json/device/setSceneValue", since)
     assert [p.get("command") for p in sent] == ["unlock-door"]  # the dSS programs the action
     reply = await owner.post(f"/api/shares/{share_id}/changes/undo-all")
     assert reply.status == 200, reply.text
-    change = (await _changes(owner, share_id))[0]
+    change = (await owner.changes(share_id))[0]
     # Either the journal refuses to call this restorable (the owner is told the action stays,
     # and undo-all leaves it as it is), or the undo reset the action the share programmed.
     restored = forwarded(stack, "/json/device/setSceneValue", since)[1:]
@@ -166,11 +144,14 @@ async def test_undo_all_also_undoes_the_scene_command_set_with_a_value(
         )
 
 
-def _share(body: object) -> dict[str, object]:
-    assert isinstance(body, dict)
-    share = body["share"]
-    assert isinstance(share, dict)
-    return share
+async def _ask_extension(helper: Helper, minutes: int, message: str = "Kabel") -> None:
+    resp = await helper.post("/s/extension-request", json={"minutes": minutes, "message": message})
+    assert resp.status == 202, await resp.text()
+
+
+async def _shown(owner: OwnerClient, share_id: str) -> dict[str, object]:
+    """The share as the owner API shows it to the homeowner."""
+    return share_of((await owner.get(f"/api/shares/{share_id}")).json())
 
 
 # shares/service.py answer_extension grants "the open request", whatever it says now: neither
@@ -181,28 +162,23 @@ def _share(body: object) -> dict[str, object]:
 # the maximum: the owner's click hands out up to max_lifetime (30 days) of access.
 # Fixed: a grant names the request the owner saw (minutes, at); a changed one is a 409.
 async def test_a_grant_gives_only_the_time_the_owner_saw(
-    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
+    stack: Stack, owner: OwnerClient, operate_helper: Helper
 ) -> None:
-    helper = await open_share(http, stack, level="operate")
-    share_id = helper.created.share.id
-    ask = await helper.post("/s/extension-request", json={"minutes": 15, "message": "Kabel"})
-    assert ask.status == 202, await ask.text()
-    seen = _share((await owner.get(f"/api/shares/{share_id}")).json())
+    helper, share_id = operate_helper, operate_helper.share_id
+    await _ask_extension(helper, 15)
+    seen = await _shown(owner, share_id)
     request = seen["extension_request"]
     assert isinstance(request, dict)
     assert request["minutes"] == 15  # what the homeowner decides on
     left = seen["time_left_seconds"]
     assert isinstance(left, int)
     stack.clock.advance(seconds=61)
-    swap = await helper.post(
-        "/s/extension-request", json={"minutes": 30 * 24 * 60, "message": "Kabel"}
-    )
-    assert swap.status == 202, await swap.text()
+    await _ask_extension(helper, 30 * 24 * 60)  # the swap
     reply = await owner.post(f"/api/shares/{share_id}/extension-request/grant")
     if reply.status == 409:
         return  # refused: the request changed since the owner saw it
     assert reply.status == 200, reply.text
-    granted = _share(reply.json())["time_left_seconds"]
+    granted = share_of(reply.json())["time_left_seconds"]
     assert isinstance(granted, int)
     assert granted <= left - 61 + 15 * 60, f"the owner's grant gave {granted // 3600} hours"
 
@@ -214,48 +190,40 @@ async def test_a_grant_gives_only_the_time_the_owner_saw(
 # action. Judged at the calls the dSS received, as the dSS would have executed them.
 # Fixed: after_call never marks a call with `command` refused (it may have programmed it).
 async def test_a_scene_command_behind_a_refused_value_is_shown_to_the_owner(
-    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
+    stack: Stack, owner: OwnerClient, configure_helper: Helper
 ) -> None:
-    helper = await open_share(http, stack, level="configure")
-    share_id = helper.created.share.id
+    share_id = configure_helper.share_id
     since = len(stack.sim.calls)
-    resp = await helper.get(
+    resp = await configure_helper.get(
         f"/json/device/setSceneValue?dsuid={LIGHT_KUECHE}&sceneID=5&value=70000&command=unlock-door"
     )
     assert resp.status == 200, await resp.text()
     sent = forwarded(stack, "/json/device/setSceneValue", since)
     assert [p.get("command") for p in sent] == ["unlock-door"]  # the dSS programs it first
-    change = (await _changes(owner, share_id))[0]
+    change = (await owner.changes(share_id))[0]
     assert change["applied"] is True or "unlock-door" in str(change["text"]), (
         f"journal says refused: {change['text']!r}"
     )
 
 
 async def test_a_grant_naming_the_request_the_owner_saw_refuses_a_swapped_one(
-    stack: Stack, owner: OwnerClient, http: aiohttp.ClientSession
+    stack: Stack, owner: OwnerClient, operate_helper: Helper
 ) -> None:
-    helper = await open_share(http, stack, level="operate")
-    share_id = helper.created.share.id
-    ask = await helper.post("/s/extension-request", json={"minutes": 15, "message": "Kabel"})
-    assert ask.status == 202, await ask.text()
-    request = _share((await owner.get(f"/api/shares/{share_id}")).json())["extension_request"]
+    helper, share_id = operate_helper, operate_helper.share_id
+    await _ask_extension(helper, 15)
+    request = (await _shown(owner, share_id))["extension_request"]
     assert isinstance(request, dict)
     seen = {"minutes": request["minutes"], "at": request["at"]}
     stack.clock.advance(seconds=61)
-    swap = await helper.post(
-        "/s/extension-request", json={"minutes": 15, "message": "Kabel, und dann Zugang"}
-    )
-    assert swap.status == 202, await swap.text()  # same minutes, a new request (its `at`)
-    before = _share((await owner.get(f"/api/shares/{share_id}")).json())["expires_at"]
+    # The swap: same minutes, a new request (its `at`).
+    await _ask_extension(helper, 15, "Kabel, und dann Zugang")
+    before = (await _shown(owner, share_id))["expires_at"]
     reply = await owner.post(f"/api/shares/{share_id}/extension-request/grant", seen)
     assert reply.status == 409, reply.text
     stack.clock.advance(seconds=61)
-    swap = await helper.post(
-        "/s/extension-request", json={"minutes": 30 * 24 * 60, "message": "Kabel"}
-    )
-    assert swap.status == 202, await swap.text()
+    await _ask_extension(helper, 30 * 24 * 60)  # swapped again, for the maximum
     for minutes_only in ({"minutes": 15}, {"minutes": "15"}, {"minutes": 15.0}, {}):
         reply = await owner.post(f"/api/shares/{share_id}/extension-request/grant", minutes_only)
         assert reply.status == 409, (minutes_only, reply.text)
-    after = _share((await owner.get(f"/api/shares/{share_id}")).json())["expires_at"]
+    after = (await _shown(owner, share_id))["expires_at"]
     assert after == before

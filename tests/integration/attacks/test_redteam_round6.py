@@ -10,23 +10,23 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import sqlite3
-from contextlib import closing
+from contextlib import AbstractAsyncContextManager, closing
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import aiohttp
 import pytest
 
-from dss_addon.__main__ import main
 from dss_addon.settings import Settings
 from dss_addon.shares.audit import AuditEntry, AuditEvent
 from dss_addon.store import Store, open_store
 from dss_addon.store.audit_chain import first_seal_mac
 from dss_addon.store.audit_retention import Retention
 from dss_addon.store.audit_verify import audit_key
+from tests.support.audit_cli import verify_audit
 from tests.support.clock import FakeClock
 from tests.support.owner import owner_client
-from tests.support.share_site import Helper, open_share
+from tests.support.share_site import open_share
 from tests.support.stack import running_stack
 
 RULES = Retention(keep_seconds=3600, per_share_cap=1000, batch=50)
@@ -37,10 +37,9 @@ def _row(store: Store, event: str, call: str = "") -> None:
     store.audit(AuditEntry(SHARE, store.clock.now(), event, call=call))
 
 
-def _verify(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["audit", "verify", "--data-dir", str(data_dir)])
-    return int(str(exit_info.value.code)), capsys.readouterr().out.strip()
+def _store(db: Path, clock: FakeClock) -> AbstractAsyncContextManager[Store]:
+    """The add-on's store on `db`, with retention rules that make one pass prune."""
+    return open_store(db, clock, retention=RULES)
 
 
 def _events(db: Path) -> list[str]:
@@ -53,11 +52,9 @@ def _events(db: Path) -> list[str]:
 # Fixed: retention extends only a checkpoint whose MAC holds and that stands right before
 # the run (audit_retention._extendable).
 async def test_forged_checkpoint_is_resealed_by_retention_and_hides_an_owner_action(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    clock = FakeClock()
-    db = tmp_path / "addon.db"
-    async with open_store(db, clock, retention=RULES) as store:
+    async with _store(db, clock) as store:
         _row(store, AuditEvent.CREATED)
         clock.advance(seconds=5)
         # The evidence: an owner/share action that retention never removes.
@@ -83,7 +80,7 @@ async def test_forged_checkpoint_is_resealed_by_retention_and_hides_an_owner_act
         )
 
     # The add-on's own retention pass removes the old call and "extends" the forged checkpoint.
-    async with open_store(db, clock, retention=RULES) as store:
+    async with _store(db, clock) as store:
         while await store.prune_audit() > 0:
             pass
 
@@ -93,25 +90,23 @@ async def test_forged_checkpoint_is_resealed_by_retention_and_hides_an_owner_act
         conn.execute("DELETE FROM audit WHERE id = ?", (evidence[0],))
     assert AuditEvent.EXTENDED not in _events(db)
 
-    code, line = _verify(tmp_path, capsys)
+    code, line = verify_audit(db.parent, capsys)
     assert "BROKEN" in line, line
     assert code != 0
 
 
 # Fixed: keys/audit.sealed marks a device that sealed before; a reset seal is not renewed.
 async def test_chained_rows_turned_legacy_are_resealed_at_start_and_can_be_rewritten(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    clock = FakeClock()
-    db = tmp_path / "addon.db"
-    async with open_store(db, clock, retention=RULES) as store:
+    async with _store(db, clock) as store:
         _row(store, AuditEvent.CREATED)
         clock.advance(seconds=5)
         _row(store, AuditEvent.CALL, "zone/callScene?id=5&sceneNumber=72")
         clock.advance(seconds=5)
         _row(store, AuditEvent.REVOKED)
         await store.flush()
-    code, line = _verify(tmp_path, capsys)
+    code, line = verify_audit(db.parent, capsys)
     assert code == 0, line
 
     # Keyless rewrite: every row becomes "from before the chain", and the call row now names a
@@ -126,13 +121,13 @@ async def test_chained_rows_turned_legacy_are_resealed_at_start_and_can_be_rewri
         conn.execute("DELETE FROM audit_checkpoints")
         conn.execute("UPDATE audit_seal SET chains = 0, written = 0, mac = NULL")
 
-    async with open_store(db, clock, retention=RULES):
+    async with _store(db, clock):
         pass  # the add-on restarts (its start-up seal task runs)
 
     with closing(sqlite3.connect(db)) as conn:
         calls = [str(r[0]) for r in conn.execute("SELECT call FROM audit WHERE event = 'call'")]
     assert calls == ["zone/callScene?id=5&sceneNumber=0"]  # the history as rewritten
-    code, line = _verify(tmp_path, capsys)
+    code, line = verify_audit(db.parent, capsys)
     assert "BROKEN" in line, line
     assert code != 0
 
@@ -161,23 +156,13 @@ async def test_a_long_property_path_is_audited_as_the_node_the_dss_wrote(
         assert body["ok"] is True, body
         wrote = [e.path for e in stack.sim.effects.since(start) if e.path]
         assert written in wrote, wrote  # the dSS wrote the long path's node
-        reply = await owner.get(f"/api/shares/{helper.created.share.id}/audit")
-        assert reply.status == 200, reply.text
-        audit = reply.json()["audit"]
-        assert isinstance(audit, list)
+        audit = await owner.audit(helper.share_id)
         calls = [str(e["call"]) for e in audit if e["event"] == "call"]
         row = next(c for c in calls if c.startswith("property/setString"))
         assert unquote(row.partition("path=")[2]) == written, row
 
 
 KUECHE = 990
-
-
-async def _ok(helper: Helper, path: str) -> None:
-    resp = await helper.get(path)
-    body = await resp.json()
-    assert resp.status == 200, body
-    assert body["ok"] is True, body
 
 
 # Round 5's undo-all attack (one value reached two ways becomes two "values"; undo writes the
@@ -196,11 +181,11 @@ async def test_undo_all_restores_a_scene_name_reached_by_group_id_and_by_group_n
         helper = await open_share(http, stack, level="configure")
         base = f"/json/zone/sceneSetName?id={KUECHE}&sceneNumber=5"
         by_id, by_name = "groupID=1", f"groupName={quote(group.name)}"
-        await _ok(helper, f"{base}&{by_id}&newName=Chosen")  # key A: original -> Chosen
-        await _ok(helper, f"{base}&{by_name}&newName=Last")  # key B: Chosen -> Last
-        await _ok(helper, f"{base}&{by_id}&newName=Last")  # key A again (newest)
+        await helper.get_ok(f"{base}&{by_id}&newName=Chosen")  # key A: original -> Chosen
+        await helper.get_ok(f"{base}&{by_name}&newName=Last")  # key B: Chosen -> Last
+        await helper.get_ok(f"{base}&{by_id}&newName=Last")  # key A again (newest)
         assert group.scene_names[5] == "Last"
-        reply = await owner.post(f"/api/shares/{helper.created.share.id}/changes/undo-all")
+        reply = await owner.post(f"/api/shares/{helper.share_id}/changes/undo-all")
         assert reply.status == 200, reply.text
         assert group.scene_names.get(5, "") == original, group.scene_names[5]
 
@@ -213,22 +198,20 @@ async def test_undo_all_restores_a_scene_name_reached_by_group_id_and_by_group_n
 # reports tampering on a database nobody touched, for good.
 # Fixed: open_store seals (and upgrades the seal) before anything can append a row.
 async def test_a_row_written_before_the_start_up_seal_does_not_break_an_upgraded_database(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    clock = FakeClock()
-    db = tmp_path / "addon.db"
-    async with open_store(db, clock, retention=RULES) as store:
+    async with _store(db, clock) as store:
         _row(store, AuditEvent.CREATED)
         _row(store, AuditEvent.CALL, "zone/callScene?id=1")
         await store.flush()
-    key = audit_key(tmp_path, create=False)
+    key = audit_key(db.parent, create=False)
     with closing(sqlite3.connect(db)) as conn, conn:  # as the first chained release left it
         chains, written = conn.execute("SELECT chains, written FROM audit_seal").fetchone()
         conn.execute("UPDATE audit_seal SET mac = ?", (first_seal_mac(key, chains, written),))
-    async with open_store(db, clock, retention=RULES) as store:
+    async with _store(db, clock) as store:
         _row(store, AuditEvent.SESSION_EXPIRED)  # written at once, before the seal task ran
         await store.flush()
-    async with open_store(db, clock, retention=RULES):
+    async with _store(db, clock):
         pass  # and another start
-    code, line = _verify(tmp_path, capsys)
+    code, line = verify_audit(db.parent, capsys)
     assert code == 0, line

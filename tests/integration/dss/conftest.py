@@ -17,11 +17,6 @@ from tests.support.clock import FakeClock
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def sim_clock() -> ManualClock:
     return ManualClock()
 

@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 import pytest
 
-from tests.support.share_site import JSON, create_share, redeem
+from tests.support.share_site import JSON, create_share, redeem, unusable_secrets
 from tests.support.stack import Stack
 
 # Headers that legitimately differ between two otherwise identical answers.
@@ -29,32 +29,10 @@ async def _redeem_shape(
 async def test_unknown_expired_revoked_used_up_and_ended_look_the_same(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
-    revoked = await create_share(stack)
-    await stack.runtime.shares.revoke(revoked.share.id, actor="dssadmin")
-    used_up = await create_share(stack, max_redemptions=1)
-    assert (await redeem(http, stack, used_up.secret)).status == 200
-    ended = await create_share(stack)
-    resp = await redeem(http, stack, ended.secret)
-    await http.post(
-        f"{stack.share_url}/s/done",
-        json={},
-        headers={"Cookie": f"dss_share={resp.cookies['dss_share'].value}"},
-    )
-    expired = await create_share(stack, minutes=10)
-    later = await create_share(stack, minutes=600)  # still valid after the clock moves
-    stack.clock.advance(minutes=11)
-
+    unusable, later = await unusable_secrets(http, stack)  # later: still usable
     shapes = [
         await _redeem_shape(http, stack, secret)
-        for secret in (
-            "x" * 43,
-            revoked.secret,
-            used_up.secret,
-            ended.secret,
-            expired.secret,
-            "",
-            "a" * 500,
-        )
+        for secret in ("x" * 43, *unusable, "", "a" * 500)
     ]
     assert shapes[0][0] == 404
     assert all(shape == shapes[0] for shape in shapes), shapes

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from dss_addon.policy import decide
 from dss_addon.policy.rules import (
     ALWAYS_BLOCKED_CALLS,
     ALWAYS_BLOCKED_CLASSES,
@@ -15,15 +14,11 @@ from dss_addon.policy.rules import (
 )
 from dss_addon.shares.model import Level
 from tests.support.builders import (
-    IDLE_TIMEOUT,
-    NOW,
+    decide_now,
     make_call,
-    make_session,
     make_share,
-    make_topology,
 )
 
-TOPOLOGY = make_topology()
 BLOCKED = sorted(ALWAYS_BLOCKED_CALLS)
 # Parameters that would make the call allowed if it were allow-listed at all.
 HELPFUL_PARAMS = {"path": "/scripts/tado/x", "query": "/scripts/tado/x", "name": "tado.config"}
@@ -36,13 +31,9 @@ def test_every_always_blocked_call_is_denied_at_every_level(
     level: Level, klass: str, method: str, params: dict[str, str]
 ) -> None:
     share = make_share(level=level)
-    decision = decide(
+    decision = decide_now(
         share,
-        make_session(share),
         make_call(klass, method, **params),
-        NOW,
-        topology=TOPOLOGY,
-        idle_timeout=IDLE_TIMEOUT,
         raise_allowed=frozenset({"tado.*"}),
     )
     assert not decision.allowed
@@ -54,9 +45,7 @@ def test_every_always_blocked_call_is_denied_at_every_level(
 def test_blocked_classes_are_blocked_for_every_method(klass: str, method: str) -> None:
     share = make_share(level=Level.CONFIGURE)
     call = make_call(klass, method)
-    decision = decide(
-        share, make_session(share), call, NOW, topology=TOPOLOGY, idle_timeout=IDLE_TIMEOUT
-    )
+    decision = decide_now(share, call)
     assert decision.reason == f"always blocked: {klass}/*"
 
 

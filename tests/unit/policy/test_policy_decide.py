@@ -14,6 +14,7 @@ from tests.support.builders import (
     IDLE_TIMEOUT,
     LIGHT_WOHNEN,
     NOW,
+    decide_now,
     make_call,
     make_session,
     make_share,
@@ -361,15 +362,7 @@ def test_event_raise_denied_without_allow_list_at_every_level() -> None:
 def test_event_raise_with_allow_list(level: Level, name: str, allowed: bool) -> None:
     share = make_share(level=level)
     call = make_call("event", "raise", name=name)
-    decision = decide(
-        share,
-        make_session(share),
-        call,
-        NOW,
-        topology=TOPOLOGY,
-        idle_timeout=IDLE_TIMEOUT,
-        raise_allowed=frozenset({"tado.*", "running"}),
-    )
+    decision = decide_now(share, call, raise_allowed=frozenset({"tado.*", "running"}))
     assert decision.allowed is allowed
 
 
@@ -377,15 +370,7 @@ def test_lone_star_does_not_open_event_raise() -> None:
     share = make_share(level=C)
     call = make_call("event", "raise", name="sendmail")
     for allow in (frozenset({"*"}), frozenset({"sendmail", "*"})):
-        decision = decide(
-            share,
-            make_session(share),
-            call,
-            NOW,
-            topology=TOPOLOGY,
-            idle_timeout=IDLE_TIMEOUT,
-            raise_allowed=allow,
-        )
+        decision = decide_now(share, call, raise_allowed=allow)
         assert not decision.allowed
 
 
@@ -438,13 +423,9 @@ def test_state_set_only_for_listed_add_ons(addon: str, allowed: bool) -> None:
     if addon:
         params["addon"] = addon
     share = make_share(level=C)
-    decision = decide(
+    decision = decide_now(
         share,
-        make_session(share),
         make_call("state", "set", **params),
-        NOW,
-        topology=TOPOLOGY,
-        idle_timeout=IDLE_TIMEOUT,
         script_addons=frozenset({"tado", "system-addon-user-defined-states"}),
     )
     assert decision.allowed is allowed, decision.reason
@@ -452,13 +433,9 @@ def test_state_set_only_for_listed_add_ons(addon: str, allowed: bool) -> None:
 
 def test_state_set_is_refused_for_a_zone_restricted_share() -> None:
     share = make_share(level=C, zones=(989,))
-    decision = decide(
+    decision = decide_now(
         share,
-        make_session(share),
         make_call("state", "set", addon="tado", name="alarm1", value="active"),
-        NOW,
-        topology=TOPOLOGY,
-        idle_timeout=IDLE_TIMEOUT,
         script_addons=frozenset({"tado"}),
     )
     assert decision == Decision.deny("state/* not allowed for a zone-restricted share")

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from dss_addon.policy import Decision, decide, properties
+from dss_addon.policy import Decision, properties
 from dss_addon.shares.model import Level
 from tests.support.builders import (
-    IDLE_TIMEOUT,
-    NOW,
+    decide_now,
     make_call,
-    make_session,
     make_share,
-    make_topology,
 )
 
 V, OP, C = Level.VIEW, Level.OPERATE, Level.CONFIGURE
-TOPOLOGY = make_topology()
 
 
 WRITABLE_ADDONS = frozenset({"tado", "system-addon-timed-events"})
@@ -38,15 +34,7 @@ def prop(
     if method in _VALUES:
         params["value"] = _VALUES[method]
     call = make_call("property", method, **params)
-    return decide(
-        share,
-        make_session(share),
-        call,
-        NOW,
-        topology=TOPOLOGY,
-        idle_timeout=IDLE_TIMEOUT,
-        script_addons=addons,
-    )
+    return decide_now(share, call, script_addons=addons)
 
 
 SECURITY_TRICKS = [

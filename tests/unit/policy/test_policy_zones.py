@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dss_addon.policy import Decision, decide
+from dss_addon.policy import Decision
 from dss_addon.policy.scope import (
     device_allowed,
     filter_allowed_devices,
@@ -14,14 +14,12 @@ from dss_addon.policy.scope import (
 from dss_addon.shares.model import Level
 from tests.support.builders import (
     BLIND_KUECHE,
-    IDLE_TIMEOUT,
     LAMP_SCHLAFEN,
     LIGHT_WOHNEN,
-    NOW,
     SENSOR_KUECHE,
     SOCKET_WOHNEN,
+    decide_now,
     make_call,
-    make_session,
     make_share,
     make_topology,
 )
@@ -33,9 +31,7 @@ ZONES = (989, 990)  # Wohnen, Küche; not Schlafen (991)
 def restricted(level: Level, klass: str, method: str, **params: str) -> Decision:
     share = make_share(level=level, zones=ZONES)
     call = make_call(klass, method, **params)
-    return decide(
-        share, make_session(share), call, NOW, topology=TOPOLOGY, idle_timeout=IDLE_TIMEOUT
-    )
+    return decide_now(share, call)
 
 
 @pytest.mark.parametrize(
@@ -132,14 +128,9 @@ def test_restricted_shares_cannot_bind_a_device_in_their_zone_to_other_groups(me
     param = {"addToArea": "areaScene", "setButtonID": "buttonID"}.get(method, "groupID")
     call = make_call("device", method, dsuid=LIGHT_WOHNEN.dsuid, **{param: "16"})
     unrestricted = make_share(level=Level.CONFIGURE)
-    denied = decide(
-        share, make_session(share), call, NOW, topology=TOPOLOGY, idle_timeout=IDLE_TIMEOUT
-    )
+    denied = decide_now(share, call)
     assert denied == Decision.deny(f"device/{method} not allowed for a zone-restricted share")
-    other = decide(
-        unrestricted, make_session(unrestricted), call, NOW, topology=TOPOLOGY,
-        idle_timeout=IDLE_TIMEOUT,
-    )  # fmt: skip
+    other = decide_now(unrestricted, call)
     assert other.allowed, other.reason
 
 
@@ -218,9 +209,7 @@ def test_unrestricted_share_needs_no_topology_for_zone_or_device_calls() -> None
         make_call("zone", "turnOn", id="12345"),
         make_call("device", "turnOn", dsuid="0" * 34),
     ):
-        decision = decide(
-            share, make_session(share), call, NOW, topology=TOPOLOGY, idle_timeout=IDLE_TIMEOUT
-        )
+        decision = decide_now(share, call)
         assert decision.allowed
 
 

@@ -7,22 +7,18 @@ from __future__ import annotations
 
 import pytest
 
-from dss_addon.policy import Decision, decide
+from dss_addon.policy import Decision
 from dss_addon.policy.grammar import Kind
 from dss_addon.policy.rules import CONFIGURE_CALLS, ZONE_LOCAL_GROUPS, Call
 from dss_addon.policy.schema import SCHEMA
 from dss_addon.shares.model import Level
 from tests.support.builders import (
-    IDLE_TIMEOUT,
     LIGHT_WOHNEN,
-    NOW,
+    decide_now,
     make_call,
-    make_session,
     make_share,
-    make_topology,
 )
 
-TOPOLOGY = make_topology()
 # Enough to name a target in each class, so that only the parameter under test can deny.
 _TARGET: dict[str, dict[str, str]] = {
     "device": {"dsuid": LIGHT_WOHNEN.dsuid},
@@ -43,14 +39,7 @@ def _decide(call: Call, name: str, value: str, zones: tuple[int, ...] = ()) -> D
     params = {k: v for k, v in _TARGET.get(klass, {}).items() if k in SCHEMA[call]}
     params[name] = value
     share = make_share(level=Level.CONFIGURE, zones=zones)
-    return decide(
-        share,
-        make_session(share),
-        make_call(klass, method, **params),
-        NOW,
-        topology=TOPOLOGY,
-        idle_timeout=IDLE_TIMEOUT,
-    )
+    return decide_now(share, make_call(klass, method, **params))
 
 
 def test_every_allowed_call_has_a_schema_and_nothing_else_does() -> None:
