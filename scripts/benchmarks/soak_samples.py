@@ -45,10 +45,11 @@ def descriptors(pid: int) -> int:
         return -1
 
 
-def threads(pid: int) -> int:
-    with contextlib.suppress(OSError):
+def status_field(pid: int, name: str) -> int:
+    """A number from /proc/<pid>/status (`Threads`, `RssAnon` in KiB, ...); -1 if unknown."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("Threads:"):
+            if line.startswith(f"{name}:"):
                 return int(line.split()[1])
     return -1
 
@@ -70,17 +71,12 @@ def audit_rows(db: Path) -> int | None:
     return int(row[0])
 
 
-def anonymous_kib(pid: int) -> int:
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1])
-    return -1
-
-
 def process_figures(pid: int) -> tuple[int, int, int, int]:
     """(VmRSS KiB of the add-on process alone, its RssAnon KiB, descriptors, threads)."""
-    return rss_kib(pid)[0], anonymous_kib(pid), descriptors(pid), threads(pid)
+    return (
+        rss_kib(pid)[0], status_field(pid, "RssAnon"), descriptors(pid),
+        status_field(pid, "Threads"),
+    )
 
 
 def slope_mb_per_hour(samples: Sequence[Sample]) -> float:

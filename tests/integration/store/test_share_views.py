@@ -18,11 +18,6 @@ from tests.support.shares import OWNER, FakeAppTokens, all_shares, open_service,
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 async def service(tmp_path: Path, clock: FakeClock) -> AsyncIterator[ShareService]:
     async with open_service(tmp_path, clock, FakeAppTokens()) as service:
         yield service
