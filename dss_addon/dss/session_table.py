@@ -4,7 +4,9 @@ budget counts beyond them (sessions.py), and their sealed copy on disk (session_
 Everything here is shared state of ShareUpstream's parts: the logins add sessions and login
 holds, the leftovers and brief sessions add tokens kept on disk, and any part may log a
 session out. Logging out or dropping a session tells the logout listeners and rewrites the
-session file."""
+session file. A logout the dSS never answered leaves the session standing there until its own
+idle timeout (`session_timeout`, learnt by the logins) and the sweep after it: it stays counted
+that long, here and in the session file, like a login whose answer never came."""
 
 from __future__ import annotations
 
@@ -15,11 +17,17 @@ from collections.abc import Callable, Mapping
 
 from dss_addon.clock import Clock
 from dss_addon.dss.client import DssClient
+from dss_addon.dss.envelope import NOT_LOGGED_IN
 from dss_addon.dss.eviction import eviction_victim
 from dss_addon.dss.session_file import SessionFile
-from dss_addon.dss.sessions import SessionBudget
+from dss_addon.dss.sessions import (
+    DSS_SESSION_TIMEOUT,
+    PHANTOM_HOLD,
+    SessionBudget,
+    lost_login_hold,
+)
 from dss_addon.dss.share_session import ShareSession
-from dss_addon.errors import DssError, DssUnavailable
+from dss_addon.errors import DssError, DssRejected, DssUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +48,8 @@ class SessionTable:
         self.budget = SessionBudget()
         self.leftovers: list[str] = []  # tokens of a previous run, not yet logged out
         self.brief_tokens: list[str] = []  # brief sessions standing (session file)
+        # The dSS's sessionTimeoutMinutes in seconds (Logins learns it with the first session).
+        self.session_timeout = DSS_SESSION_TIMEOUT
         self._closed = False
         self._tickets = 0
         self._login_holds: dict[str, float] = {}  # ticket -> Unix time its count ends
@@ -99,12 +109,15 @@ class SessionTable:
         self._login_holds.pop(ticket, None)
 
     async def make_room(self, max_sessions: int) -> None:
-        """Log out idle sessions until a login fits under `max_sessions` (eviction.py)."""
+        """Log out idle sessions until a login fits under `max_sessions` (eviction.py). A logout
+        the dSS did not answer frees nothing (the session stays counted): no further session
+        is evicted for that login, which fails like one at the cap."""
         while self.occupied() >= max_sessions:
             victim = eviction_victim(self.sessions.values(), self._clock.monotonic())
             if victim is None:
                 raise DssUnavailable("too many shares are using the dSS at once")
-            await self.logout(victim)
+            if not await self.logout(victim):
+                raise DssUnavailable("the dSS did not answer a logout: no room for a login")
 
     def forget(self, session: ShareSession) -> bool:
         """Drop the session here without a word to the dSS; False if it was gone already."""
@@ -119,16 +132,36 @@ class SessionTable:
         self.persist_soon()
         return True
 
-    async def logout(self, session: ShareSession) -> None:
+    async def logout(self, session: ShareSession) -> bool:
+        """Logs the session out at the dSS; False when it may still stand there (no answer,
+        or an answer that is not the dSS's: counted until the dSS would have swept it) or was
+        gone here already."""
         if not self.forget(session):
-            return
+            return False
         try:
             await self._client.logout(session.token)
-        except DssError as err:
-            # Best effort: the dSS sweeps it after its own idle timeout.
-            log.info("dSS logout for share %s failed: %s", session.share_id, err.code)
-        else:
-            log.info("dSS session closed for share %s", session.share_id)
+        except DssRejected as err:
+            if err.status == 403 and err.message == NOT_LOGGED_IN:
+                # The dSS no longer knew it; looking the token up left an empty entry in its
+                # session map till the next sweep (sessions.py).
+                log.info("dSS session of share %s was gone already", session.share_id)
+                self.budget.charge(session.token, self._clock.monotonic() + PHANTOM_HOLD)
+                return True
+            self._lost(session, err)  # system/logout succeeds for every session it holds
+            return False
+        except DssUnavailable as err:  # never sent, or never answered
+            self._lost(session, err)
+            return False
+        log.info("dSS session closed for share %s", session.share_id)
+        return True
+
+    def _lost(self, session: ShareSession, err: DssError) -> None:
+        """A logout that may not have reached the dSS: the session is counted, here and in the
+        session file, until the dSS would have swept it."""
+        log.info("dSS logout for share %s failed: %s", session.share_id, err.code)
+        now = self._clock.monotonic()
+        self.hold(self.new_ticket(), now, now + lost_login_hold(self.session_timeout))
+        self.persist_soon()
 
     def persist_soon(self) -> None:
         if self._session_file is not None:

@@ -169,12 +169,6 @@ async def _at_work(http: aiohttp.ClientSession, stack: Stack) -> int:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(
-    strict=True,
-    reason="SessionTable.logout forgets a session whose logout got no answer and counts it no "
-    "more (brief sessions and lost logins are counted until the dSS's sweep): at the cap "
-    "every eviction whose logout is lost lets one more login in, beyond the 20",
-)
 async def test_a_logout_the_dss_never_answered_still_counts_at_the_cap(
     tmp_path: Path, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
