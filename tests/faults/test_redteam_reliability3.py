@@ -52,12 +52,6 @@ def _told(stack: Stack, share_id: str) -> list[str]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'Job erledigt' pressed while the share holds no dSS session (idle logout after "
-    "2 min): the done event waits, the app token is released right after, and the next "
-    "flush drops it as 'never again' (Notifier._never_again): the homeowner's mail is lost",
-)
 async def test_job_done_after_an_idle_logout_still_reaches_the_dss(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
