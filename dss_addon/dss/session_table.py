@@ -17,17 +17,15 @@ from collections.abc import Callable, Mapping
 
 from dss_addon.clock import Clock
 from dss_addon.dss.client import DssClient
-from dss_addon.dss.envelope import NOT_LOGGED_IN
 from dss_addon.dss.eviction import eviction_victim
 from dss_addon.dss.session_file import SessionFile
 from dss_addon.dss.sessions import (
     DSS_SESSION_TIMEOUT,
-    PHANTOM_HOLD,
     SessionBudget,
     lost_login_hold,
 )
 from dss_addon.dss.share_session import ShareSession
-from dss_addon.errors import DssError, DssRejected, DssUnavailable
+from dss_addon.errors import DssError, DssUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +46,7 @@ class SessionTable:
         self.budget = SessionBudget()
         self.leftovers: list[str] = []  # tokens of a previous run, not yet logged out
         self.brief_tokens: list[str] = []  # brief sessions standing (session file)
+        self._logging_out: list[str] = []  # sessions whose logout is under way (session file)
         # The dSS's sessionTimeoutMinutes in seconds (Logins learns it with the first session).
         self.session_timeout = DSS_SESSION_TIMEOUT
         self._closed = False
@@ -133,35 +132,38 @@ class SessionTable:
         return True
 
     async def logout(self, session: ShareSession) -> bool:
-        """Logs the session out at the dSS; False when it may still stand there (no answer,
-        or an answer that is not the dSS's: counted until the dSS would have swept it) or was
-        gone here already."""
+        """Logs the session out at the dSS; False when it may still stand there (counted until
+        the dSS would have swept it) or was gone here already. Counted, and kept in the
+        session file, while the logout is under way."""
         if not self.forget(session):
             return False
+        ticket = self.new_ticket()  # a count of its own: a phantom charged for the token stays
+        self.budget.charge(ticket, float("inf"))
+        self._logging_out.append(session.token)  # in forget's rewrite, which runs after this
         try:
             await self._client.logout(session.token)
-        except DssRejected as err:
-            if err.status == 403 and err.message == NOT_LOGGED_IN:
-                # The dSS no longer knew it; looking the token up left an empty entry in its
-                # session map till the next sweep (sessions.py).
-                log.info("dSS session of share %s was gone already", session.share_id)
-                self.budget.charge(session.token, self._clock.monotonic() + PHANTOM_HOLD)
-                return True
-            self._lost(session, err)  # system/logout succeeds for every session it holds
+        except DssError as err:
+            # No answer, or not the dSS's (system/logout answers ok for any token, session or
+            # not, dss-api.md §2.3): it may not have arrived.
+            log.info("dSS logout for share %s failed: %s", session.share_id, err.code)
+            self._lost(ticket)
             return False
-        except DssUnavailable as err:  # never sent, or never answered
-            self._lost(session, err)
-            return False
+        except asyncio.CancelledError:  # shutdown: it may have arrived or not
+            self._lost(ticket)
+            raise
+        finally:
+            self._logging_out.remove(session.token)
+            self.persist_soon()
+        self.budget.release(ticket)
         log.info("dSS session closed for share %s", session.share_id)
         return True
 
-    def _lost(self, session: ShareSession, err: DssError) -> None:
-        """A logout that may not have reached the dSS: the session is counted, here and in the
-        session file, until the dSS would have swept it."""
-        log.info("dSS logout for share %s failed: %s", session.share_id, err.code)
+    def _lost(self, ticket: str) -> None:
+        """A logout that may not have reached the dSS: the session stands there till the dSS's
+        idle timeout and the sweep after it, and is counted that long (session file too)."""
         now = self._clock.monotonic()
-        self.hold(self.new_ticket(), now, now + lost_login_hold(self.session_timeout))
-        self.persist_soon()
+        self.budget.release(ticket)
+        self.hold(ticket, now, now + lost_login_hold(self.session_timeout))
 
     def persist_soon(self) -> None:
         if self._session_file is not None:
@@ -174,7 +176,7 @@ class SessionTable:
             return
         async with self._persist_lock:  # FIFO: the last writer writes the latest state
             tokens = [s.token for s in self.sessions.values()]
-            tokens += self.leftovers + self.brief_tokens
+            tokens += self.leftovers + self.brief_tokens + self._logging_out
             live = live_holds(self._login_holds, self._clock.now().timestamp())
             # The dSS has swept what the other logins may have opened.
             self._login_holds = {ticket: self._login_holds[ticket] for ticket in live}
