@@ -1,8 +1,14 @@
 """Brief dSS sessions: a session of a share's own opened for a few calls and logged out at once
 (never kept, never announced, never counted as the share's session), for what must reach the
 dSS although the share has no session and may never get one (the event of a share locked by
-PIN guessing). One at a time, at most one per BRIEF_INTERVAL; counted in the budget and kept in
-the session file while it stands."""
+PIN guessing, or of a job reported done just before the share's app token goes). One at a
+time; counted in the budget and kept in the session file while it stands.
+
+Throttled (the default): at most one per BRIEF_INTERVAL, and none when another one is under
+way, since whoever guesses at a PIN link can cause one without any session. Unthrottled
+(`throttled=False`) is for what only an authenticated electrician can cause, once per share
+(the job done): it waits its turn instead of being refused, and pushes the throttled ones'
+next chance BRIEF_INTERVAL on all the same."""
 
 from __future__ import annotations
 
@@ -22,10 +28,13 @@ log = logging.getLogger(__name__)
 BRIEF_INTERVAL = 5.0  # seconds between brief sessions (call_briefly)
 
 
-def brief_may_open(now: float, not_before: float, *, closing: bool, has_session: bool) -> bool:
-    """Whether a brief session may be opened at `now`: not while shutting down, not before
-    `not_before` (BRIEF_INTERVAL after the last one), not for a share with a session."""
-    return not closing and now >= not_before and not has_session
+def brief_may_open(
+    now: float, not_before: float, *, closing: bool, has_session: bool, throttled: bool = True
+) -> bool:
+    """Whether a brief session may be opened at `now`: not while shutting down, not for a
+    share with a session, and, when `throttled`, not before `not_before` (BRIEF_INTERVAL after
+    the last one)."""
+    return not closing and not has_session and (now >= not_before or not throttled)
 
 
 class BriefSessions:
@@ -45,22 +54,34 @@ class BriefSessions:
         return list(self._tasks)
 
     async def call(
-        self, share_id: str, klass: str, method: str, calls: Sequence[Mapping[str, str]]
+        self,
+        share_id: str,
+        klass: str,
+        method: str,
+        calls: Sequence[Mapping[str, str]],
+        *,
+        throttled: bool = True,
     ) -> bool:
         """The calls in a brief session; False when none may be opened now (the caller tries
         again later). The session runs in a task of its own: a caller giving up leaves it to
-        finish and log out."""
+        finish and log out (an unthrottled one waiting for its turn goes on waiting)."""
         task = asyncio.get_running_loop().create_task(
-            self._brief(share_id, klass, method, list(calls))
+            self._brief(share_id, klass, method, list(calls), throttled=throttled)
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return await asyncio.shield(task)
 
     async def _brief(
-        self, share_id: str, klass: str, method: str, calls: list[Mapping[str, str]]
+        self,
+        share_id: str,
+        klass: str,
+        method: str,
+        calls: list[Mapping[str, str]],
+        *,
+        throttled: bool,
     ) -> bool:
-        if self._lock.locked():
+        if throttled and self._lock.locked():
             return False  # one at a time
         table, logins = self._table, self._logins
         async with self._lock:
@@ -70,9 +91,10 @@ class BriefSessions:
                 self._not_before,
                 closing=table.shutting_down(),
                 has_session=share_id in table.sessions,
+                throttled=throttled,
             ):
                 return False
-            self._not_before = now + BRIEF_INTERVAL
+            self._not_before = max(self._not_before, now + BRIEF_INTERVAL)
             async with logins.lock:  # the cap check and the login must not interleave
                 if logins.backoff.wait(share_id, now) > 0:
                     return False

@@ -58,9 +58,13 @@ class Logins:
         self.backoff = backoff
         self.lock = asyncio.Lock()  # one login at a time (brief sessions' included)
         self._tasks: dict[str, asyncio.Task[ShareSession]] = {}  # share id -> login under way
-        # The dSS's sessionTimeoutMinutes, read once with the first session (the default till).
-        self.session_timeout = DSS_SESSION_TIMEOUT
         self._session_timeout_read = False
+
+    @property
+    def session_timeout(self) -> float:
+        """The dSS's sessionTimeoutMinutes in seconds, read once with the first session (the
+        default till then); kept in the session table, whose lost logouts count that long."""
+        return self._table.session_timeout
 
     def tasks(self) -> list[asyncio.Task[ShareSession]]:
         """The logins under way (or just done)."""
@@ -154,7 +158,7 @@ class Logins:
         if self._session_timeout_read:
             return
         try:
-            self.session_timeout = max(
+            self._table.session_timeout = max(
                 DSS_SESSION_TIMEOUT, await self._client.session_timeout(token)
             )
         except DssError as err:

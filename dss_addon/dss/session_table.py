@@ -4,7 +4,9 @@ budget counts beyond them (sessions.py), and their sealed copy on disk (session_
 Everything here is shared state of ShareUpstream's parts: the logins add sessions and login
 holds, the leftovers and brief sessions add tokens kept on disk, and any part may log a
 session out. Logging out or dropping a session tells the logout listeners and rewrites the
-session file."""
+session file. A logout the dSS never answered leaves the session standing there until its own
+idle timeout (`session_timeout`, learnt by the logins) and the sweep after it: it stays counted
+that long, here and in the session file, like a login whose answer never came."""
 
 from __future__ import annotations
 
@@ -17,7 +19,11 @@ from dss_addon.clock import Clock
 from dss_addon.dss.client import DssClient
 from dss_addon.dss.eviction import eviction_victim
 from dss_addon.dss.session_file import SessionFile
-from dss_addon.dss.sessions import SessionBudget
+from dss_addon.dss.sessions import (
+    DSS_SESSION_TIMEOUT,
+    SessionBudget,
+    lost_login_hold,
+)
 from dss_addon.dss.share_session import ShareSession
 from dss_addon.errors import DssError, DssUnavailable
 
@@ -40,6 +46,9 @@ class SessionTable:
         self.budget = SessionBudget()
         self.leftovers: list[str] = []  # tokens of a previous run, not yet logged out
         self.brief_tokens: list[str] = []  # brief sessions standing (session file)
+        self._logging_out: list[str] = []  # sessions whose logout is under way (session file)
+        # The dSS's sessionTimeoutMinutes in seconds (Logins learns it with the first session).
+        self.session_timeout = DSS_SESSION_TIMEOUT
         self._closed = False
         self._tickets = 0
         self._login_holds: dict[str, float] = {}  # ticket -> Unix time its count ends
@@ -99,12 +108,15 @@ class SessionTable:
         self._login_holds.pop(ticket, None)
 
     async def make_room(self, max_sessions: int) -> None:
-        """Log out idle sessions until a login fits under `max_sessions` (eviction.py)."""
+        """Log out idle sessions until a login fits under `max_sessions` (eviction.py). A logout
+        the dSS did not answer frees nothing (the session stays counted): no further session
+        is evicted for that login, which fails like one at the cap."""
         while self.occupied() >= max_sessions:
             victim = eviction_victim(self.sessions.values(), self._clock.monotonic())
             if victim is None:
                 raise DssUnavailable("too many shares are using the dSS at once")
-            await self.logout(victim)
+            if not await self.logout(victim):
+                raise DssUnavailable("the dSS did not answer a logout: no room for a login")
 
     def forget(self, session: ShareSession) -> bool:
         """Drop the session here without a word to the dSS; False if it was gone already."""
@@ -119,16 +131,39 @@ class SessionTable:
         self.persist_soon()
         return True
 
-    async def logout(self, session: ShareSession) -> None:
+    async def logout(self, session: ShareSession) -> bool:
+        """Logs the session out at the dSS; False when it may still stand there (counted until
+        the dSS would have swept it) or was gone here already. Counted, and kept in the
+        session file, while the logout is under way."""
         if not self.forget(session):
-            return
+            return False
+        ticket = self.new_ticket()  # a count of its own: a phantom charged for the token stays
+        self.budget.charge(ticket, float("inf"))
+        self._logging_out.append(session.token)  # in forget's rewrite, which runs after this
         try:
             await self._client.logout(session.token)
         except DssError as err:
-            # Best effort: the dSS sweeps it after its own idle timeout.
+            # No answer, or not the dSS's (system/logout answers ok for any token, session or
+            # not, dss-api.md §2.3): it may not have arrived.
             log.info("dSS logout for share %s failed: %s", session.share_id, err.code)
-        else:
-            log.info("dSS session closed for share %s", session.share_id)
+            self._lost(ticket)
+            return False
+        except asyncio.CancelledError:  # shutdown: it may have arrived or not
+            self._lost(ticket)
+            raise
+        finally:
+            self._logging_out.remove(session.token)
+            self.persist_soon()
+        self.budget.release(ticket)
+        log.info("dSS session closed for share %s", session.share_id)
+        return True
+
+    def _lost(self, ticket: str) -> None:
+        """A logout that may not have reached the dSS: the session stands there till the dSS's
+        idle timeout and the sweep after it, and is counted that long (session file too)."""
+        now = self._clock.monotonic()
+        self.budget.release(ticket)
+        self.hold(ticket, now, now + lost_login_hold(self.session_timeout))
 
     def persist_soon(self) -> None:
         if self._session_file is not None:
@@ -141,7 +176,7 @@ class SessionTable:
             return
         async with self._persist_lock:  # FIFO: the last writer writes the latest state
             tokens = [s.token for s in self.sessions.values()]
-            tokens += self.leftovers + self.brief_tokens
+            tokens += self.leftovers + self.brief_tokens + self._logging_out
             live = live_holds(self._login_holds, self._clock.now().timestamp())
             # The dSS has swept what the other logins may have opened.
             self._login_holds = {ticket: self._login_holds[ticket] for ticket in live}

@@ -25,8 +25,9 @@ Session strategy (the dSS allows 30 sessions for the whole home, with no evictio
   used (the notifier raises what it could not raise without a session: it never logs one in
   itself), never under the deadline of the electrician's call;
 - brief: `call_briefly` opens a session of a share's own for a few calls and logs it out at
-  once (the event of a share locked by PIN guessing, which never gets a session): one at a
-  time, at most one per BRIEF_INTERVAL, counted and kept in the session file while it stands;
+  once (the event of a share locked by PIN guessing, which never gets a session, or of a job
+  reported done): one at a time, at most one per BRIEF_INTERVAL unless an authenticated
+  electrician caused it, counted and kept in the session file while it stands;
 - backing off: failed logins are retried after a growing, jittered pause, per share and, when
   the dSS does not answer or refuses several shares in a row, for all shares;
 - persistent: the open session tokens are kept sealed on disk (session_file.py); the next run
@@ -205,12 +206,19 @@ class ShareUpstream:
         return reply
 
     async def call_briefly(
-        self, share_id: str, klass: str, method: str, calls: Sequence[Mapping[str, str]]
+        self,
+        share_id: str,
+        klass: str,
+        method: str,
+        calls: Sequence[Mapping[str, str]],
+        *,
+        throttled: bool = True,
     ) -> bool:
         """The calls, in a session of the share's own opened for them alone and logged out at
         once (brief_sessions.py): False when none may be opened now (the caller tries again
-        later)."""
-        return await self._briefs.call(share_id, klass, method, calls)
+        later). `throttled=False` only for what an authenticated electrician causes once per
+        share: it waits its turn instead of BRIEF_INTERVAL."""
+        return await self._briefs.call(share_id, klass, method, calls, throttled=throttled)
 
     def on_login(self, listener: LoginListener) -> Callable[[], None]:
         """Run `listener(share_id)` in the background once a share's new dSS session is first

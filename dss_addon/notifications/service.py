@@ -16,13 +16,16 @@ The event never carries `to`, `cc`, `bcc`, `from` or `header`: those stay the su
 It is raised in the share's own dSS session. Without an open session the event waits in
 memory (one extension request per share at most, the newest) and is raised in the background
 when the share's next session opens (ShareUpstream.on_login), never under the deadline of the
-electrician's call; the tab's row is there at once. A share locked by PIN guessing never gets
-a session, so its event is raised at once in a brief session of the share's own
+electrician's call; the tab's row is there at once. Two kinds cannot wait (AT_ONCE): a share
+locked by PIN guessing never gets a session, and a share whose job is done loses its app token
+right after; so their event is raised at once in a brief session of the share's own
 (ShareUpstream.call_briefly: logged out right after, counted in the session budget, one at a
-time and at most one every few seconds, so whoever guesses at a PIN link cannot make the
-add-on hold sessions); events that still wait are raised the same way by the periodic check,
-one share per minute, and dropped then if the share's app token is gone (it can never open a
-session again; the tab has the rows).
+time, the electrician's request waiting DSS_EVENT_TIMEOUT at most). Those of a locked share
+(whoever guesses at a PIN link causes them) are throttled to one every few seconds, so nobody
+can make the add-on hold sessions; a job done comes only from an authenticated electrician,
+once per share, and is not. Events that still wait are raised in brief sessions by the
+periodic check, one share per minute, and dropped then if the share's app token is gone (it
+can never open a session again; the tab has the rows).
 """
 
 from __future__ import annotations
@@ -56,8 +59,12 @@ DSS_EVENT_TIMEOUT = 3.0
 PENDING_PER_SHARE = 8  # events waiting for a share's session (the oldest go first)
 PENDING_SHARES = 512  # shares with waiting events (the longest waiting go first)
 # Raised at once in a brief session of the share's own when it has none: a share locked by PIN
-# guessing never gets one (the others wait for the share's next session or the periodic check).
-AT_ONCE: frozenset[Kind] = frozenset({Kind.LOCKED})
+# guessing never gets one, a share whose job is done loses its app token right after (the
+# others wait for the share's next session or the periodic check).
+AT_ONCE: frozenset[Kind] = frozenset({Kind.LOCKED, Kind.DONE})
+# Of those, what only an authenticated electrician can cause, once per share: its brief session
+# is not held to the interval meant against PIN guessers (who need no session to cause one).
+UNTHROTTLED: frozenset[Kind] = frozenset({Kind.DONE})
 
 _Event = tuple[Kind, str, str]  # kind, label, detail
 
@@ -123,16 +130,31 @@ class Notifier:
         if await self._raise_if_open(share_id, (kind, label, detail)):
             return
         self._wait_for_session(share_id, (kind, label, detail))
-        if kind in AT_ONCE:  # the share will never get a session: a brief one, bounded
-            await asyncio.wait({self._flush(share_id)}, timeout=DSS_EVENT_TIMEOUT)
+        if kind in AT_ONCE:  # the share will not get a session (again): a brief one, bounded
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(DSS_EVENT_TIMEOUT):
+                    await self._raise_now(share_id, throttled=kind not in UNTHROTTLED)
 
-    def _flush(self, share_id: str) -> asyncio.Task[None]:
+    async def _raise_now(self, share_id: str, *, throttled: bool) -> None:
+        """Raises the share's waiting events in a brief session now: after the one under way,
+        should that one have taken its events before the newest was queued. A caller giving up
+        leaves the brief session to finish."""
+        while True:
+            earlier = self._flushing.get(share_id)
+            task = self._flush(share_id, throttled=throttled)
+            await asyncio.shield(task)
+            if task is not earlier or share_id not in self._pending:
+                return
+
+    def _flush(self, share_id: str, *, throttled: bool = True) -> asyncio.Task[None]:
         """Raises the share's waiting events in a brief session of its own (one task per
         share at a time, tracked, cancelled when the app stops)."""
         running = self._flushing.get(share_id)
         if running is not None and not running.done():
             return running
-        task = asyncio.get_running_loop().create_task(self._raise_briefly(share_id))
+        task = asyncio.get_running_loop().create_task(
+            self._raise_briefly(share_id, throttled=throttled)
+        )
         self._flushing[share_id] = task
         task.add_done_callback(lambda done: self._flushed(share_id, done))
         return task
@@ -141,7 +163,7 @@ class Notifier:
         if self._flushing.get(share_id) is task:
             del self._flushing[share_id]
 
-    async def _raise_briefly(self, share_id: str) -> None:
+    async def _raise_briefly(self, share_id: str, *, throttled: bool) -> None:
         upstream = self.runtime.upstream
         if upstream.has_session(share_id):  # it has one after all: raised in it
             await self.session_opened(share_id)
@@ -154,7 +176,11 @@ class Notifier:
         raised = False
         try:
             raised = await upstream.call_briefly(
-                share_id, "event", "raise", [_raise_params(share_id, e) for e in events]
+                share_id,
+                "event",
+                "raise",
+                [_raise_params(share_id, e) for e in events],
+                throttled=throttled,
             )
         except AddonError as err:
             log.info("raising %s in a brief dSS session failed: %s", DSS_EVENT, err.code)

@@ -52,12 +52,6 @@ def _told(stack: Stack, share_id: str) -> list[str]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'Job erledigt' pressed while the share holds no dSS session (idle logout after "
-    "2 min): the done event waits, the app token is released right after, and the next "
-    "flush drops it as 'never again' (Notifier._never_again): the homeowner's mail is lost",
-)
 async def test_job_done_after_an_idle_logout_still_reaches_the_dss(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
@@ -163,12 +157,6 @@ async def _at_work(http: aiohttp.ClientSession, stack: Stack) -> int:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(
-    strict=True,
-    reason="SessionTable.logout forgets a session whose logout got no answer and counts it no "
-    "more (brief sessions and lost logins are counted until the dSS's sweep): at the cap "
-    "every eviction whose logout is lost lets one more login in, beyond the 20",
-)
 async def test_a_logout_the_dss_never_answered_still_counts_at_the_cap(
     tmp_path: Path, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,3 +14,10 @@ def test_one_brief_session_per_interval() -> None:
 def test_none_while_shutting_down_or_for_a_share_with_a_session() -> None:
     assert not brief_may_open(100.0, 0.0, closing=True, has_session=False)
     assert not brief_may_open(100.0, 0.0, closing=False, has_session=True)
+
+
+def test_an_unthrottled_one_does_not_wait_for_the_interval() -> None:
+    not_before = 100.0 + BRIEF_INTERVAL
+    assert brief_may_open(100.0, not_before, closing=False, has_session=False, throttled=False)
+    assert not brief_may_open(100.0, 0.0, closing=True, has_session=False, throttled=False)
+    assert not brief_may_open(100.0, 0.0, closing=False, has_session=True, throttled=False)
