@@ -7,18 +7,29 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
+import signal
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
+from dss_sim.app import create_sim_app
+from dss_sim.clock import ManualClock
+from dss_sim.config import SimConfig
 from dss_sim.handlers import system as dss_system
 from dss_sim.handlers.base import Ctx
+from dss_sim.sim import Simulator
 
-from dss_addon.dss.upstream import DEFAULT_MAX_SESSIONS
+from dss_addon.dss.upstream import DEFAULT_MAX_SESSIONS, DSS_SESSION_LIMIT
 from dss_addon.notifications.service import DSS_EVENT, Notifier
 from dss_addon.settings import Settings
 from dss_addon.web.share.keys import SESSION_COOKIE
+from tests.support.addon_process import Sites, serve_args
+from tests.support.owner import JSON, PASSWORD, OwnerClient
+from tests.support.processes import process, ready_line, text_of
 from tests.support.share_site import Helper, create_share, open_share, redeem
 from tests.support.stack import Stack, running_stack
 
@@ -162,4 +173,103 @@ async def test_app_token_release_sessions_count_in_the_budget(
         assert _app_sessions(stack) <= DEFAULT_MAX_SESSIONS, (
             f"{_app_sessions(stack)} application sessions in the dSS (after the dones "
             f"{standing} standing, {counted} counted by the add-on)"
+        )
+
+
+@asynccontextmanager
+async def _simulator() -> AsyncIterator[tuple[Simulator, str]]:
+    sim = Simulator(config=SimConfig(), clock=ManualClock())
+    async with TestServer(create_sim_app(sim), host="127.0.0.1") as server:
+        yield sim, str(server.make_url("")).rstrip("/")
+
+
+@asynccontextmanager
+async def _addon(sim_url: str, tmp_path: Path, run: int) -> AsyncIterator[Sites]:
+    """`dss-addon serve` on the same data directory each run; dSS calls time out after 1 s."""
+    config = tmp_path / "addon.json"
+    options = {"shutdown_timeout": 5.0, "dss_timeout": 1.0}
+    config.write_text(json.dumps({"options": options}), "utf-8")
+    stderr = tmp_path / f"addon{run}.err"
+    args = [*serve_args(sim_url, tmp_path / "data"), "--config", str(config)]
+    async with process(args, stderr) as proc:
+        owner_url = await ready_line(proc, "dss-addon owner site on", stderr)
+        share_url = await ready_line(proc, "dss-addon share site on", stderr)
+        yield Sites(owner_url, share_url, proc, stderr)
+
+
+async def _owner(http: aiohttp.ClientSession, owner_url: str) -> OwnerClient:
+    async with http.post(
+        owner_url + "/api/session", data=json.dumps({"password": PASSWORD}), headers=JSON
+    ) as resp:
+        assert resp.status == 200, await resp.text()
+        cookie = resp.cookies["dss_share_owner"].value
+    owner = OwnerClient(http, owner_url, f"dss_share_owner={cookie}")
+    await owner.fetch_csrf()
+    return owner
+
+
+async def _post_json(http: aiohttp.ClientSession, url: str, body: object) -> aiohttp.ClientResponse:
+    async with http.post(url, data=json.dumps(body), headers=JSON) as resp:
+        await resp.read()
+        return resp
+
+
+def _sim_app_sessions(sim: Simulator) -> int:
+    return sum(1 for s in sim.sessions.sessions.values() if s.is_application)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a brief session whose logout got no answer is counted in memory only "
+    "(BriefSessions._end charges the budget, not the session file's holds): the next run "
+    "admits a full 20 beside it",
+)
+@pytest.mark.timeout(180)
+async def test_a_lost_brief_logout_is_still_counted_after_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with _simulator() as (sim, sim_url), aiohttp.ClientSession(
+        cookie_jar=aiohttp.DummyCookieJar()
+    ) as http:
+        real_logout = dss_system.HANDLERS["logout"]
+
+        async def lost(ctx: Ctx) -> None:
+            """An application session's logout that never arrives: it stays until the sweep."""
+            if ctx.session is not None and ctx.session.is_application:
+                await asyncio.sleep(1.5)
+                return
+            await real_logout(ctx)
+
+        async with _addon(sim_url, tmp_path, 1) as sites:
+            owner = await _owner(http, sites.owner_url)
+            created = await owner.create(label="Elektro Müller", level="view", pin=True)
+            secret = str(created["link"]).split("#", 1)[1]
+            wrong = "000000" if created.get("pin") != "000000" else "111111"
+            monkeypatch.setitem(dss_system.HANDLERS, "logout", lost)
+            for _ in range(5):  # a PIN guesser locks the share: its event in a brief session
+                await _post_json(
+                    http, sites.share_url + "/s/redeem", {"secret": secret, "pin": wrong}
+                )
+            await asyncio.sleep(1.5)  # the brief session's logout times out (dss_timeout 1 s)
+            monkeypatch.setitem(dss_system.HANDLERS, "logout", real_logout)
+            assert _sim_app_sessions(sim) == 1  # the brief session stands in the dSS
+            sites.proc.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(sites.proc.wait(), 15) == 0, text_of(sites.stderr)
+        async with _addon(sim_url, tmp_path, 2) as sites:  # minutes later, a restart
+            owner = await _owner(http, sites.owner_url)
+            for _ in range(DEFAULT_MAX_SESSIONS):  # a busy day: 20 electricians at work
+                created = await owner.create(label="Elektro Müller", level="view")
+                secret = str(created["link"]).split("#", 1)[1]
+                reply = await _post_json(http, sites.share_url + "/s/redeem", {"secret": secret})
+                cookie = f"{SESSION_COOKIE}={reply.cookies[SESSION_COOKIE].value}"
+                async with http.get(
+                    sites.share_url + "/json/apartment/getName", headers={"Cookie": cookie}
+                ) as resp:
+                    await resp.read()
+            standing = _sim_app_sessions(sim)
+            sites.proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(sites.proc.wait(), 15)
+        assert standing <= DEFAULT_MAX_SESSIONS, (
+            f"{standing} application sessions in the dSS: the homeowner keeps "
+            f"{DSS_SESSION_LIMIT - standing} of {DSS_SESSION_LIMIT}"
         )
