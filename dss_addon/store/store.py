@@ -162,12 +162,18 @@ class Store(ShareLifecycle, AuditStore):
         return [rows.share_from_row(row) for row in await self._fetchall(sql, (*params, limit))]
 
     async def share_counts(self, *, now: datetime, revoked: Sequence[str] = ()) -> tuple[int, int]:
-        """(all, over) of the shares not archived, in one pass of SQLite's."""
-        over, params = _over(now, revoked)
-        sql = f"SELECT count(*), coalesce(sum({over}), 0) FROM shares WHERE archived_at IS NULL"  # noqa: S608
-        row = await self._fetchone(sql, params)
-        assert row is not None
-        return int(row[0]), int(row[1])
+        """(all, over) of the shares not archived: the total as kept by the triggers of
+        migration 0006, the current ones counted among the live shares (index shares_current),
+        so the cost follows the live shares, not every share ever made."""
+        total = await self._fetchone("SELECT count FROM shares_listed_total", ())
+        where, params = _view_filter("current", now, revoked)
+        current = await self._fetchone(
+            f"SELECT count(*) FROM shares INDEXED BY shares_current WHERE {where}",  # noqa: S608
+            params,
+        )
+        assert total is not None
+        assert current is not None
+        return int(total[0]), int(total[0]) - int(current[0])
 
     async def shares_with_open_extension_requests(self) -> list[str]:
         """Ids of the shares not archived whose request for more time awaits an answer."""

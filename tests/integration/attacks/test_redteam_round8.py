@@ -50,12 +50,6 @@ def _steps(db: Path, sql: str, params: tuple[object, ...]) -> int:
     return steps
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="every load of the owner tab counts the views (share_counts) and looks for open "
-    "extension requests by reading every share not archived: its cost grows with the shares "
-    "ever made",
-)
 @pytest.mark.timeout(120)
 async def test_one_load_of_the_tab_costs_the_same_with_200_or_18000_shares(
     stack: Stack, owner: OwnerClient, monkeypatch: pytest.MonkeyPatch
@@ -82,7 +76,8 @@ async def test_one_load_of_the_tab_costs_the_same_with_200_or_18000_shares(
         statements.clear()
         reply = await owner.get("/?limit=1")
         assert reply.status == 200, reply.text
-        return {sql.split(" FROM ")[0][:60]: _steps(db, sql, params) for sql, params in statements}
+        # Keyed by the whole statement: several read the same columns.
+        return {sql: _steps(db, sql, params) for sql, params in statements}
 
     _copy_shares(db, old, 200, prefix="recent")
     few = await cost()

@@ -4,6 +4,7 @@ disk has not taken yet counted as revoked."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -95,3 +96,29 @@ async def _ids(service: ShareService, view: str, limit: int) -> list[str]:
         if page.next_before is None:
             return found
         before = page.next_before
+
+
+async def test_a_database_from_before_the_paged_list_is_counted_when_migrated(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    async with open_service(tmp_path, clock, FakeAppTokens()) as service:
+        ids = [(await service.create(share_request(clock.now()), OWNER)).share.id for _ in range(4)]
+        await service.revoke(ids[0], actor="dssadmin")
+        await service.archive(ids[0], actor="dssadmin")
+        assert (await service.counts()).all == 3
+    # Back to schema 5 (as 0.1's databases are), then opened again: 0006 runs on it.
+    with sqlite3.connect(tmp_path / "addon.db") as conn:
+        conn.executescript(
+            "DROP TABLE shares_listed_total; DROP TRIGGER shares_listed_insert;"
+            " DROP TRIGGER shares_listed_delete; DROP TRIGGER shares_listed_archive;"
+            " DROP INDEX shares_listed;"
+            " DROP INDEX shares_archived_listed; DROP INDEX shares_current;"
+            " DROP INDEX shares_open_requests; DROP INDEX shares_holding_app_tokens;"
+            " CREATE INDEX shares_by_archived ON shares (archived_at); PRAGMA user_version = 5;"
+        )
+    async with open_service(tmp_path, clock, FakeAppTokens()) as service:
+        counts = await service.counts()
+        assert (counts.all, counts.current, counts.over) == (3, 3, 0)
+        await service.create(share_request(clock.now()), OWNER)  # counted as they come
+        assert (await service.counts()).all == 4
+        assert [s.id for s in await all_shares(service, archived=True)] == [ids[0]]
