@@ -76,8 +76,9 @@ class Runtime:
 
 
 class _ClosingAppTokens:
-    """DssAppTokens that first logs out the share's own dSS session, so revoking a share
-    leaves no session behind (the dSS keeps sessions alive after their token is revoked)."""
+    """DssAppTokens whose revocation goes through the upstream: it first logs out the share's
+    own dSS session, so revoking a share leaves no session behind (the dSS keeps sessions
+    alive after their token is revoked), and counts the revoking session in the budget."""
 
     def __init__(self, tokens: DssAppTokens, upstream: ShareUpstream) -> None:
         self._tokens = tokens
@@ -90,8 +91,8 @@ class _ClosingAppTokens:
         return app_token
 
     async def revoke(self, app_token: str) -> None:
-        await self._upstream.close_app_token(app_token)
-        await self._tokens.revoke(app_token)
+        # Through the upstream: that session counts in the budget like any other.
+        await self._upstream.revoke_app_token(app_token)
 
 
 def prepare_data_dir(data_dir: Path) -> None:
