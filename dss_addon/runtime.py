@@ -172,6 +172,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
         )
         release_task = asyncio.create_task(_release_loop(service), name="dss-token-release")
         stack.push_async_callback(_cancel, release_task)
+        stack.push_async_callback(service.close_releases)  # before close_all: none starts then
         # Closed before the store: one last try to save revocations the disk refused so far.
         stack.push_async_callback(service.persist_revocations)
         saver = asyncio.create_task(_revocation_loop(service), name="revocation-saver")

@@ -92,11 +92,6 @@ async def _idle_helper(http: aiohttp.ClientSession, stack: Stack) -> Helper:
     return helper
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a job done whose brief session waits behind another beyond DSS_EVENT_TIMEOUT is "
-    "refused once the app token is released, and its dSS event is dropped",
-)
 @pytest.mark.timeout(120)
 async def test_jobs_done_together_on_a_slow_dss_each_reach_the_homeowner(
     stack: Stack, http: aiohttp.ClientSession
