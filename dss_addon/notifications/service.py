@@ -20,7 +20,9 @@ electrician's call; the tab's row is there at once. Two kinds cannot wait (AT_ON
 locked by PIN guessing never gets a session, and a share whose job is done loses its app token
 right after; so their event is raised at once in a brief session of the share's own
 (ShareUpstream.call_briefly: logged out right after, counted in the session budget, one at a
-time, the electrician's request waiting DSS_EVENT_TIMEOUT at most). Those of a locked share
+time, the electrician's request waiting DSS_EVENT_TIMEOUT at most). A done share's app token
+is released only once that brief session is through (ShareService.release_waits: `raised`),
+however long it queued behind another. Those of a locked share
 (whoever guesses at a PIN link causes them) are throttled to one every few seconds, so nobody
 can make the add-on hold sessions; a job done comes only from an authenticated electrician,
 once per share, and is not. Events that still wait are raised in brief sessions by the
