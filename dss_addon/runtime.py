@@ -76,8 +76,9 @@ class Runtime:
 
 
 class _ClosingAppTokens:
-    """DssAppTokens that first logs out the share's own dSS session, so revoking a share
-    leaves no session behind (the dSS keeps sessions alive after their token is revoked)."""
+    """DssAppTokens whose revocation goes through the upstream: it first logs out the share's
+    own dSS session, so revoking a share leaves no session behind (the dSS keeps sessions
+    alive after their token is revoked), and counts the revoking session in the budget."""
 
     def __init__(self, tokens: DssAppTokens, upstream: ShareUpstream) -> None:
         self._tokens = tokens
@@ -90,8 +91,8 @@ class _ClosingAppTokens:
         return app_token
 
     async def revoke(self, app_token: str) -> None:
-        await self._upstream.close_app_token(app_token)
-        await self._tokens.revoke(app_token)
+        # Through the upstream: that session counts in the budget like any other.
+        await self._upstream.revoke_app_token(app_token)
 
 
 def prepare_data_dir(data_dir: Path) -> None:
@@ -171,6 +172,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
         )
         release_task = asyncio.create_task(_release_loop(service), name="dss-token-release")
         stack.push_async_callback(_cancel, release_task)
+        stack.push_async_callback(service.close_releases)  # before close_all: none starts then
         # Closed before the store: one last try to save revocations the disk refused so far.
         stack.push_async_callback(service.persist_revocations)
         saver = asyncio.create_task(_revocation_loop(service), name="revocation-saver")

@@ -26,7 +26,8 @@ class DssAppTokens:
 
     async def revoke(self, app_token: str) -> None:
         """Log in with the token itself and revoke it. A token already revoked in the dSS fails
-        the login with DssAuthFailed, which the caller may treat as done."""
+        the login with DssAuthFailed, which the caller may treat as done. Outside the session
+        budget: the add-on revokes through ShareUpstream.revoke_app_token (runtime.py)."""
         session = await self._client.login_application(app_token)
         try:
             await self._client.revoke_token(app_token, session)

@@ -20,8 +20,7 @@ from dss_addon.clock import Clock
 from dss_addon.dss.client import DssClient
 from dss_addon.dss.logins import Logins
 from dss_addon.dss.session_table import SessionTable
-from dss_addon.dss.sessions import lost_login_hold
-from dss_addon.errors import DssError
+from dss_addon.errors import DssUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +97,10 @@ class BriefSessions:
             async with logins.lock:  # the cap check and the login must not interleave
                 if logins.backoff.wait(share_id, now) > 0:
                     return False
-                await table.make_room(logins.max_sessions)
                 app_token = await logins.app_token_of(share_id)
                 if app_token is None or app_token in logins.closed_tokens:
                     return False
-                token = await logins.counted(share_id, app_token)
-                table.budget.charge(token, float("inf"))  # counted while it stands
-                table.brief_tokens.append(token)  # kept on disk too, should the run die now
-                await table.persist()
+                token = await self._open(share_id, app_token)
             try:
                 for params in calls:
                     await self._client.call(klass, method, params, token)
@@ -114,15 +109,35 @@ class BriefSessions:
             log.info("a brief dSS session of share %s made %d calls", share_id, len(calls))
             return True
 
-    async def _end(self, token: str) -> None:
+    async def revoke(self, app_token: str) -> None:
+        """Revoke `app_token` in the dSS in a brief session of its own (loginApplication with
+        the token itself, revokeToken, logout), counted like any other. A token already revoked
+        in the dSS fails the login with DssAuthFailed, which the caller may treat as done."""
+        async with self._logins.lock:  # the cap check and the login must not interleave
+            if self._table.shutting_down():
+                raise DssUnavailable("the add-on is shutting down")
+            token = await self._open(None, app_token)
         try:
-            await self._client.logout(token)
-        except DssError as err:  # the dSS sweeps it: counted till then
-            log.info("dSS logout of a brief session failed: %s", err.code)
-            now = self._clock.monotonic()
-            self._table.budget.charge(token, now + lost_login_hold(self._logins.session_timeout))
-        else:
-            self._table.budget.release(token)
+            await self._client.revoke_token(app_token, token)
         finally:
-            self._table.brief_tokens.remove(token)
-            self._table.persist_soon()
+            await self._end(token)
+
+    async def _open(self, share_id: str | None, app_token: str) -> str:
+        """Logs in with `app_token` under the cap; counted, and kept in the session file,
+        while the session stands. The caller holds the logins' lock."""
+        table = self._table
+        await table.make_room(self._logins.max_sessions)
+        token = await self._logins.counted(share_id, app_token)
+        table.budget.charge(token, float("inf"))  # counted while it stands
+        table.brief_tokens.append(token)  # kept on disk too, should the run die now
+        await table.persist()
+        return token
+
+    async def _end(self, token: str) -> None:
+        """Logs the session out: a logout without an answer, or cancelled at shutdown, stays
+        counted until the dSS would have swept the session, in the session file too."""
+        table = self._table
+        # From a brief token to a logout under way, with no write in between.
+        table.brief_tokens.remove(token)
+        table.budget.release(token)
+        await table.log_out_token(token, "a brief session")

@@ -167,11 +167,12 @@ class Logins:
         self._session_timeout_read = True
         log.info("the dSS keeps unused sessions for %.0f s", self.session_timeout)
 
-    async def counted(self, share_id: str, app_token: str) -> str:
+    async def counted(self, share_id: str | None, app_token: str) -> str:
         """loginApplication, counted in the budget from the moment it is sent until its answer
         (and on, when none came: the dSS may have opened the session all the same), and kept
         in the session file before it is sent (a run stopped or killed meanwhile leaves the
-        next run a hold to count). The caller holds `lock`."""
+        next run a hold to count). The caller holds `lock`. `share_id` None: a login to
+        release the app token, whose refusal (revoked in the dSS already) backs nothing off."""
         table = self._table
         ticket = table.new_ticket()
         sent = self._clock.monotonic()
@@ -182,7 +183,8 @@ class Logins:
             token = await self._client.login_application(app_token)
         except DssAuthFailed:
             table.unhold(ticket)
-            self.backoff.refused(share_id, self._clock.monotonic())
+            if share_id is not None:
+                self.backoff.refused(share_id, self._clock.monotonic())
             raise
         except DssNotReached:  # never sent: nothing to count
             table.unhold(ticket)

@@ -137,25 +137,34 @@ class SessionTable:
         session file, while the logout is under way."""
         if not self.forget(session):
             return False
+        if not await self.log_out_token(session.token, f"share {session.share_id}"):
+            return False
+        log.info("dSS session closed for share %s", session.share_id)
+        return True
+
+    async def log_out_token(self, token: str, what: str) -> bool:
+        """Logs out a session that is not (or no longer) one of the open sessions: counted,
+        and kept in the session file, while the logout is under way; a logout without an
+        answer, or cancelled at shutdown, is held like a lost login (`_lost`, session file
+        too). Returns whether the dSS answered."""
         ticket = self.new_ticket()  # a count of its own: a phantom charged for the token stays
         self.budget.charge(ticket, float("inf"))
-        self._logging_out.append(session.token)  # in forget's rewrite, which runs after this
+        self._logging_out.append(token)  # in forget's rewrite, which runs after this
         try:
-            await self._client.logout(session.token)
+            await self._client.logout(token)
         except DssError as err:
             # No answer, or not the dSS's (system/logout answers ok for any token, session or
             # not, dss-api.md §2.3): it may not have arrived.
-            log.info("dSS logout for share %s failed: %s", session.share_id, err.code)
+            log.info("dSS logout of %s failed: %s", what, err.code)
             self._lost(ticket)
             return False
         except asyncio.CancelledError:  # shutdown: it may have arrived or not
             self._lost(ticket)
             raise
         finally:
-            self._logging_out.remove(session.token)
+            self._logging_out.remove(token)
             self.persist_soon()
         self.budget.release(ticket)
-        log.info("dSS session closed for share %s", session.share_id)
         return True
 
     def _lost(self, ticket: str) -> None:

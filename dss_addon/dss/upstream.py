@@ -27,7 +27,9 @@ Session strategy (the dSS allows 30 sessions for the whole home, with no evictio
 - brief: `call_briefly` opens a session of a share's own for a few calls and logs it out at
   once (the event of a share locked by PIN guessing, which never gets a session, or of a job
   reported done): one at a time, at most one per BRIEF_INTERVAL unless an authenticated
-  electrician caused it, counted and kept in the session file while it stands;
+  electrician caused it, counted and kept in the session file while it stands; releasing a
+  share's app token (`revoke_app_token`: login with the token itself, revokeToken, logout)
+  is such a session too;
 - backing off: failed logins are retried after a growing, jittered pause, per share and, when
   the dSS does not answer or refuses several shares in a row, for all shares;
 - persistent: the open session tokens are kept sealed on disk (session_file.py); the next run
@@ -268,6 +270,14 @@ class ShareUpstream:
         for session in list(self._table.sessions.values()):
             if hmac.compare_digest(token_digest(session.app_token), digest):
                 await self._table.logout(session)
+
+    async def revoke_app_token(self, app_token: str) -> None:
+        """Log out the session opened with this app token, then revoke the token in the dSS in
+        a brief session of its own (counted in the budget, kept in the session file while it
+        stands, a lost logout held like any other: brief_sessions.py). Refused with
+        DssUnavailable while shutting down (the periodic release does it on the next run)."""
+        await self.close_app_token(app_token)
+        await self._briefs.revoke(app_token)
 
     async def close_all(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
         """Log out every open session at once and, meanwhile, give logins under way what is

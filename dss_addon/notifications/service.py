@@ -20,7 +20,9 @@ electrician's call; the tab's row is there at once. Two kinds cannot wait (AT_ON
 locked by PIN guessing never gets a session, and a share whose job is done loses its app token
 right after; so their event is raised at once in a brief session of the share's own
 (ShareUpstream.call_briefly: logged out right after, counted in the session budget, one at a
-time, the electrician's request waiting DSS_EVENT_TIMEOUT at most). Those of a locked share
+time, the electrician's request waiting DSS_EVENT_TIMEOUT at most). A done share's app token
+is released only once that brief session is through (ShareService.release_waits: `raised`),
+however long it queued behind another. Those of a locked share
 (whoever guesses at a PIN link causes them) are throttled to one every few seconds, so nobody
 can make the add-on hold sessions; a job done comes only from an authenticated electrician,
 once per share, and is not. Events that still wait are raised in brief sessions by the
@@ -208,13 +210,23 @@ class Notifier:
     async def flush_waiting(self) -> None:
         """The periodic check: drops what waits for shares that can never log in again, and
         raises the events of the longest-waiting other share without a session in a brief
-        session (the upstream allows one every few seconds)."""
+        session (the upstream allows one every few seconds). It waits first for the brief
+        raises under way (one brief session at a time: another would only be refused)."""
+        under_way = [task for task in self._flushing.values() if not task.done()]
+        if under_way:
+            await asyncio.wait(under_way)  # never cancels them
         for share_id in list(self._pending):
             if self.runtime.upstream.has_session(share_id):
                 continue
             if not await self._dropped_for_good(share_id):
                 await self._flush(share_id)
                 return
+
+    async def raised(self, share_id: str) -> None:
+        """Waits until no brief session raising the share's events is under way (the share
+        service waits for it before a done share's app token is released); never cancels it."""
+        while (task := self._flushing.get(share_id)) is not None and not task.done():
+            await asyncio.wait([task])
 
     async def close(self) -> None:
         tasks = list(self._flushing.values())
@@ -291,6 +303,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     notifier = app[NOTIFIER]
     runtime = notifier.runtime
     runtime.shares.observers.append(notifier.observe)
+    runtime.shares.release_waits.append(notifier.raised)
     unlisten = runtime.upstream.on_login(notifier.session_opened)
     task = asyncio.get_running_loop().create_task(notifier.run(), name="ending-soon")
     try:
@@ -298,6 +311,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     finally:
         unlisten()
         runtime.shares.observers.remove(notifier.observe)
+        runtime.shares.release_waits.remove(notifier.raised)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -82,6 +82,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 EXTENSION_REQUEST_INTERVAL = timedelta(minutes=1)  # between two different open requests
+# Seconds the release of a done share's app token waits for its observers' dSS calls at most.
+RELEASE_WAIT = 60.0
 MAX_TOKEN_LENGTH = 128  # secrets and cookies are 43 characters; longer input is never valid
 NOT_FOUND = "This link is unknown, expired, revoked, used up or not valid yet."
 CLOCK_NOT_SET = (
@@ -170,6 +172,11 @@ class ShareService:
         # first_use, locked, done, extension_request. Awaited before the answer, so what they
         # send to the dSS goes out in the share's session while it still holds one.
         self.observers: builtins.list[Callable[[str, str], Awaitable[None]]] = []
+        # Awaited (share_id) before the app token of a share whose job is done is released:
+        # what its observers still send to the dSS in a session of the share's own (the done
+        # event's brief session) must not find the token gone.
+        self.release_waits: builtins.list[Callable[[str], Awaitable[None]]] = []
+        self._releasing: set[asyncio.Task[None]] = set()
 
     # -- owner side -------------------------------------------------------------------------
 
@@ -578,7 +585,7 @@ class ShareService:
             self._notify(share.id)
             await self.tell(share.id, "done")
         self._seen.forget(session.id)
-        await self._release_app_token(share.id)
+        self._release_in_background(share.id)
         return ended
 
     async def request_extension(
@@ -713,6 +720,40 @@ class ShareService:
         event = self._watchers.pop(share_id, None)
         if event is not None:
             event.set()
+
+    def _release_in_background(self, share_id: str) -> None:
+        """Releases the share's app token once `release_waits` are through (the share is ended
+        in the database already: nothing may use the token meanwhile). Should the process
+        stop first, the hourly release loop releases it on the next run."""
+        if self._app_tokens is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._release_after_waits(share_id))
+        self._releasing.add(task)
+        task.add_done_callback(self._releasing.discard)
+
+    async def _release_after_waits(self, share_id: str) -> None:
+        for wait in list(self.release_waits):
+            try:
+                async with asyncio.timeout(RELEASE_WAIT):
+                    await wait(share_id)
+            except Exception:  # a failed wait only lets the release go on
+                log.info("waiting to release the app token of share %s failed", share_id)
+        try:
+            await self._release_app_token_quietly(share_id)
+        except Exception:  # a background task: the hourly release loop tries again
+            log.exception("releasing the app token of share %s failed", share_id)
+
+    async def releases_done(self) -> None:
+        """Wait for the app-token releases under way (tests, and whoever must see them)."""
+        await asyncio.gather(*self._releasing, return_exceptions=True)
+
+    async def close_releases(self) -> None:
+        """Cancel the app-token releases under way (shutdown): the hourly release loop does
+        them on the next run."""
+        tasks = list(self._releasing)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _release_app_token_quietly(self, share_id: str) -> None:
         """After a revocation: a full disk must not turn it into an error; the hourly release
