@@ -151,6 +151,7 @@ LIMIT_OPTIONS: dict[str, tuple[float, float]] = {
     "max_connections_per_client": (1, 100_000),
     "owner_max_connections": (1, 100_000),
     "shutdown_timeout": (0.5, 120.0),
+    "dss_timeout": (0.5, 120.0),
 }
 _INTEGER_OPTIONS = frozenset(
     {"max_connections", "max_connections_per_client", "owner_max_connections"}

@@ -208,12 +208,6 @@ def _sim_app_sessions(sim: Simulator) -> int:
     return sum(1 for s in sim.sessions.sessions.values() if s.is_application)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="addon.json does not accept the dss_timeout option (settings.py LIMIT_OPTIONS), so "
-    "the add-on waits 10 s and the 1.5 s logout answers ok while the simulator keeps the "
-    "session: no lost logout happens (the lost one is held in the session file now)",
-)
 @pytest.mark.timeout(180)
 async def test_a_lost_brief_logout_is_still_counted_after_a_restart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
