@@ -7,9 +7,9 @@ import contextlib
 import logging
 import os
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -18,6 +18,7 @@ from dss_addon.clock import Clock, SystemClock
 from dss_addon.dss.app_tokens import DssAppTokens
 from dss_addon.dss.client import DssClient
 from dss_addon.dss.session_file import SESSION_FILE, SessionFile
+from dss_addon.dss.session_table import time_left
 from dss_addon.dss.upstream import ShareUpstream
 from dss_addon.errors import DssError, DssUnavailable, StoreError
 from dss_addon.settings import Settings
@@ -34,6 +35,23 @@ REVOCATION_RETRY_MAX = 30.0
 DSS_DOWN_MEMO = 15.0  # seconds the owner's tab shows "not reachable" without asking again
 
 
+class ShutdownDeadline:
+    """When the shutdown must be done by (event-loop time): set by whoever starts it (serve at
+    SIGTERM, else the runtime's own close); the earliest one set holds. What the runtime waits
+    for while closing (releases under way, background loops) is bounded by it."""
+
+    def __init__(self) -> None:
+        self._deadline: float | None = None
+
+    def start(self, within: float) -> None:
+        deadline = asyncio.get_running_loop().time() + within
+        self._deadline = deadline if self._deadline is None else min(self._deadline, deadline)
+
+    def left(self) -> float | None:
+        """Seconds left; None before the shutdown starts."""
+        return time_left(self._deadline, asyncio.get_running_loop().time())
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -48,6 +66,7 @@ class Runtime:
     # when no public URL is configured and the configured port was 0.
     share_url: str | None = None
     dss_down_until: float = 0.0  # monotonic: the owner's tab does not wait for the dSS till then
+    shutdown: ShutdownDeadline = field(default_factory=ShutdownDeadline)
 
     def share_base_url(self) -> str:
         if self.settings.public_url or self.share_url is None:
@@ -117,6 +136,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
     damaged database, a missing or replaced key while sealed app tokens exist, a key file
     of another user that others may read."""
     await asyncio.to_thread(prepare_data_dir, settings.data_dir)
+    shutdown = ShutdownDeadline()
     async with AsyncExitStack() as stack:
         # No cookie jar: the dSS reads a `token` cookie before the `token` parameter, so a
         # remembered cookie of one share's session would override another's.
@@ -171,14 +191,21 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
             idle_timeout=settings.session_idle,
         )
         release_task = asyncio.create_task(_release_loop(service), name="dss-token-release")
-        stack.push_async_callback(_cancel, release_task)
-        stack.push_async_callback(service.close_releases)  # before close_all: none starts then
+        # A release under way is cancelled in its revokeToken; its logout then gets what is
+        # left of the shutdown's time (cut off, it is held like a lost logout: session_table.py).
+        stack.push_async_callback(_cancel, release_task, shutdown)
+        # Before close_all: none starts then.
+        stack.push_async_callback(_within, shutdown, "app-token releases", service.close_releases)
         # Closed before the store: one last try to save revocations the disk refused so far.
         stack.push_async_callback(service.persist_revocations)
         saver = asyncio.create_task(_revocation_loop(service), name="revocation-saver")
         stack.push_async_callback(_cancel, saver)
+        # First of all when closing (serve has set an earlier deadline at SIGTERM already).
+        stack.callback(shutdown.start, settings.shutdown_timeout)
         log.info("runtime ready (dSS %s, data in %s)", settings.dss_url, settings.data_dir)
-        yield Runtime(settings, clock, http, store, vault, dss, upstream, service)
+        yield Runtime(
+            settings, clock, http, store, vault, dss, upstream, service, shutdown=shutdown
+        )
         log.info("runtime closing")
 
 
@@ -226,7 +253,24 @@ async def _release_loop(service: ShareService) -> None:
         await asyncio.sleep(RELEASE_INTERVAL)
 
 
-async def _cancel(task: asyncio.Task[None]) -> None:
+async def _within(
+    shutdown: ShutdownDeadline, what: str, step: Callable[[], Awaitable[None]]
+) -> None:
+    """`step`, cancelled when the shutdown's time is up."""
+    try:
+        async with asyncio.timeout(shutdown.left()):
+            await step()
+    except TimeoutError:
+        log.warning("%s did not finish within the shutdown timeout", what)
+
+
+async def _cancel(task: asyncio.Task[None], shutdown: ShutdownDeadline | None = None) -> None:
+    """Cancel `task` and wait for it to end; with `shutdown`, no longer than its time left
+    (the task is then cancelled again)."""
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
-        await task
+        try:
+            async with asyncio.timeout(None if shutdown is None else shutdown.left()):
+                await task
+        except TimeoutError:
+            log.warning("%s did not stop within the shutdown timeout", task.get_name())

@@ -101,16 +101,16 @@ async def _shut_down(runners: list[web.AppRunner], runtime: Runtime) -> None:
     """Stop accepting on every listener at once, then let both sites finish their requests in
     parallel (kept-alive connections get no further request), then log out of the dSS in
     what is left of the shutdown timeout (the runtime then closes the store)."""
-    loop = asyncio.get_running_loop()
-    started = loop.time()
+    # What the runtime waits for while closing (app-token releases under way, their logouts)
+    # is bounded by this deadline too.
+    runtime.shutdown.start(runtime.settings.shutdown_timeout - STORE_CLOSE_RESERVE)
     for runner in runners:
         for site in list(runner.sites):
             await site.stop()
     await asyncio.gather(*(runner.cleanup() for runner in runners))
-    left = runtime.settings.shutdown_timeout - (loop.time() - started)
     try:
         # Each logout forgets its session first: closing the runtime later finds none left.
-        budget = max(0.1, left - STORE_CLOSE_RESERVE)
+        budget = max(0.1, runtime.shutdown.left() or 0.0)
         async with asyncio.timeout(budget):
             await runtime.upstream.close_all(timeout=budget)
     except TimeoutError:

@@ -6,7 +6,9 @@ holds, the leftovers and brief sessions add tokens kept on disk, and any part ma
 session out. Logging out or dropping a session tells the logout listeners and rewrites the
 session file. A logout the dSS never answered leaves the session standing there until its own
 idle timeout (`session_timeout`, learnt by the logins) and the sweep after it: it stays counted
-that long, here and in the session file, like a login whose answer never came."""
+that long, here and in the session file, like a login whose answer never came. Once the table
+is closed with a deadline (close_all at SIGTERM), no logout is awaited past it: one cut off
+there is held the same way (the supervisor's SIGKILL must not cut the store's close)."""
 
 from __future__ import annotations
 
@@ -37,6 +39,12 @@ def live_holds(holds: Mapping[str, float], wall: float) -> list[str]:
     return [ticket for ticket, until in holds.items() if until > wall]
 
 
+def time_left(deadline: float | None, now: float) -> float | None:
+    """What is left at `now` until `deadline` (the same clock), never below 0; None when there
+    is no deadline."""
+    return None if deadline is None else max(0.0, deadline - now)
+
+
 class SessionTable:
     def __init__(self, client: DssClient, clock: Clock, session_file: SessionFile | None) -> None:
         self._client = client
@@ -50,6 +58,7 @@ class SessionTable:
         # The dSS's sessionTimeoutMinutes in seconds (Logins learns it with the first session).
         self.session_timeout = DSS_SESSION_TIMEOUT
         self._closed = False
+        self._deadline: float | None = None  # event-loop time the shutdown must be done by
         self._tickets = 0
         self._login_holds: dict[str, float] = {}  # ticket -> Unix time its count ends
         self._logout_listeners: list[LogoutListener] = []
@@ -74,11 +83,20 @@ class SessionTable:
         """Whether `session` is still its share's open session (not dropped meanwhile)."""
         return self.sessions.get(session.share_id) is session
 
-    def close(self) -> bool:
-        """No session may be opened from now on; returns whether that was so already."""
+    def close(self, within: float | None = None) -> bool:
+        """No session may be opened from now on, and no logout is awaited more than `within`
+        seconds from now (the earliest deadline of all the calls holds); returns whether the
+        table was closed already."""
         again = self._closed
         self._closed = True
+        if within is not None:
+            deadline = asyncio.get_running_loop().time() + within
+            self._deadline = deadline if self._deadline is None else min(self._deadline, deadline)
         return again
+
+    def shutdown_left(self) -> float | None:
+        """Seconds left of the shutdown's deadline; None while there is none."""
+        return time_left(self._deadline, asyncio.get_running_loop().time())
 
     def shutting_down(self) -> bool:
         return self._closed  # a method, so the check after an await is not narrowed away
@@ -145,13 +163,22 @@ class SessionTable:
     async def log_out_token(self, token: str, what: str) -> bool:
         """Logs out a session that is not (or no longer) one of the open sessions: counted,
         and kept in the session file, while the logout is under way; a logout without an
-        answer, or cancelled at shutdown, is held like a lost login (`_lost`, session file
-        too). Returns whether the dSS answered."""
+        answer, cancelled or cut off at the shutdown's deadline is held like a lost login
+        (`_lost`, session file too). Returns whether the dSS answered."""
         ticket = self.new_ticket()  # a count of its own: a phantom charged for the token stays
         self.budget.charge(ticket, float("inf"))
         self._logging_out.append(token)  # in forget's rewrite, which runs after this
+        left = self.shutdown_left()
         try:
-            await self._client.logout(token)
+            if left is not None and left <= 0:
+                raise TimeoutError  # nothing left to wait for an answer with: not sent
+            async with asyncio.timeout(left):
+                await self._client.logout(token)
+        except TimeoutError:
+            # The shutdown's deadline: it may have arrived or not; the next run counts it.
+            log.info("dSS logout of %s cut off by the shutdown", what)
+            self._lost(ticket)
+            return False
         except DssError as err:
             # No answer, or not the dSS's (system/logout answers ok for any token, session or
             # not, dss-api.md §2.3): it may not have arrived.

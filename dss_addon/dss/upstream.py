@@ -284,7 +284,7 @@ class ShareUpstream:
         left of `timeout` (at most one call's time) to answer, so their sessions are logged out
         too; logins still pending then are cancelled (counted in the session file for the next
         run). A second call (the runtime's, after serve's bounded one) waits for no login."""
-        again = self._table.close()
+        again = self._table.close(within=timeout)
         await self._login_listeners.cancel()  # they put back what they did not send
         wait = login_grace(self._client.timeout, timeout, again=again)
         await asyncio.gather(

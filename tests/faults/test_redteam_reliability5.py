@@ -88,13 +88,6 @@ SHUTDOWN_TIMEOUT = 2.0
 DSS_TIMEOUT = 8.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="close_releases (runtime.py) cancels a done share's app-token release mid-"
-    "revokeToken, but BriefSessions.revoke's finally then awaits a full logout "
-    "(dss_timeout, unbounded by shutdown_timeout): SIGTERM takes dss_timeout, not "
-    "shutdown_timeout",
-)
 @pytest.mark.timeout(120)
 async def test_shutdown_during_a_done_release_keeps_to_shutdown_timeout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
