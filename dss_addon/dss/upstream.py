@@ -283,7 +283,9 @@ class ShareUpstream:
         """Log out every open session at once and, meanwhile, give logins under way what is
         left of `timeout` (at most one call's time) to answer, so their sessions are logged out
         too; logins still pending then are cancelled (counted in the session file for the next
-        run). A second call (the runtime's, after serve's bounded one) waits for no login."""
+        run). No logout waits past `timeout` from now, this one's or a later one's (held like a
+        lost logout: session_table.py). A second call (the runtime's, after serve's bounded
+        one) waits for no login."""
         again = self._table.close(within=timeout)
         await self._login_listeners.cancel()  # they put back what they did not send
         wait = login_grace(self._client.timeout, timeout, again=again)
