@@ -168,12 +168,6 @@ async def _busy(http: aiohttp.ClientSession, stack: Stack) -> Helper:
     return helper
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ShareUpstream.revoke_app_token at the session cap (every session used within "
-    "EVICT_IDLE) is refused by make_room; nothing but the hourly release loop retries, so a "
-    "revoked share's app token stays enabled in the dSS for up to an hour",
-)
 @pytest.mark.timeout(120)
 async def test_a_revocation_at_the_cap_reaches_the_dss_within_minutes(
     stack: Stack, http: aiohttp.ClientSession
@@ -265,12 +259,6 @@ DONES = 8
 SLOW_DSS_MS = 5000  # each dSS answer; the add-on's default dss_timeout is 10 s
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ShareService._release_after_waits gives a done event's brief session at most "
-    "RELEASE_WAIT (60 s), but brief sessions run one at a time (15 s each on a 5 s dSS): a "
-    "queued done raise then finds its token closed and the periodic check drops it",
-)
 @pytest.mark.timeout(400)
 async def test_many_dones_on_a_slow_dss_each_reach_the_homeowner(
     stack: Stack, http: aiohttp.ClientSession
