@@ -318,18 +318,25 @@ class ShareService:
     async def reconcile_app_tokens(self, enabled: Collection[str]) -> list[str]:
         """Ends every live share whose app token is no longer in the dSS's enabled list (the
         owner revoked it there, perhaps while the share had no dSS session open to notice).
-        Returns the ids of the shares it ended."""
+        A revoked or ended share's token missing from the list is forgotten: released in the
+        dSS already (a revokeToken whose answer was lost), so the release loop stops logging
+        in with it. Only this list (read with the owner's user session) tells: a refused
+        login with the token does not, the dSS refuses it at its session limit too. Returns
+        the ids of the shares it ended."""
         if self._app_tokens is None:
             return []
         ended: list[str] = []
         now = self._clock.now()
         for share in await self._store.shares_holding_app_tokens():
-            if share_state(share, now) in FINAL_STATES:
-                continue
             token = await self.app_token(share.id)
-            if token is not None and token not in enabled:
-                await self.app_token_revoked_in_dss(share.id)
-                ended.append(share.id)
+            if token is None or token in enabled:
+                continue
+            if share_state(share, now) in FINAL_STATES:
+                log.info("the app token of share %s is gone from the dSS: released", share.id)
+                await self._store.set_app_token(share.id, None)
+                continue
+            await self.app_token_revoked_in_dss(share.id)
+            ended.append(share.id)
         return ended
 
     async def _revoke_here(self, share_id: str, entry: AuditEntry) -> Share:

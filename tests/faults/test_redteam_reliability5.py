@@ -195,9 +195,12 @@ async def test_a_revocation_at_the_cap_reaches_the_dss_within_minutes(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="ShareService._revoke_app_token treats DssAuthFailed (the token is no longer "
-    "enabled in the dSS) as a failure: a token whose revokeToken answer was lost is never "
-    "cleared; every hourly release loop logs in with the dead token again, forever",
+    reason="a refused loginApplication (DssAuthFailed) does not prove the token gone: the dSS "
+    "answers the same at its session limit (systemrequesthandler.cpp loginApplication). Only "
+    "a session not opened with the token can tell (revokeToken answers `Unknown token`, or "
+    "the enabled list); here there is none: the owner is not logged in and no other share "
+    "has one. The token is cleared once the owner's tab reads the dSS's list "
+    "(reconcile_app_tokens); until then every hourly release loop logs in with it again",
 )
 @pytest.mark.timeout(120)
 async def test_a_release_whose_answer_was_lost_is_not_retried_forever(

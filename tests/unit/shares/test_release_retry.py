@@ -109,3 +109,19 @@ async def test_no_retry_outlives_the_shutdown(
     await service.releases_retried()
     assert app_tokens.tries == 1
     assert await service.app_token(created.share.id) is not None
+
+
+async def test_the_owner_list_tells_which_refused_tokens_are_gone(
+    service: ShareService, app_tokens: RefusingAppTokens
+) -> None:
+    app_tokens.refusals = [DssAuthFailed("refused"), DssAuthFailed("refused")]
+    gone = await service.create(share_request(FakeClock().now()), OWNER)
+    still_there = await service.create(share_request(FakeClock().now()), OWNER)
+    live = await service.create(share_request(FakeClock().now()), OWNER)
+    await service.revoke(gone.share.id, actor="dssadmin")
+    await service.revoke(still_there.share.id, actor="dssadmin")
+    enabled = {app_tokens.issued[1], app_tokens.issued[2]}  # the dSS's list: the first is gone
+    assert await service.reconcile_app_tokens(enabled) == []  # nothing live ended
+    assert await service.app_token(gone.share.id) is None  # released in the dSS after all
+    assert await service.app_token(still_there.share.id) == app_tokens.issued[1]  # retried
+    assert await service.app_token(live.share.id) == app_tokens.issued[2]
