@@ -224,7 +224,9 @@ class Notifier:
 
     async def raised(self, share_id: str) -> None:
         """Waits until no brief session raising the share's events is under way (the share
-        service waits for it before a done share's app token is released); never cancels it."""
+        service waits for it before a done share's app token is released); never cancels it.
+        Not cut short while the raise queues behind other shares' brief sessions (one at a
+        time): the raise itself is bounded by its dSS calls' dss_timeout."""
         while (task := self._flushing.get(share_id)) is not None and not task.done():
             await asyncio.wait([task])
 

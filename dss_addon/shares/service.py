@@ -11,6 +11,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from dss_addon.clock import Clock, synchronised
@@ -18,6 +19,7 @@ from dss_addon.errors import (
     BadInput,
     ClockUnsynchronised,
     Conflict,
+    DssUnavailable,
     NotAuthenticated,
     RateLimited,
     ShareEnded,
@@ -47,6 +49,7 @@ from dss_addon.shares.model import (
     ShareState,
     share_state,
 )
+from dss_addon.shares.release_retry import retry_delays
 from dss_addon.shares.requests import ShareRequest
 from dss_addon.shares.revocations import Revocation, Revocations
 from dss_addon.shares.secrets import (
@@ -82,8 +85,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 EXTENSION_REQUEST_INTERVAL = timedelta(minutes=1)  # between two different open requests
-# Seconds the release of a done share's app token waits for its observers' dSS calls at most.
-RELEASE_WAIT = 60.0
+# Seconds the release of a done share's app token waits for its observers' dSS calls at most: a
+# backstop only. Each wait bounds itself (the done event's brief session: its dSS calls have
+# dss_timeout each), but it may queue behind other shares' brief sessions (one at a time), so
+# it is not cut short while it waits its turn; the hourly release loop covers a wait that hangs.
+RELEASE_WAIT = 30 * 60.0
 MAX_TOKEN_LENGTH = 128  # secrets and cookies are 43 characters; longer input is never valid
 NOT_FOUND = "This link is unknown, expired, revoked, used up or not valid yet."
 CLOCK_NOT_SET = (
@@ -129,6 +135,15 @@ def _seen_minutes(value: object) -> int | None:
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
         return int(value)
     return None
+
+
+class _Release(Enum):
+    """How releasing a share's app token went."""
+
+    DONE = "done"  # revoked in the dSS and forgotten here
+    NONE = "none"  # nothing to release (no token held)
+    FAILED = "failed"  # refused or failed: the hourly release loop tries again
+    LATER = "later"  # refused for now (DssUnavailable): retried soon (release_retry.py)
 
 
 def request_matches(request: ExtensionRequest, seen: SeenRequest | None) -> bool:
@@ -177,6 +192,10 @@ class ShareService:
         # event's brief session) must not find the token gone.
         self.release_waits: builtins.list[Callable[[str], Awaitable[None]]] = []
         self._releasing: set[asyncio.Task[None]] = set()
+        # Share id -> the background retry of a release refused for now (DssUnavailable).
+        self._retrying: dict[str, asyncio.Task[None]] = {}
+        self.release_retry_delays: tuple[float, ...] = retry_delays()
+        self._releases_closed = False
 
     # -- owner side -------------------------------------------------------------------------
 
@@ -299,18 +318,25 @@ class ShareService:
     async def reconcile_app_tokens(self, enabled: Collection[str]) -> list[str]:
         """Ends every live share whose app token is no longer in the dSS's enabled list (the
         owner revoked it there, perhaps while the share had no dSS session open to notice).
-        Returns the ids of the shares it ended."""
+        A revoked or ended share's token missing from the list is forgotten: released in the
+        dSS already (a revokeToken whose answer was lost), so the release loop stops logging
+        in with it. Only this list (read with the owner's user session) tells: a refused
+        login with the token does not, the dSS refuses it at its session limit too. Returns
+        the ids of the shares it ended."""
         if self._app_tokens is None:
             return []
         ended: list[str] = []
         now = self._clock.now()
         for share in await self._store.shares_holding_app_tokens():
-            if share_state(share, now) in FINAL_STATES:
-                continue
             token = await self.app_token(share.id)
-            if token is not None and token not in enabled:
-                await self.app_token_revoked_in_dss(share.id)
-                ended.append(share.id)
+            if token is None or token in enabled:
+                continue
+            if share_state(share, now) in FINAL_STATES:
+                log.info("the app token of share %s is gone from the dSS: released", share.id)
+                await self._store.set_app_token(share.id, None)
+                continue
+            await self.app_token_revoked_in_dss(share.id)
+            ended.append(share.id)
         return ended
 
     async def _revoke_here(self, share_id: str, entry: AuditEntry) -> Share:
@@ -464,7 +490,9 @@ class ShareService:
         for share in await self._store.shares_holding_app_tokens():
             state = share_state(share, now)
             long_expired = state is ShareState.EXPIRED and now - share.expires_at >= expired_for
-            if (state in FINAL_STATES or long_expired) and await self._release_app_token(share.id):
+            if not (state in FINAL_STATES or long_expired):
+                continue
+            if await self._release_app_token(share.id) is _Release.DONE:
                 released += 1
         return released
 
@@ -723,8 +751,10 @@ class ShareService:
 
     def _release_in_background(self, share_id: str) -> None:
         """Releases the share's app token once `release_waits` are through (the share is ended
-        in the database already: nothing may use the token meanwhile). Should the process
-        stop first, the hourly release loop releases it on the next run."""
+        in the database already: nothing may use the token meanwhile), however long they
+        queue (RELEASE_WAIT is a backstop): released earlier, the token is closed and a raise
+        still queued is refused. Should the process stop first, the hourly release loop
+        releases it on the next run."""
         if self._app_tokens is None:
             return
         task = asyncio.get_running_loop().create_task(self._release_after_waits(share_id))
@@ -748,43 +778,85 @@ class ShareService:
         await asyncio.gather(*self._releasing, return_exceptions=True)
 
     async def close_releases(self) -> None:
-        """Cancel the app-token releases under way (shutdown): the hourly release loop does
-        them on the next run."""
-        tasks = list(self._releasing)
+        """Cancel the app-token releases under way and their retries (shutdown): the hourly
+        release loop does them on the next run."""
+        self._releases_closed = True
+        tasks = [*self._releasing, *self._retrying.values()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _release_app_token_quietly(self, share_id: str) -> None:
         """After a revocation: a full disk must not turn it into an error; the hourly release
-        loop retries what did not get through."""
+        loop retries what did not get through. Refused for now (the session budget full, the
+        dSS not answering): retried soon in the background (release_retry.py)."""
         try:
-            await self._release_app_token(share_id)
+            released = await self._release_app_token(share_id)
         except StoreError as err:
             log.warning("releasing the dSS app token of share %s: %s", share_id, err.code)
+            return
+        if released is _Release.LATER:
+            self._retry_release(share_id)
 
-    async def _release_app_token(self, share_id: str) -> bool:
+    def _retry_release(self, share_id: str) -> None:
+        if self._releases_closed or share_id in self._retrying:
+            return
+        task = asyncio.get_running_loop().create_task(self._release_with_retries(share_id))
+        self._retrying[share_id] = task
+        task.add_done_callback(lambda done: self._retried(share_id, done))
+
+    def _retried(self, share_id: str, task: asyncio.Task[None]) -> None:
+        if self._retrying.get(share_id) is task:
+            del self._retrying[share_id]
+
+    async def _release_with_retries(self, share_id: str) -> None:
+        delays = self.release_retry_delays
+        for attempt, delay in enumerate(delays, 1):
+            await asyncio.sleep(delay)
+            last = attempt == len(delays)
+            try:
+                released = await self._release_app_token(share_id, audit_later=last)
+            except Exception:  # the store, most likely: the hourly release loop tries again
+                log.exception("retrying the release of the app token of share %s", share_id)
+                return
+            if released is not _Release.LATER:
+                return
+        log.info("the app token of share %s waits for the hourly release loop", share_id)
+
+    async def releases_retried(self) -> None:
+        """Wait for the background retries of refused releases (tests)."""
+        await asyncio.gather(*self._retrying.values(), return_exceptions=True)
+
+    async def _release_app_token(self, share_id: str, *, audit_later: bool = True) -> _Release:
         if self._app_tokens is None:
-            return False
+            return _Release.NONE
         blob = await self._store.app_token(share_id)
         if blob is None:
-            return False
-        if not await self._revoke_app_token(share_id, self._vault.decrypt(blob)):
-            return False
+            return _Release.NONE
+        revoked = await self._revoke_app_token(
+            share_id, self._vault.decrypt(blob), audit_later=audit_later
+        )
+        if revoked is not _Release.DONE:
+            return revoked
         await self._store.set_app_token(share_id, None)
-        return True
+        return _Release.DONE
 
-    async def _revoke_app_token(self, share_id: str, app_token: str) -> bool:
-        """Best effort: the share is already unusable locally; the failure is audited."""
+    async def _revoke_app_token(
+        self, share_id: str, app_token: str, *, audit_later: bool = True
+    ) -> _Release:
+        """Best effort: the share is already unusable locally; the failure is audited (one
+        refused for now only when `audit_later`: a retry soon need not add a row each time)."""
         assert self._app_tokens is not None
         try:
             await self._app_tokens.revoke(app_token)
         except Exception as err:  # whatever the dSS layer raises, the share stays revoked
             kind = type(err).__name__  # not str(err): it could echo the token back
             log.warning("revoking the dSS app token of share %s failed: %s", share_id, kind)
-            self.audit(share_id, AuditEvent.APP_TOKEN_REVOKE_FAILED, reason=kind)
-            return False
-        return True
+            later = isinstance(err, DssUnavailable)
+            if audit_later or not later:
+                self.audit(share_id, AuditEvent.APP_TOKEN_REVOKE_FAILED, reason=kind)
+            return _Release.LATER if later else _Release.FAILED
+        return _Release.DONE
 
 
 def _redeem_refusal(state: ShareState) -> ShareLocked | ShareNotFound:

@@ -161,12 +161,6 @@ async def _busy(http: aiohttp.ClientSession, stack: Stack) -> Helper:
     return helper
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ShareUpstream.revoke_app_token at the session cap (every session used within "
-    "EVICT_IDLE) is refused by make_room; nothing but the hourly release loop retries, so a "
-    "revoked share's app token stays enabled in the dSS for up to an hour",
-)
 @pytest.mark.timeout(120)
 async def test_a_revocation_at_the_cap_reaches_the_dss_within_minutes(
     stack: Stack, http: aiohttp.ClientSession
@@ -194,9 +188,12 @@ async def test_a_revocation_at_the_cap_reaches_the_dss_within_minutes(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="ShareService._revoke_app_token treats DssAuthFailed (the token is no longer "
-    "enabled in the dSS) as a failure: a token whose revokeToken answer was lost is never "
-    "cleared; every hourly release loop logs in with the dead token again, forever",
+    reason="a refused loginApplication (DssAuthFailed) does not prove the token gone: the dSS "
+    "answers the same at its session limit (systemrequesthandler.cpp loginApplication). Only "
+    "a session not opened with the token can tell (revokeToken answers `Unknown token`, or "
+    "the enabled list); here there is none: the owner is not logged in and no other share "
+    "has one. The token is cleared once the owner's tab reads the dSS's list "
+    "(reconcile_app_tokens); until then every hourly release loop logs in with it again",
 )
 @pytest.mark.timeout(120)
 async def test_a_release_whose_answer_was_lost_is_not_retried_forever(
@@ -258,12 +255,6 @@ DONES = 8
 SLOW_DSS_MS = 5000  # each dSS answer; the add-on's default dss_timeout is 10 s
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ShareService._release_after_waits gives a done event's brief session at most "
-    "RELEASE_WAIT (60 s), but brief sessions run one at a time (15 s each on a 5 s dSS): a "
-    "queued done raise then finds its token closed and the periodic check drops it",
-)
 @pytest.mark.timeout(400)
 async def test_many_dones_on_a_slow_dss_each_reach_the_homeowner(
     stack: Stack, http: aiohttp.ClientSession
