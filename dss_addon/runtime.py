@@ -195,7 +195,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
         # left of the shutdown's time (cut off, it is held like a lost logout: session_table.py).
         stack.push_async_callback(_cancel, release_task, shutdown)
         # Before close_all: none starts then.
-        stack.push_async_callback(_within, shutdown, "app-token releases", service.close_releases)
+        stack.push_async_callback(_within, shutdown, "app-token releases", service.releases.close)
         # Closed before the store: one last try to save revocations the disk refused so far.
         stack.push_async_callback(service.persist_revocations)
         saver = asyncio.create_task(_revocation_loop(service), name="revocation-saver")

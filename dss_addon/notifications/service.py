@@ -21,7 +21,7 @@ locked by PIN guessing never gets a session, and a share whose job is done loses
 right after; so their event is raised at once in a brief session of the share's own
 (ShareUpstream.call_briefly: logged out right after, counted in the session budget, one at a
 time, the electrician's request waiting DSS_EVENT_TIMEOUT at most). A done share's app token
-is released only once that brief session is through (ShareService.release_waits: `raised`),
+is released only once that brief session is through (ShareService.releases.waits: `raised`),
 however long it queued behind another. Those of a locked share
 (whoever guesses at a PIN link causes them) are throttled to one every few seconds, so nobody
 can make the add-on hold sessions; a job done comes only from an authenticated electrician,
@@ -305,7 +305,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     notifier = app[NOTIFIER]
     runtime = notifier.runtime
     runtime.shares.observers.append(notifier.observe)
-    runtime.shares.release_waits.append(notifier.raised)
+    runtime.shares.releases.waits.append(notifier.raised)
     unlisten = runtime.upstream.on_login(notifier.session_opened)
     task = asyncio.get_running_loop().create_task(notifier.run(), name="ending-soon")
     try:
@@ -313,7 +313,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     finally:
         unlisten()
         runtime.shares.observers.remove(notifier.observe)
-        runtime.shares.release_waits.remove(notifier.raised)
+        runtime.shares.releases.waits.remove(notifier.raised)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -11,7 +11,6 @@ import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from enum import Enum
 from typing import TYPE_CHECKING
 
 from dss_addon.clock import Clock, synchronised
@@ -19,7 +18,6 @@ from dss_addon.errors import (
     BadInput,
     ClockUnsynchronised,
     Conflict,
-    DssUnavailable,
     NotAuthenticated,
     RateLimited,
     ShareEnded,
@@ -49,7 +47,7 @@ from dss_addon.shares.model import (
     ShareState,
     share_state,
 )
-from dss_addon.shares.release_retry import retry_delays
+from dss_addon.shares.releases import AppTokenReleases, Release
 from dss_addon.shares.requests import ShareRequest
 from dss_addon.shares.revocations import Revocation, Revocations
 from dss_addon.shares.secrets import (
@@ -85,11 +83,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 EXTENSION_REQUEST_INTERVAL = timedelta(minutes=1)  # between two different open requests
-# Seconds the release of a done share's app token waits for its observers' dSS calls at most: a
-# backstop only. Each wait bounds itself (the done event's brief session: its dSS calls have
-# dss_timeout each), but it may queue behind other shares' brief sessions (one at a time), so
-# it is not cut short while it waits its turn; the hourly release loop covers a wait that hangs.
-RELEASE_WAIT = 30 * 60.0
 MAX_TOKEN_LENGTH = 128  # secrets and cookies are 43 characters; longer input is never valid
 NOT_FOUND = "This link is unknown, expired, revoked, used up or not valid yet."
 CLOCK_NOT_SET = (
@@ -137,15 +130,6 @@ def _seen_minutes(value: object) -> int | None:
     return None
 
 
-class _Release(Enum):
-    """How releasing a share's app token went."""
-
-    DONE = "done"  # revoked in the dSS and forgotten here
-    NONE = "none"  # nothing to release (no token held)
-    FAILED = "failed"  # refused or failed: the hourly release loop tries again
-    LATER = "later"  # refused for now (DssUnavailable): retried soon (release_retry.py)
-
-
 def request_matches(request: ExtensionRequest, seen: SeenRequest | None) -> bool:
     """Whether the open request is the one the owner saw; nothing seen matches nothing."""
     if seen is None or seen.minutes != request.minutes:
@@ -187,15 +171,8 @@ class ShareService:
         # first_use, locked, done, extension_request. Awaited before the answer, so what they
         # send to the dSS goes out in the share's session while it still holds one.
         self.observers: builtins.list[Callable[[str, str], Awaitable[None]]] = []
-        # Awaited (share_id) before the app token of a share whose job is done is released:
-        # what its observers still send to the dSS in a session of the share's own (the done
-        # event's brief session) must not find the token gone.
-        self.release_waits: builtins.list[Callable[[str], Awaitable[None]]] = []
-        self._releasing: set[asyncio.Task[None]] = set()
-        # Share id -> the background retry of a release refused for now (DssUnavailable).
-        self._retrying: dict[str, asyncio.Task[None]] = {}
-        self.release_retry_delays: tuple[float, ...] = retry_delays()
-        self._releases_closed = False
+        # Revoking the app tokens of shares that are over, in the dSS (releases.py).
+        self.releases = AppTokenReleases(store, vault, app_tokens, self._release_failed)
 
     # -- owner side -------------------------------------------------------------------------
 
@@ -245,7 +222,7 @@ class ShareService:
             share = await insert(secret_digest(secret), pin_hash, blob)
         except BaseException:
             if app_token is not None:
-                await self._revoke_app_token(draft.id, app_token)
+                await self.releases.revoke_token(draft.id, app_token)
             raise
         return CreatedShare(share=share, secret=secret, pin=pin)
 
@@ -262,7 +239,7 @@ class ShareService:
         share = await self.get(share_id)
         entry = self._entry(share_id, AuditEvent.REVOKED, reason=f"by {actor}")
         if share_state(share, entry.at) in FINAL_STATES:
-            await self._release_app_token_quietly(share_id)
+            await self.releases.quietly(share_id)
             return Revocation(share, saved=not self._revoked.is_unsaved(share_id))
         self._revoked.add(share_id, entry.at)
         self._notify(share_id)
@@ -274,7 +251,7 @@ class ShareService:
             self.revocations_pending.set()
             return Revocation(self._revoked.apply(share), saved=False)
         self._revoked.saved(share_id)
-        await self._release_app_token_quietly(share_id)
+        await self.releases.quietly(share_id)
         return Revocation(share, saved=True)
 
     def revocation_unsaved(self, share_id: str) -> bool:
@@ -293,7 +270,7 @@ class ShareService:
                 return False
             self._revoked.saved(entry.share_id)
             log.info("revocation of share %s saved", entry.share_id)
-            await self._release_app_token_quietly(entry.share_id)
+            await self.releases.quietly(entry.share_id)
         self.revocations_pending.clear()
         await self._store.restore_reserve()
         return True
@@ -416,7 +393,7 @@ class ShareService:
             return new
 
         issued = await self._issue(draft, owner, insert)
-        await self._release_app_token_quietly(old.id)
+        await self.releases.quietly(old.id)
         return issued
 
     async def unlock(self, share_id: str, *, actor: str) -> tuple[Share, str]:
@@ -492,7 +469,7 @@ class ShareService:
             long_expired = state is ShareState.EXPIRED and now - share.expires_at >= expired_for
             if not (state in FINAL_STATES or long_expired):
                 continue
-            if await self._release_app_token(share.id) is _Release.DONE:
+            if await self.releases.release(share.id) is Release.DONE:
                 released += 1
         return released
 
@@ -503,6 +480,9 @@ class ShareService:
     def audit(self, share_id: str, event: str, **details: Unpack[AuditDetails]) -> None:
         """Buffered: for per-call rows. Never pass a secret, PIN, cookie or token here."""
         self._store.audit(self._entry(share_id, event, **details))
+
+    def _release_failed(self, share_id: str, why: str) -> None:
+        self.audit(share_id, AuditEvent.APP_TOKEN_REVOKE_FAILED, reason=why)
 
     def _entry(self, share_id: str, event: str, **details: Unpack[AuditDetails]) -> AuditEntry:
         """A row written with the change it records (Store methods take it)."""
@@ -613,7 +593,7 @@ class ShareService:
             self._notify(share.id)
             await self.tell(share.id, "done")
         self._seen.forget(session.id)
-        self._release_in_background(share.id)
+        self.releases.in_background(share.id)
         return ended
 
     async def request_extension(
@@ -748,116 +728,6 @@ class ShareService:
         event = self._watchers.pop(share_id, None)
         if event is not None:
             event.set()
-
-    def _release_in_background(self, share_id: str) -> None:
-        """Releases the share's app token once `release_waits` are through (the share is ended
-        in the database already: nothing may use the token meanwhile), however long they
-        queue (RELEASE_WAIT is a backstop): released earlier, the token is closed and a raise
-        still queued is refused. Should the process stop first, the hourly release loop
-        releases it on the next run."""
-        if self._app_tokens is None:
-            return
-        task = asyncio.get_running_loop().create_task(self._release_after_waits(share_id))
-        self._releasing.add(task)
-        task.add_done_callback(self._releasing.discard)
-
-    async def _release_after_waits(self, share_id: str) -> None:
-        for wait in list(self.release_waits):
-            try:
-                async with asyncio.timeout(RELEASE_WAIT):
-                    await wait(share_id)
-            except Exception:  # a failed wait only lets the release go on
-                log.info("waiting to release the app token of share %s failed", share_id)
-        try:
-            await self._release_app_token_quietly(share_id)
-        except Exception:  # a background task: the hourly release loop tries again
-            log.exception("releasing the app token of share %s failed", share_id)
-
-    async def releases_done(self) -> None:
-        """Wait for the app-token releases under way (tests, and whoever must see them)."""
-        await asyncio.gather(*self._releasing, return_exceptions=True)
-
-    async def close_releases(self) -> None:
-        """Cancel the app-token releases under way and their retries (shutdown): the hourly
-        release loop does them on the next run."""
-        self._releases_closed = True
-        tasks = [*self._releasing, *self._retrying.values()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def _release_app_token_quietly(self, share_id: str) -> None:
-        """After a revocation: a full disk must not turn it into an error; the hourly release
-        loop retries what did not get through. Refused for now (the session budget full, the
-        dSS not answering): retried soon in the background (release_retry.py)."""
-        try:
-            released = await self._release_app_token(share_id)
-        except StoreError as err:
-            log.warning("releasing the dSS app token of share %s: %s", share_id, err.code)
-            return
-        if released is _Release.LATER:
-            self._retry_release(share_id)
-
-    def _retry_release(self, share_id: str) -> None:
-        if self._releases_closed or share_id in self._retrying:
-            return
-        task = asyncio.get_running_loop().create_task(self._release_with_retries(share_id))
-        self._retrying[share_id] = task
-        task.add_done_callback(lambda done: self._retried(share_id, done))
-
-    def _retried(self, share_id: str, task: asyncio.Task[None]) -> None:
-        if self._retrying.get(share_id) is task:
-            del self._retrying[share_id]
-
-    async def _release_with_retries(self, share_id: str) -> None:
-        delays = self.release_retry_delays
-        for attempt, delay in enumerate(delays, 1):
-            await asyncio.sleep(delay)
-            last = attempt == len(delays)
-            try:
-                released = await self._release_app_token(share_id, audit_later=last)
-            except Exception:  # the store, most likely: the hourly release loop tries again
-                log.exception("retrying the release of the app token of share %s", share_id)
-                return
-            if released is not _Release.LATER:
-                return
-        log.info("the app token of share %s waits for the hourly release loop", share_id)
-
-    async def releases_retried(self) -> None:
-        """Wait for the background retries of refused releases (tests)."""
-        await asyncio.gather(*self._retrying.values(), return_exceptions=True)
-
-    async def _release_app_token(self, share_id: str, *, audit_later: bool = True) -> _Release:
-        if self._app_tokens is None:
-            return _Release.NONE
-        blob = await self._store.app_token(share_id)
-        if blob is None:
-            return _Release.NONE
-        revoked = await self._revoke_app_token(
-            share_id, self._vault.decrypt(blob), audit_later=audit_later
-        )
-        if revoked is not _Release.DONE:
-            return revoked
-        await self._store.set_app_token(share_id, None)
-        return _Release.DONE
-
-    async def _revoke_app_token(
-        self, share_id: str, app_token: str, *, audit_later: bool = True
-    ) -> _Release:
-        """Best effort: the share is already unusable locally; the failure is audited (one
-        refused for now only when `audit_later`: a retry soon need not add a row each time)."""
-        assert self._app_tokens is not None
-        try:
-            await self._app_tokens.revoke(app_token)
-        except Exception as err:  # whatever the dSS layer raises, the share stays revoked
-            kind = type(err).__name__  # not str(err): it could echo the token back
-            log.warning("revoking the dSS app token of share %s failed: %s", share_id, kind)
-            later = isinstance(err, DssUnavailable)
-            if audit_later or not later:
-                self.audit(share_id, AuditEvent.APP_TOKEN_REVOKE_FAILED, reason=kind)
-            return _Release.LATER if later else _Release.FAILED
-        return _Release.DONE
-
 
 def _redeem_refusal(state: ShareState) -> ShareLocked | ShareNotFound:
     if state is ShareState.LOCKED:

@@ -1,5 +1,5 @@
 """Red team round 9 (reliability, the fixes of round 8): a done share's app token released in
-the background (ShareService._release_in_background, close_releases at shutdown), the release
+the background (AppTokenReleases.in_background, closed at shutdown), the release
 going through the session table (ShareUpstream.revoke_app_token, BriefSessions.revoke) and the
 new dss_timeout option. Judged at the simulator (its token list, session map) and at what the
 homeowner gets (a process that stops within shutdown_timeout)."""
@@ -219,7 +219,7 @@ async def test_a_release_whose_answer_was_lost_is_not_retried_forever(
 
         monkeypatch.setitem(dss_system.HANDLERS, "revokeToken", answer_lost)
         assert (await helper.post("/s/done", json={})).status == 200
-        await stack.runtime.shares.releases_done()
+        await stack.runtime.shares.releases.done()
         monkeypatch.setitem(dss_system.HANDLERS, "revokeToken", real_revoke)
         assert app_token not in stack.sim.security.enabled  # gone in the dSS
         mark = len(stack.sim.calls)
@@ -274,7 +274,7 @@ async def test_many_dones_on_a_slow_dss_each_reach_the_homeowner(
     try:
         replies = await asyncio.gather(*(h.post("/s/done", json={}) for h in helpers))
         assert [r.status for r in replies] == [200] * DONES
-        await stack.runtime.shares.releases_done()
+        await stack.runtime.shares.releases.done()
         await notifier.flush_waiting()  # waits for the raises under way
     finally:
         stack.sim.latency_ms = 0

@@ -50,7 +50,7 @@ async def test_every_route_refuses_a_cookie_after_job_done(
     resp = await redeem(http, stack, helper.created.secret)
     other_tab = Helper(http, stack, resp.cookies[SESSION_COOKIE].value, helper.created)
     assert (await helper.post("/s/done", json={})).status == 200
-    await stack.runtime.shares.releases_done()  # the app token, released in the background
+    await stack.runtime.shares.releases.done()  # the app token, released in the background
     mark = len(stack.sim.calls)
     for replay in (helper, other_tab):
         for path in ("/json/apartment/getName", "/s/app", "/s/dss/", "/json/event/get"):

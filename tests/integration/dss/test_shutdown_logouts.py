@@ -57,7 +57,7 @@ async def test_a_release_cancelled_at_shutdown_keeps_to_the_deadline(
     loop = asyncio.get_running_loop()
     started = loop.time()
     await upstream.close_all(timeout=SHUTDOWN_BUDGET)  # SIGTERM
-    release.cancel()  # the runtime's close_releases
+    release.cancel()  # the runtime closing the releases
     results = await asyncio.gather(release, return_exceptions=True)
     assert isinstance(results[0], asyncio.CancelledError)
     assert loop.time() - started < SHUTDOWN_BUDGET + 1.0  # not DSS_TIMEOUT

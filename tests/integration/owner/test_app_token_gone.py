@@ -42,7 +42,7 @@ async def test_the_owner_list_clears_a_token_the_dss_revoked_unanswered(
         monkeypatch.setitem(dss_system.HANDLERS, "revokeToken", answer_lost)
         await stack.runtime.shares.revoke(share_id, actor="dssadmin")
         monkeypatch.setitem(dss_system.HANDLERS, "revokeToken", real_revoke)
-        await stack.runtime.shares.releases_retried()
+        await stack.runtime.shares.releases.retried()
         assert app_token not in stack.sim.security.enabled  # gone in the dSS
         assert await stack.runtime.shares.app_token(share_id) == app_token  # kept here
 

@@ -147,7 +147,7 @@ async def test_the_end_by_the_helper_leaves_no_subscription_on_the_dss(
     assert await _subscribe(helper, "1") == 200
     resp = await helper.post("/s/done", json={})
     assert resp.status == 200, await resp.text()
-    await stack.runtime.shares.releases_done()  # its session goes with the app token's release
+    await stack.runtime.shares.releases.done()  # its session goes with the app token's release
     assert _standing(stack) == 0
 
 

@@ -31,7 +31,7 @@ async def service(
 ) -> AsyncIterator[ShareService]:
     async with open_service(tmp_path, clock, app_tokens) as service:
         yield service
-        await service.close_releases()
+        await service.releases.close()
 
 
 async def test_the_release_waits_for_the_observers_dss_calls(
@@ -44,7 +44,7 @@ async def test_the_release_waits_for_the_observers_dss_calls(
         waited_for.append(share_id)
         await raised.wait()
 
-    service.release_waits.append(done_event_raised)
+    service.releases.waits.append(done_event_raised)
     created = await service.create(share_request(clock.now()), OWNER)
     helper = await service.redeem(created.secret, None, client="a")
     ended = await service.end_by_helper(helper.cookie, client="a")
@@ -55,7 +55,7 @@ async def test_the_release_waits_for_the_observers_dss_calls(
     assert waited_for == [created.share.id]
     assert app_tokens.revoked == []
     raised.set()
-    await service.releases_done()
+    await service.releases.done()
     assert app_tokens.revoked == [app_tokens.issued[0][1]]
     assert await service.app_token(created.share.id) is None
 
@@ -66,14 +66,14 @@ async def test_a_release_cut_off_at_shutdown_is_done_by_the_periodic_release(
     async def never(share_id: str) -> None:
         await asyncio.Event().wait()
 
-    service.release_waits.append(never)
+    service.releases.waits.append(never)
     created = await service.create(share_request(clock.now()), OWNER)
     helper = await service.redeem(created.secret, None, client="a")
     await service.end_by_helper(helper.cookie, client="a")
-    await service.close_releases()  # SIGTERM
+    await service.releases.close()  # SIGTERM
     assert app_tokens.revoked == []
     assert await service.app_token(created.share.id) is not None
-    service.release_waits.clear()
+    service.releases.waits.clear()
     assert await service.release_app_tokens() == 1  # the hourly loop: ENDED shares too
     assert app_tokens.revoked == [app_tokens.issued[0][1]]
 
@@ -84,9 +84,9 @@ async def test_a_failed_wait_does_not_keep_the_token(
     async def broken(share_id: str) -> None:
         raise RuntimeError("the notifier failed")
 
-    service.release_waits.append(broken)
+    service.releases.waits.append(broken)
     created = await service.create(share_request(clock.now()), OWNER)
     helper = await service.redeem(created.secret, None, client="a")
     await service.end_by_helper(helper.cookie, client="a")
-    await service.releases_done()
+    await service.releases.done()
     assert app_tokens.revoked == [app_tokens.issued[0][1]]

@@ -45,9 +45,9 @@ def app_tokens() -> RefusingAppTokens:
 @pytest.fixture
 async def service(tmp_path: Path, app_tokens: RefusingAppTokens) -> AsyncIterator[ShareService]:
     async with open_service(tmp_path, FakeClock(), app_tokens) as service:
-        service.release_retry_delays = (0.0, 0.0, 0.0)  # no test waits for time
+        service.releases.retry_delays = (0.0, 0.0, 0.0)  # no test waits for time
         yield service
-        await service.close_releases()
+        await service.releases.close()
 
 
 def test_the_pauses_double_up_to_a_minute() -> None:
@@ -65,7 +65,7 @@ async def test_a_revocation_refused_for_now_is_retried_soon(
     created = await service.create(share_request(FakeClock().now()), OWNER)
     await service.revoke(created.share.id, actor="dssadmin")
     assert app_tokens.revoked == []
-    await service.releases_retried()
+    await service.releases.retried()
     assert app_tokens.revoked == app_tokens.issued
     assert await service.app_token(created.share.id) is None
     failures = [
@@ -82,8 +82,8 @@ async def test_the_retries_give_up_to_the_hourly_loop(
     app_tokens.refusals = [DssUnavailable("down")] * 10
     created = await service.create(share_request(FakeClock().now()), OWNER)
     await service.revoke(created.share.id, actor="dssadmin")
-    await service.releases_retried()
-    assert app_tokens.tries == 1 + len(service.release_retry_delays)
+    await service.releases.retried()
+    assert app_tokens.tries == 1 + len(service.releases.retry_delays)
     assert await service.app_token(created.share.id) is not None  # kept for the hourly loop
 
 
@@ -93,7 +93,7 @@ async def test_other_failures_are_not_retried_at_once(
     app_tokens.refusals = [DssAuthFailed("refused")]
     created = await service.create(share_request(FakeClock().now()), OWNER)
     await service.revoke(created.share.id, actor="dssadmin")
-    await service.releases_retried()
+    await service.releases.retried()
     assert app_tokens.tries == 1
     assert await service.app_token(created.share.id) is not None
 
@@ -101,12 +101,12 @@ async def test_other_failures_are_not_retried_at_once(
 async def test_no_retry_outlives_the_shutdown(
     service: ShareService, app_tokens: RefusingAppTokens
 ) -> None:
-    service.release_retry_delays = (3600.0,)
+    service.releases.retry_delays = (3600.0,)
     app_tokens.refusals = [DssUnavailable("too many shares")]
     created = await service.create(share_request(FakeClock().now()), OWNER)
     await service.revoke(created.share.id, actor="dssadmin")
-    await service.close_releases()  # cancels the retry waiting its hour
-    await service.releases_retried()
+    await service.releases.close()  # cancels the retry waiting its hour
+    await service.releases.retried()
     assert app_tokens.tries == 1
     assert await service.app_token(created.share.id) is not None
 

@@ -111,7 +111,7 @@ async def test_unusable_shares_answer_exactly_like_unknown_ones(
     elif case == "ended":
         first = await service.redeem(created.secret, None, client="c")
         await service.end_by_helper(first.cookie, client="c")
-        await service.releases_done()
+        await service.releases.done()
     elif case == "used_up":
         await service.redeem(created.secret, None, client="c")
     with pytest.raises(ShareNotFound) as refused:
@@ -353,7 +353,7 @@ async def test_job_done_ends_the_share_for_everyone(
     ended = await service.end_by_helper(one.cookie, client="a")
     assert share_state(ended, clock.now()) is ShareState.ENDED
     assert watcher.is_set()
-    await service.releases_done()  # the app token is released in the background
+    await service.releases.done()  # the app token is released in the background
     assert app_tokens.revoked == [app_tokens.issued[0][1]]
     for cookie in (one.cookie, two.cookie):
         with pytest.raises(NotAuthenticated):
