@@ -6,47 +6,22 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 from dss_addon.runtime import DB_FILE
 from dss_addon.shares.listing import MAX_LIMIT
 from dss_addon.shares.model import Share
 from dss_addon.store import Store
-from tests.support.owner import OwnerClient, owner_client, share_of
+from tests.support.owner import OwnerClient, share_of
+from tests.support.share_db import copy_shares, sqlite_steps
 from tests.support.stack import Stack
 
 # A home that used the add-on for years, nothing archived (kept small for the suite: with
 # 20,000 shares one load of /?show=current&limit=1 made 10,043 queries, 40,004 rows, 110 s).
 HOME_SHARES = 3_000
 ROWS_PER_PAGE_BOUND = 2 * MAX_LIMIT + 2  # generous: two batches of the largest page
-
-
-@pytest.fixture
-async def owner(stack: Stack, http: aiohttp.ClientSession) -> OwnerClient:
-    return await owner_client(http, stack)
-
-
-def _copy_shares(
-    db: Path, template_id: str, count: int, *, apart: int = 0, prefix: str = "old"
-) -> None:
-    """`count` further shares like `template_id` (no app token), written behind the add-on's
-    back: the shares a home made over the years (`apart` > 0: each that much older than the
-    one before, in the store's created_at units; else all made in the same instant)."""
-    with sqlite3.connect(db) as conn:
-        columns = [row[1] for row in conn.execute("PRAGMA table_info(shares)")]
-        rest = [c for c in columns if c not in ("id", "secret_digest", "app_token", "created_at")]
-        sql = (
-            f"INSERT INTO shares (id, secret_digest, app_token, created_at, {', '.join(rest)})"  # noqa: S608
-            f" SELECT ?, randomblob(32), NULL, created_at - ?, {', '.join(rest)}"
-            " FROM shares WHERE id = ?"
-        )
-        conn.executemany(
-            sql, [(f"{prefix}{n:06d}", apart * (n + 1), template_id) for n in range(count)]
-        )
 
 
 class _Reads:
@@ -73,7 +48,7 @@ async def test_one_page_of_the_tab_costs_the_same_however_many_shares_there_are(
 ) -> None:
     old = str(share_of(await owner.create(label="Elektro Müller 2019"))["id"])
     assert (await owner.post(f"/api/shares/{old}/revoke")).status == 200
-    _copy_shares(stack.runtime.settings.data_dir / DB_FILE, old, HOME_SHARES)
+    copy_shares(stack.runtime.settings.data_dir / DB_FILE, old, HOME_SHARES)
     stack.clock.advance(seconds=1)  # newer than every old one, whatever its random id
     live = str(share_of(await owner.create(label="Elektro Müller heute"))["id"])
     reads = _Reads(stack.runtime.shares._store, monkeypatch)
@@ -93,21 +68,6 @@ async def test_a_digit_that_is_no_number_is_a_bad_input_not_a_500(
 ) -> None:
     reply = await owner.get(path)
     assert reply.status == 400, (reply.status, reply.text[:200])
-
-
-def _steps(db: Path, sql: str, params: tuple[object, ...]) -> int:
-    """SQLite's virtual machine steps (in hundreds) for one statement: the work it makes."""
-    steps = 0
-
-    def count() -> int:
-        nonlocal steps
-        steps += 1
-        return 0
-
-    with sqlite3.connect(db) as conn:
-        conn.set_progress_handler(count, 100)
-        conn.execute(sql, params).fetchall()
-    return steps
 
 
 @pytest.mark.timeout(120)
@@ -131,11 +91,11 @@ async def test_a_page_costs_the_same_with_200_or_18000_shares(
         reply = await owner.get(f"/api/shares?{query}")
         assert reply.status == 200, reply.text
         assert reply.json()["shares"], reply.text
-        return _steps(db, *statements[-1])
+        return sqlite_steps(db, *statements[-1])
 
-    _copy_shares(db, newest, 200, apart=60, prefix="recent")
+    copy_shares(db, newest, 200, apart=60, prefix="recent")
     few = await cost("limit=1")  # what the tab's live notice asks every 30 seconds
-    _copy_shares(db, newest, HOME_SHARES * 6, apart=1)  # the years before
+    copy_shares(db, newest, HOME_SHARES * 6, apart=1)  # the years before
     many = await cost("limit=1")
     deep = await cost(f"limit=1&before=old{HOME_SHARES * 6 - 100:06d}")
     assert max(many, deep) <= 3 * few, f"{few}00 steps with 200, {many}00/{deep}00 after"

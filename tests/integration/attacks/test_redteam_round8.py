@@ -4,50 +4,15 @@ migration 0006), judged at the work one load of the tab makes the add-on do."""
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
-import aiohttp
 import pytest
 
 from dss_addon.runtime import DB_FILE
-from tests.support.owner import OwnerClient, owner_client, share_of
+from tests.support.owner import OwnerClient, share_of
+from tests.support.share_db import copy_shares, sqlite_steps
 from tests.support.stack import Stack
 
 HOME_SHARES = 18_000  # a home that used the add-on for years, nothing archived
-
-
-@pytest.fixture
-async def owner(stack: Stack, http: aiohttp.ClientSession) -> OwnerClient:
-    return await owner_client(http, stack)
-
-
-def _copy_shares(db: Path, template_id: str, count: int, *, prefix: str) -> None:
-    """`count` further shares like `template_id` (no app token), each a second older than the
-    one before, written behind the add-on's back."""
-    with sqlite3.connect(db) as conn:
-        columns = [row[1] for row in conn.execute("PRAGMA table_info(shares)")]
-        rest = [c for c in columns if c not in ("id", "secret_digest", "app_token", "created_at")]
-        sql = (
-            f"INSERT INTO shares (id, secret_digest, app_token, created_at, {', '.join(rest)})"  # noqa: S608
-            f" SELECT ?, randomblob(32), NULL, created_at - ?, {', '.join(rest)}"
-            " FROM shares WHERE id = ?"
-        )
-        conn.executemany(sql, [(f"{prefix}{n:06d}", n + 1, template_id) for n in range(count)])
-
-
-def _steps(db: Path, sql: str, params: tuple[object, ...]) -> int:
-    """SQLite's virtual machine steps (in hundreds) for one statement: the work it makes."""
-    steps = 0
-
-    def count() -> int:
-        nonlocal steps
-        steps += 1
-        return 0
-
-    with sqlite3.connect(db) as conn:
-        conn.set_progress_handler(count, 100)
-        conn.execute(sql, params).fetchall()
-    return steps
 
 
 @pytest.mark.timeout(120)
@@ -77,11 +42,11 @@ async def test_one_load_of_the_tab_costs_the_same_with_200_or_18000_shares(
         reply = await owner.get("/?limit=1")
         assert reply.status == 200, reply.text
         # Keyed by the whole statement: several read the same columns.
-        return {sql: _steps(db, sql, params) for sql, params in statements}
+        return {sql: sqlite_steps(db, sql, params) for sql, params in statements}
 
-    _copy_shares(db, old, 200, prefix="recent")
+    copy_shares(db, old, 200, apart=1, prefix="recent")
     few = await cost()
-    _copy_shares(db, old, HOME_SHARES, prefix="old")
+    copy_shares(db, old, HOME_SHARES, apart=1, prefix="old")
     many = await cost()
     grown = {sql: (few.get(sql, 0), steps) for sql, steps in many.items()
              if steps > 3 * max(few.get(sql, 0), 1)}
