@@ -18,13 +18,13 @@ from dss_sim.handlers.base import Ctx
 
 from dss_addon.dss.eviction import EVICT_IDLE
 from dss_addon.dss.upstream import DEFAULT_MAX_SESSIONS, DSS_SESSION_LIMIT
-from dss_addon.notifications.service import DSS_EVENT, Notifier
 from dss_addon.runtime import DB_FILE
 from dss_addon.settings import Settings
 from dss_addon.shares.revocations import KEEP
 from dss_addon.shares.service import ShareService
 from dss_addon.store import Store
 from dss_addon.web.share.keys import SESSION_COOKIE
+from tests.support.notifications import notifier_of, told
 from tests.support.share_site import Helper, create_share, open_share, redeem, sim_paths
 from tests.support.stack import Stack, running_stack
 
@@ -35,23 +35,6 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         yield running
 
 
-def _notifier(stack: Stack) -> Notifier:
-    """The owner app's notifier: it observes the share service."""
-    for observer in stack.runtime.shares.observers:
-        owner = getattr(observer, "__self__", None)
-        if isinstance(owner, Notifier):
-            return owner
-    raise AssertionError("no notifier observes the share service")
-
-
-def _told(stack: Stack, share_id: str) -> list[str]:
-    return [
-        str(e.properties["kind"])
-        for e in stack.sim.event_history
-        if e.name == DSS_EVENT and e.properties.get("share") == share_id
-    ]
-
-
 async def test_job_done_after_an_idle_logout_still_reaches_the_dss(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
@@ -59,18 +42,18 @@ async def test_job_done_after_an_idle_logout_still_reaches_the_dss(
     share_id = helper.created.share.id
     assert (await helper.get("/json/apartment/getName")).status == 200  # opens its session
     await stack.runtime.upstream.announced()  # first_use is raised in the background
-    assert _told(stack, share_id) == ["first_use"]
+    assert told(stack, share_id) == ["first_use"]
     # The electrician looks at the wiring for a few minutes: the idle sweep logs out.
     stack.clock.advance(minutes=3)
     assert await stack.runtime.upstream.sweep_idle() == 1
     assert not stack.runtime.upstream.has_session(share_id)
     assert (await helper.post("/s/done", json={})).status == 200
-    notifier = _notifier(stack)
+    notifier = notifier_of(stack)
     for _ in range(3):  # the periodic check, once a minute
         stack.clock.advance(minutes=1)
         await notifier.flush_waiting()
     # What the homeowner gets by mail (the dSS's sendmail subscription): the done event.
-    assert _told(stack, share_id) == ["first_use", "done"]
+    assert told(stack, share_id) == ["first_use", "done"]
 
 
 def _copy_live_shares(db: Path, template_id: str, count: int) -> list[str]:

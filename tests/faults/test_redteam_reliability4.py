@@ -24,10 +24,10 @@ from dss_sim.handlers.base import Ctx
 from dss_sim.sim import Simulator
 
 from dss_addon.dss.upstream import DEFAULT_MAX_SESSIONS, DSS_SESSION_LIMIT
-from dss_addon.notifications.service import DSS_EVENT, Notifier
 from dss_addon.settings import Settings
 from dss_addon.web.share.keys import SESSION_COOKIE
 from tests.support.addon_process import Sites, serve_args
+from tests.support.notifications import notifier_of, told
 from tests.support.owner import JSON, PASSWORD, OwnerClient
 from tests.support.processes import process, ready_line, text_of
 from tests.support.share_site import Helper, create_share, open_share, redeem
@@ -38,23 +38,6 @@ from tests.support.stack import Stack, running_stack
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with running_stack(tmp_path) as running:
         yield running
-
-
-def _notifier(stack: Stack) -> Notifier:
-    """The owner app's notifier: it observes the share service."""
-    for observer in stack.runtime.shares.observers:
-        owner = getattr(observer, "__self__", None)
-        if isinstance(owner, Notifier):
-            return owner
-    raise AssertionError("no notifier observes the share service")
-
-
-def _told(stack: Stack, share_id: str) -> list[str]:
-    return [
-        str(e.properties["kind"])
-        for e in stack.sim.event_history
-        if e.name == DSS_EVENT and e.properties.get("share") == share_id
-    ]
 
 
 def _app_sessions(stack: Stack) -> int:
@@ -88,7 +71,7 @@ async def _idle_helper(http: aiohttp.ClientSession, stack: Stack) -> Helper:
     _drop_owner_sessions(stack, before)
     assert (await helper.get("/json/apartment/getName")).status == 200
     await stack.runtime.upstream.announced()
-    assert _told(stack, helper.share_id) == ["first_use"]
+    assert told(stack, helper.share_id) == ["first_use"]
     return helper
 
 
@@ -115,13 +98,13 @@ async def test_jobs_done_together_on_a_slow_dss_each_reach_the_homeowner(
     finally:
         stack.sim.latency_ms = 0
     assert [reply.status for reply in replies] == [200, 200]
-    notifier = _notifier(stack)
+    notifier = notifier_of(stack)
     for _ in range(3):  # the periodic check, once a minute
         stack.clock.advance(minutes=1)
         await notifier.flush_waiting()
     # What the homeowner gets by mail (the dSS's sendmail subscription): both done events.
-    told = {helper.share_id: _told(stack, helper.share_id) for helper in (first, second)}
-    assert all(kinds == ["first_use", "done"] for kinds in told.values()), told
+    events = {helper.share_id: told(stack, helper.share_id) for helper in (first, second)}
+    assert all(kinds == ["first_use", "done"] for kinds in events.values()), events
 
 
 @pytest.mark.timeout(180)

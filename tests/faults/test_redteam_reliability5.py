@@ -26,11 +26,11 @@ from dss_sim.handlers.base import Ctx
 from dss_sim.sim import Simulator
 
 from dss_addon.dss.upstream import DEFAULT_MAX_SESSIONS
-from dss_addon.notifications.service import DSS_EVENT, Notifier
 from dss_addon.settings import Settings
 from dss_addon.shares.service import CreatedShare
 from dss_addon.web.share.keys import SESSION_COOKIE
 from tests.support.addon_process import Sites, serve_args
+from tests.support.notifications import notifier_of, told
 from tests.support.owner import JSON, PASSWORD, OwnerClient
 from tests.support.processes import process, ready_line, text_of
 from tests.support.share_site import Helper, create_share, redeem, sim_params
@@ -234,23 +234,6 @@ async def test_a_release_whose_answer_was_lost_is_not_retried_forever(
         assert len(logins) <= 1, f"{len(logins)} logins with a token the dSS revoked"
 
 
-def _notifier(stack: Stack) -> Notifier:
-    """The owner app's notifier: it observes the share service."""
-    for observer in stack.runtime.shares.observers:
-        owner = getattr(observer, "__self__", None)
-        if isinstance(owner, Notifier):
-            return owner
-    raise AssertionError("no notifier observes the share service")
-
-
-def _told(stack: Stack, share_id: str) -> list[str]:
-    return [
-        str(e.properties["kind"])
-        for e in stack.sim.event_history
-        if e.name == DSS_EVENT and e.properties.get("share") == share_id
-    ]
-
-
 DONES = 8
 SLOW_DSS_MS = 5000  # each dSS answer; the add-on's default dss_timeout is 10 s
 
@@ -269,7 +252,7 @@ async def test_many_dones_on_a_slow_dss_each_reach_the_homeowner(
     await stack.runtime.upstream.announced()
     stack.clock.advance(minutes=3)
     assert await stack.runtime.upstream.sweep_idle() == DONES
-    notifier = _notifier(stack)
+    notifier = notifier_of(stack)
     stack.sim.latency_ms = SLOW_DSS_MS
     try:
         replies = await asyncio.gather(*(h.post("/s/done", json={}) for h in helpers))
@@ -281,6 +264,6 @@ async def test_many_dones_on_a_slow_dss_each_reach_the_homeowner(
     for _ in range(DONES):  # the periodic check, once a minute
         stack.clock.advance(minutes=1)
         await notifier.flush_waiting()
-    told = {h.share_id: _told(stack, h.share_id) for h in helpers}
-    missing = [share_id for share_id, kinds in told.items() if "done" not in kinds]
-    assert not missing, f"no done event for {len(missing)} of {DONES} shares: {told}"
+    events = {h.share_id: told(stack, h.share_id) for h in helpers}
+    missing = [share_id for share_id, kinds in events.items() if "done" not in kinds]
+    assert not missing, f"no done event for {len(missing)} of {DONES} shares: {events}"

@@ -8,29 +8,12 @@ from __future__ import annotations
 import aiohttp
 
 from dss_addon.dss.brief_sessions import BRIEF_INTERVAL
-from dss_addon.notifications.service import DSS_EVENT, Notifier
 from dss_addon.shares.service import CreatedShare
+from tests.support.notifications import notifier_of, told
 from tests.support.share_site import create_share, open_share, redeem, sim_paths
 from tests.support.stack import Stack
 
 LOGIN = "/json/system/loginApplication"
-
-
-def _notifier(stack: Stack) -> Notifier:
-    """The owner app's notifier: it observes the share service."""
-    for observer in stack.runtime.shares.observers:
-        owner = getattr(observer, "__self__", None)
-        if isinstance(owner, Notifier):
-            return owner
-    raise AssertionError("no notifier observes the share service")
-
-
-def _told(stack: Stack, share_id: str) -> list[str]:
-    return [
-        str(e.properties["kind"])
-        for e in stack.sim.event_history
-        if e.name == DSS_EVENT and e.properties.get("share") == share_id
-    ]
 
 
 def _app_sessions(stack: Stack) -> int:
@@ -52,12 +35,12 @@ async def test_pin_lockouts_in_a_row_open_one_brief_session_per_interval(
     logins = sim_paths(stack).count(LOGIN)
     await _lock(http, stack, first)
     await _lock(http, stack, second)
-    assert _told(stack, first.share.id) == ["locked"]
-    assert _told(stack, second.share.id) == []  # waits: the interval is not over
+    assert told(stack, first.share.id) == ["locked"]
+    assert told(stack, second.share.id) == []  # waits: the interval is not over
     assert sim_paths(stack).count(LOGIN) == logins + 1
     stack.clock.advance(seconds=BRIEF_INTERVAL)
-    await _notifier(stack).flush_waiting()
-    assert _told(stack, second.share.id) == ["locked"]
+    await notifier_of(stack).flush_waiting()
+    assert told(stack, second.share.id) == ["locked"]
     assert sim_paths(stack).count(LOGIN) == logins + 2
     assert _app_sessions(stack) == 0  # each logged out at once
     assert stack.runtime.upstream.occupied() == 0
@@ -70,11 +53,11 @@ async def test_a_job_done_right_after_a_pin_lockout_reaches_the_dss_at_once(
     helper = await open_share(http, stack, level="view")  # never used: no dSS session
     share_id = helper.created.share.id
     await _lock(http, stack, guessed)
-    assert _told(stack, guessed.share.id) == ["locked"]  # a brief session just now
+    assert told(stack, guessed.share.id) == ["locked"]  # a brief session just now
     assert not stack.runtime.upstream.has_session(share_id)
     assert (await helper.post("/s/done", json={})).status == 200
     # Both of its events, in one brief session, before its app token was given back.
-    assert _told(stack, share_id) == ["first_use", "done"]
-    assert _notifier(stack).waiting() == {}
+    assert told(stack, share_id) == ["first_use", "done"]
+    assert notifier_of(stack).waiting() == {}
     assert _app_sessions(stack) == 0
     assert stack.runtime.upstream.occupied() == 0
